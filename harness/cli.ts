@@ -1,0 +1,41 @@
+/**
+ * The parley command line. Each command lives in harness/commands/<name>.ts and imports its
+ * implementation only when it runs, so `parley node` starts a node without loading the
+ * harness, the checkers or the reports.
+ *
+ * Exit codes (DESIGN.md): 0 every check valid, 1 a safety violation found, 2 a checker
+ * could not decide, 64 bad usage or config (one line naming the field), 70 the harness failed.
+ */
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../nodes/common/errors.js';
+import { EXIT } from './commands/shared.js';
+import { registerNode } from './commands/node.js';
+
+export { EXIT };
+
+function program(setCode: (code: number) => void): Command {
+  const cli = new Command('parley')
+    .description('Benchmark and chaos-test agreement protocols (Multi-Paxos, Raft, 2PC, Gossip) as real processes behind Toxiproxy')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0]!.replace(/^error: /, 'parley: ') + '\n') });
+  registerNode(cli, setCode);
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  try {
+    await program((c) => (code = c)).parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; every other parse error is bad usage.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`parley: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  return code;
+}

@@ -1,0 +1,7 @@
+/** Helpers shared by the command definitions. Kept tiny: this is loaded by every command. */
+export type SetExitCode = (code: number) => void;
+
+/** Commander accumulator for repeatable options. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export const EXIT = { ok: 0, violation: 1, unknown: 2, usage: 64, internal: 70 } as const;

@@ -1,0 +1,139 @@
+/**
+ * The contract between a pure algorithm core and the runtime that drives it.
+ *
+ * A core is a deterministic state machine with no I/O: no sockets, no clocks, no disk,
+ * no Math.random. The runtime feeds it `Input`s through its one door, `step`, and after a
+ * batch of inputs drains one `Ready` and carries it out in this order (the order is the
+ * contract; cores rely on it for safety):
+ *
+ *   1. `early`     messages that may leave before this batch is durable: a leader's own
+ *                  AppendEntries/Accept may travel while it writes the same entries to its
+ *                  disk (Raft dissertation §10.2.1); the leader counts itself in a quorum
+ *                  only for entries it has persisted, which is true by the next input.
+ *   2. `persist`   records appended to the node's write-ahead log, then one fdatasync.
+ *   3. `messages`  sent to peers: votes, acks and promises leave only after step 2.
+ *   4. `forwards`  client requests handed to another node (e.g. the leader).
+ *   5. `replies`   answers to client requests, local or forwarded.
+ *   6. `applied`   writes this node applied to its state machine, traced with the time.
+ *
+ * Everything a core knows about time comes from `tick` inputs; every random choice comes
+ * from the seeded `Random` handed to it at creation.
+ */
+import type { Random } from './random.js';
+
+export type NodeId = string;
+
+/** A register value: any JSON scalar. Values are compared by identity of type and content. */
+export type Value = string | number | boolean | null;
+
+/** One operation inside a multi-key transaction (POST /txn). */
+export type TxnOp =
+  | { f: 'read'; key: string }
+  | { f: 'write'; key: string; value: Value }
+  /** Add `delta` to a numeric key (missing = 0); the whole transaction aborts if the result is below `floor`. */
+  | { f: 'add'; key: string; delta: number; floor?: number };
+
+/** A client operation, as validated from the HTTP API. */
+export type ClientOp =
+  | { f: 'read'; key: string }
+  | { f: 'write'; key: string; value: Value }
+  | { f: 'cas'; key: string; from: Value; to: Value }
+  | { f: 'txn'; ops: TxnOp[] };
+
+/**
+ * A reply to a client. Status codes follow the node contract: 200 ok, 409 precondition
+ * failed or transaction aborted (definite), 503 definitely not applied, 504 unknown.
+ */
+export interface ClientReply {
+  status: 200 | 400 | 404 | 409 | 413 | 503 | 504;
+  body: Record<string, unknown>;
+}
+
+export type Input<M> =
+  | { type: 'tick'; now: number }
+  | { type: 'message'; from: NodeId; msg: M }
+  /** `forwarded` is true when another node handed this request over; cores must not forward it again. */
+  | { type: 'client'; reqId: string; op: ClientOp; forwarded: boolean }
+  /** The runtime gave up on a request (it answered 504): the core may drop its bookkeeping. */
+  | { type: 'clientGone'; reqId: string };
+
+export interface Outbound<M> {
+  to: NodeId;
+  msg: M;
+}
+
+export interface AppliedWrite {
+  key: string;
+  value: Value;
+}
+
+export interface Ready<M> {
+  early: Outbound<M>[];
+  persist: unknown[];
+  messages: Outbound<M>[];
+  forwards: { reqId: string; to: NodeId }[];
+  replies: { reqId: string; reply: ClientReply }[];
+  applied: AppliedWrite[];
+}
+
+export interface Core<M> {
+  step(input: Input<M>): void;
+  /** Drain the outputs accumulated since the last call. */
+  ready(): Ready<M>;
+  /** Fields for GET /status beyond id and algo: role, leader, term, commitIndex, ... */
+  status(): Record<string, unknown>;
+}
+
+export interface CoreContext<O> {
+  id: NodeId;
+  /** Every other member of the cluster. */
+  peers: NodeId[];
+  options: O;
+  /** Records this node persisted before it last stopped, in order (torn tail already cut). */
+  recovered: unknown[];
+  random: Random;
+  /** The time of creation, in the same units as tick.now (milliseconds). */
+  now: number;
+}
+
+export function emptyReady<M>(): Ready<M> {
+  return { early: [], persist: [], messages: [], forwards: [], replies: [], applied: [] };
+}
+
+/** Collects outputs between two `ready()` calls; cores compose it rather than re-implement it. */
+export class ReadyBuffer<M> {
+  private r: Ready<M> = emptyReady<M>();
+
+  early(to: NodeId, msg: M): void {
+    this.r.early.push({ to, msg });
+  }
+  persist(record: unknown): void {
+    this.r.persist.push(record);
+  }
+  send(to: NodeId, msg: M): void {
+    this.r.messages.push({ to, msg });
+  }
+  forward(reqId: string, to: NodeId): void {
+    this.r.forwards.push({ reqId, to });
+  }
+  reply(reqId: string, reply: ClientReply): void {
+    this.r.replies.push({ reqId, reply });
+  }
+  applied(key: string, value: Value): void {
+    this.r.applied.push({ key, value });
+  }
+  take(): Ready<M> {
+    const out = this.r;
+    this.r = emptyReady<M>();
+    return out;
+  }
+}
+
+export const reply = {
+  ok: (body: Record<string, unknown> = { ok: true }): ClientReply => ({ status: 200, body }),
+  /** Definitely not applied: the client may retry elsewhere. */
+  unavailable: (error: string, extra: Record<string, unknown> = {}): ClientReply => ({ status: 503, body: { error, ...extra } }),
+  /** Outcome unknown: it may or may not have taken effect. */
+  unknown: (error: string): ClientReply => ({ status: 504, body: { error } }),
+  conflict: (body: Record<string, unknown>): ClientReply => ({ status: 409, body: { ok: false, ...body } }),
+};
