@@ -275,7 +275,8 @@ export class RaftCore implements Core<RaftMessage> {
     if (m.term > this.term) {
       if (m.t === 'prevote') return this.onPreVote(from, m);
       if (m.t === 'prevoteResp' && m.granted) return this.onPreVoteResp(from, m);
-      if (m.t === 'vote' && this.inLease()) return; // §4.2.3: a live leader exists; do not be disrupted
+      // §4.2.3: with CheckQuorum on, a live leader holds a lease; a vote inside it is ignored.
+      if (m.t === 'vote' && this.opts.checkQuorum && this.inLease()) return;
       this.becomeFollower(m.term, m.t === 'append' ? from : null);
     } else if (m.term < this.term) {
       // Tell a stale leader or candidate about the newer term so it steps down.

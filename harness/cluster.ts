@@ -1,0 +1,229 @@
+/**
+ * A cluster of real node processes: start N nodes of one algorithm, wait until each serves
+ * its API, crash (kill -9) and restart one on the same data directory, pause and resume it,
+ * and stop them all. Peers dial each other at the addresses `linkAddress(from, to)` gives:
+ * the directed link proxies of the fault plane, or the peers themselves when there is none.
+ *
+ * Nodes may also be remote (addresses given, not spawned): then the cluster only talks to
+ * their APIs, and process faults against them are refused with a clear error.
+ */
+import path from 'node:path';
+import { formatHostPort, type HostPort } from '../nodes/common/address.js';
+import type { AlgoName } from '../nodes/registry.js';
+import { allocatePorts } from './ports.js';
+import { Child, type ChildExit } from './supervisor.js';
+import { fetchJson } from './http.js';
+
+export interface NodeHandle {
+  id: string;
+  /** Where the node listens for peers. */
+  listen: HostPort;
+  /** Its client HTTP API. */
+  api: HostPort;
+  dataDir: string;
+  logFile: string;
+  /** Null for a remote node. */
+  child: Child | null;
+}
+
+export interface ClusterSpec {
+  algo: AlgoName;
+  size: number;
+  /** Folder for data/<id> and logs/<id>.log. */
+  dir: string;
+  /** `--set` options for every node. */
+  settings?: Record<string, string | number | boolean>;
+  /** Per-node extra settings (e.g. a seed per node). */
+  nodeSettings?: (id: string) => Record<string, string | number | boolean>;
+  host?: string;
+  /** Ids; default n1..nN. */
+  ids?: string[];
+}
+
+export class NodeStartError extends Error {}
+
+export function nodeIds(size: number): string[] {
+  return Array.from({ length: size }, (_, i) => `n${i + 1}`);
+}
+
+export class Cluster {
+  readonly nodes: NodeHandle[];
+  private readonly byId: Map<string, NodeHandle>;
+  onUnexpectedExit: ((exit: ChildExit) => void) | null = null;
+
+  private constructor(
+    readonly spec: ClusterSpec,
+    nodes: NodeHandle[],
+    private linkAddress: (from: string, to: string) => HostPort,
+  ) {
+    this.nodes = nodes;
+    this.byId = new Map(nodes.map((n) => [n.id, n]));
+  }
+
+  /** Choose ports and paths for every node without starting anything (proxies need the addresses first). */
+  static async plan(spec: ClusterSpec): Promise<Cluster> {
+    const host = spec.host ?? '127.0.0.1';
+    const ids = spec.ids ?? nodeIds(spec.size);
+    const ports = await allocatePorts(ids.length * 2, host);
+    const nodes = ids.map((id, i) => ({
+      id,
+      listen: { host, port: ports[2 * i]! },
+      api: { host, port: ports[2 * i + 1]! },
+      dataDir: path.join(spec.dir, 'data', id),
+      logFile: path.join(spec.dir, 'logs', `${id}.log`),
+      child: null,
+    }));
+    const cluster: Cluster = new Cluster(spec, nodes, (_from, to): HostPort => cluster.node(to).listen);
+    return cluster;
+  }
+
+  /** Nodes that run elsewhere: only their API (and peer) addresses are known. */
+  static remote(spec: ClusterSpec, nodes: { id: string; api: HostPort; listen: HostPort }[]): Cluster {
+    const handles = nodes.map((n) => ({ ...n, dataDir: '', logFile: '', child: null }));
+    const cluster: Cluster = new Cluster(spec, handles, (_from, to): HostPort => cluster.node(to).listen);
+    return cluster;
+  }
+
+  /** Route peer traffic through other addresses (the link proxies). Call before start(). */
+  routeLinks(linkAddress: (from: string, to: string) => HostPort): void {
+    this.linkAddress = linkAddress;
+  }
+
+  node(id: string): NodeHandle {
+    const n = this.byId.get(id);
+    if (!n) throw new Error(`no node ${id} in this cluster (nodes: ${[...this.byId.keys()].join(', ')})`);
+    return n;
+  }
+
+  get ids(): string[] {
+    return this.nodes.map((n) => n.id);
+  }
+
+  private args(n: NodeHandle): string[] {
+    const args = ['node', '--algo', this.spec.algo, '--id', n.id, '--listen', formatHostPort(n.listen), '--api', formatHostPort(n.api), '--data', n.dataDir];
+    for (const peer of this.nodes) {
+      if (peer.id !== n.id) args.push('--peer', `${peer.id}=${formatHostPort(this.linkAddress(n.id, peer.id))}`);
+    }
+    const settings = { ...this.spec.settings, ...this.spec.nodeSettings?.(n.id) };
+    for (const [k, v] of Object.entries(settings)) args.push('--set', `${k}=${v}`);
+    return args;
+  }
+
+  /** Spawn every node and wait until each answers GET /status. */
+  async start(readyTimeoutMs = 15_000): Promise<void> {
+    for (const n of this.nodes) this.spawn(n);
+    await Promise.all(this.nodes.map((n) => this.waitReady(n.id, readyTimeoutMs)));
+  }
+
+  private spawn(n: NodeHandle): void {
+    if (!n.child) {
+      n.child = new Child({ name: n.id, args: this.args(n), logFile: n.logFile });
+      n.child.onUnexpectedExit = (exit) => this.onUnexpectedExit?.(exit);
+    }
+    n.child.start();
+  }
+
+  private localChild(id: string): Child {
+    const child = this.node(id).child;
+    if (!child) throw new Error(`node ${id} is remote: parley cannot crash, restart or pause it`);
+    return child;
+  }
+
+  async waitReady(id: string, timeoutMs = 15_000): Promise<void> {
+    const n = this.node(id);
+    const deadline = Date.now() + timeoutMs;
+    let lastError = '';
+    while (Date.now() < deadline) {
+      if (n.child && !n.child.running) {
+        const { tailOfFile } = await import('./supervisor.js');
+        throw new NodeStartError(`node ${id} exited during start-up; last lines of ${n.logFile}:\n  ${tailOfFile(n.logFile).join('\n  ')}`);
+      }
+      try {
+        const { status } = await fetchJson(n.api, 'GET', '/status', undefined, 500);
+        if (status === 200) return;
+        lastError = `status ${status}`;
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new NodeStartError(`node ${id} did not answer GET /status on ${formatHostPort(n.api)} within ${timeoutMs} ms (${lastError})`);
+  }
+
+  /** kill -9: a crash. The data directory stays as the crash left it. */
+  async crash(id: string): Promise<void> {
+    await this.localChild(id).kill();
+  }
+
+  /** Start a crashed node again on the same data directory and wait until it serves. */
+  async restart(id: string, readyTimeoutMs = 15_000): Promise<void> {
+    const n = this.node(id);
+    this.localChild(id);
+    this.spawn(n);
+    await this.waitReady(id, readyTimeoutMs);
+  }
+
+  pause(id: string): void {
+    this.localChild(id).pause();
+  }
+
+  resume(id: string): void {
+    this.localChild(id).resume();
+  }
+
+  isUp(id: string): boolean {
+    const child = this.node(id).child;
+    return child === null || (child.running && !child.paused);
+  }
+
+  async status(id: string, timeoutMs = 1000): Promise<Record<string, unknown> | null> {
+    try {
+      const { status, body } = await fetchJson(this.node(id).api, 'GET', '/status', undefined, timeoutMs);
+      return status === 200 ? (body as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async metrics(id: string, timeoutMs = 1000): Promise<Record<string, unknown> | null> {
+    try {
+      const { status, body } = await fetchJson(this.node(id).api, 'GET', '/metrics', undefined, timeoutMs);
+      return status === 200 ? (body as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The leader as the live nodes report it: the id a majority of reachable nodes name, if any. */
+  async leader(): Promise<string | null> {
+    const statuses = await Promise.all(this.ids.filter((id) => this.isUp(id)).map((id) => this.status(id, 500)));
+    const votes = new Map<string, number>();
+    for (const s of statuses) {
+      const leader = s?.leader;
+      if (typeof leader === 'string') votes.set(leader, (votes.get(leader) ?? 0) + 1);
+    }
+    let best: string | null = null;
+    let bestVotes = 0;
+    for (const [id, count] of votes) if (count > bestVotes) [best, bestVotes] = [id, count];
+    return bestVotes > this.nodes.length / 2 ? best : null;
+  }
+
+  /** Wait until the live nodes agree on a leader that itself says it leads. */
+  async waitForLeader(timeoutMs = 10_000, exclude: string[] = []): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const leader = await this.leader();
+      if (leader && !exclude.includes(leader) && this.isUp(leader)) {
+        const s = await this.status(leader, 500);
+        if (s?.role === 'leader') return leader;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no leader agreed within ${timeoutMs} ms`);
+  }
+
+  /** Stop every node: SIGCONT, SIGTERM, SIGKILL after a grace period. */
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.child?.stop()));
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The one process supervisor. Every child parley starts (nodes, the proxy server) is a
+ * `Child`: spawned with execa, its stdout and stderr appended to a log file, its stdin a
+ * lifeline pipe that the child watches (`--lifeline`), so when the harness dies for any
+ * reason, SIGKILL included, the pipe closes and the child exits on its own.
+ *
+ * A child that exits when nobody asked it to is reported through `onUnexpectedExit` with
+ * its exit code, signal and the last lines of its log: the run can fail loudly instead of
+ * hanging on a dead process.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { PARLEY_BIN } from './paths.js';
+
+export interface ChildExit {
+  name: string;
+  exitCode: number | undefined;
+  signal: string | undefined;
+  logTail: string[];
+}
+
+export interface ChildSpec {
+  name: string;
+  /** Arguments after `parley`, e.g. ['node', '--algo', 'raft', ...]. */
+  args: string[];
+  logFile: string;
+  env?: Record<string, string>;
+}
+
+const live = new Set<Child>();
+let exitHookInstalled = false;
+
+/** Last resort: if the harness exits with children alive, SIGKILL them (synchronously). */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of live) child.killNow();
+  });
+}
+
+export function liveChildren(): number {
+  return live.size;
+}
+
+export function tailOfFile(file: string, lines = 20): string[] {
+  try {
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r');
+    const length = Math.min(size, 16 * 1024);
+    const buf = Buffer.alloc(length);
+    fs.readSync(fd, buf, 0, length, size - length);
+    fs.closeSync(fd);
+    return buf.toString('utf8').split('\n').filter(Boolean).slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+export class Child {
+  private proc: ResultPromise | null = null;
+  private expectingExit = false;
+  private exited: Promise<void> = Promise.resolve();
+  paused = false;
+  onUnexpectedExit: ((exit: ChildExit) => void) | null = null;
+
+  constructor(readonly spec: ChildSpec) {
+    installExitHook();
+    fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get running(): boolean {
+    return this.proc !== null;
+  }
+
+  /** Start (or restart) the process. Resolves once it is spawned, not once it is ready. */
+  start(): void {
+    if (this.proc) throw new Error(`${this.spec.name} is already running`);
+    this.expectingExit = false;
+    this.paused = false;
+    const proc = execa(process.execPath, [PARLEY_BIN, ...this.spec.args, '--lifeline'], {
+      stdin: 'pipe',
+      stdout: { file: this.spec.logFile, append: true },
+      stderr: { file: this.spec.logFile, append: true },
+      env: this.spec.env,
+      reject: false,
+      cleanup: true,
+    });
+    this.proc = proc;
+    live.add(this);
+    this.exited = proc.then((result) => {
+      live.delete(this);
+      if (this.proc === proc) this.proc = null;
+      if (!this.expectingExit && this.onUnexpectedExit) {
+        this.onUnexpectedExit({
+          name: this.spec.name,
+          exitCode: result.exitCode,
+          signal: result.signal,
+          logTail: tailOfFile(this.spec.logFile),
+        });
+      }
+    });
+  }
+
+  /** Wait for the process to end (after a kill or stop). */
+  async waitExit(): Promise<void> {
+    await this.exited;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.proc?.pid) process.kill(this.proc.pid, sig);
+  }
+
+  /** kill -9: the process gets no chance to clean up, exactly like a crash. */
+  async kill(): Promise<void> {
+    if (!this.proc) return;
+    this.expectingExit = true;
+    this.signal('SIGKILL');
+    await this.exited;
+    this.paused = false;
+  }
+
+  pause(): void {
+    if (!this.proc || this.paused) return;
+    this.signal('SIGSTOP');
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.proc || !this.paused) return;
+    this.signal('SIGCONT');
+    this.paused = false;
+  }
+
+  /** Graceful stop: SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 3000): Promise<void> {
+    if (!this.proc) return;
+    this.expectingExit = true;
+    this.resume();
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Synchronous SIGKILL for the exit hook. */
+  killNow(): void {
+    this.expectingExit = true;
+    try {
+      if (this.proc?.pid) {
+        process.kill(this.proc.pid, 'SIGCONT');
+        process.kill(this.proc.pid, 'SIGKILL');
+      }
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** CPU seconds and peak RSS from /proc (Linux); null when unavailable. */
+  resourceUsage(): { cpuSeconds: number; peakRssBytes: number; rssBytes: number } | null {
+    const pid = this.proc?.pid;
+    if (!pid) return null;
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14, 15)
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+      return { cpuSeconds: ticks / 100, peakRssBytes: kb('VmHWM'), rssBytes: kb('VmRSS') };
+    } catch {
+      return null;
+    }
+  }
+}
