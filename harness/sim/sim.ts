@@ -38,6 +38,8 @@ export class Sim<M, O> {
   /** Forwards the cores asked for: [node, reqId, to]. */
   readonly forwards: [NodeId, string, NodeId][] = [];
   readonly applied = new Map<NodeId, [string, unknown][]>();
+  /** Protocol events each node traced (Ready.events), with the sim time. */
+  readonly events: (Record<string, unknown> & { node: NodeId; t: number })[] = [];
   now = 0;
   private nextReq = 1;
   /** Links that drop every message: "from->to". */
@@ -97,6 +99,7 @@ export class Sim<M, O> {
     for (const f of r.forwards) this.forwards.push([id, f.reqId, f.to]);
     for (const { reqId, reply } of r.replies) this.replies.push({ node: id, reqId, reply });
     for (const a of r.applied) this.applied.get(id)!.push([a.key, a.value]);
+    for (const e of r.events) this.events.push({ ...e, node: id, t: this.now });
   }
 
   private post(from: NodeId, to: NodeId, msg: M): void {

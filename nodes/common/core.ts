@@ -14,7 +14,10 @@
  *   3. `messages`  sent to peers: votes, acks and promises leave only after step 2.
  *   4. `forwards`  client requests handed to another node (e.g. the leader).
  *   5. `replies`   answers to client requests, local or forwarded.
- *   6. `applied`   writes this node applied to its state machine, traced with the time.
+ *   6. `applied`   writes this node applied to its state machine, traced with the time
+ *                  (data/applied.jsonl: exact convergence times).
+ *   7. `events`    protocol events a checker needs (e.g. 2PC prepared/decided/applied per
+ *                  transaction), traced with the time (data/events.jsonl).
  *
  * Everything a core knows about time comes from `tick` inputs; every random choice comes
  * from the seeded `Random` handed to it at creation.
@@ -74,6 +77,7 @@ export interface Ready<M> {
   forwards: { reqId: string; to: NodeId }[];
   replies: { reqId: string; reply: ClientReply }[];
   applied: AppliedWrite[];
+  events: Record<string, unknown>[];
 }
 
 export interface Core<M> {
@@ -97,7 +101,7 @@ export interface CoreContext<O> {
 }
 
 export function emptyReady<M>(): Ready<M> {
-  return { early: [], persist: [], messages: [], forwards: [], replies: [], applied: [] };
+  return { early: [], persist: [], messages: [], forwards: [], replies: [], applied: [], events: [] };
 }
 
 /** Collects outputs between two `ready()` calls; cores compose it rather than re-implement it. */
@@ -121,6 +125,9 @@ export class ReadyBuffer<M> {
   }
   applied(key: string, value: Value): void {
     this.r.applied.push({ key, value });
+  }
+  event(event: Record<string, unknown>): void {
+    this.r.events.push(event);
   }
   take(): Ready<M> {
     const out = this.r;

@@ -59,6 +59,7 @@ export class NodeRuntime<M> {
   private server: http.Server | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private traceFd: number | null = null;
+  private eventsFd: number | null = null;
   private readonly pending = new Map<string, LocalRequest | RemoteRequest>();
   private nextReqId = 1;
   private flushScheduled = false;
@@ -87,7 +88,10 @@ export class NodeRuntime<M> {
       random: Random.derive(seed, `core:${config.id}`),
       now: monoMs(),
     });
-    if (config.runtime.trace) this.traceFd = fs.openSync(path.join(config.dataDir, 'applied.jsonl'), 'a');
+    if (config.runtime.trace) {
+      this.traceFd = fs.openSync(path.join(config.dataDir, 'applied.jsonl'), 'a');
+      this.eventsFd = fs.openSync(path.join(config.dataDir, 'events.jsonl'), 'a');
+    }
     this.transport = new PeerTransport({
       id: config.id,
       listen: config.listen,
@@ -185,6 +189,12 @@ export class NodeRuntime<M> {
     for (const { reqId, to } of ready.forwards) this.forward(reqId, to);
     for (const { reqId, reply: r } of ready.replies) this.answer(reqId, r);
     if (ready.applied.length > 0) this.trace(ready.applied);
+    if (ready.events.length > 0 && this.eventsFd !== null) {
+      const t = Number(monoNs());
+      let text = '';
+      for (const e of ready.events) text += `${JSON.stringify({ ...e, node: this.config.id, t })}\n`;
+      fs.writeSync(this.eventsFd, text);
+    }
   }
 
   private forward(reqId: string, to: NodeId): void {
@@ -261,6 +271,7 @@ export class NodeRuntime<M> {
     await Promise.all([this.transport?.close(), new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()))]);
     this.wal?.close();
     if (this.traceFd !== null) fs.closeSync(this.traceFd);
+    if (this.eventsFd !== null) fs.closeSync(this.eventsFd);
   }
 }
 
