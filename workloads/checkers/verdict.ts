@@ -1,0 +1,151 @@
+/**
+ * What every checker returns, and what results.json and the report draw. One shape for
+ * all five checkers so the report renders a verdict without knowing which checker made it;
+ * the `evidence` union is where they differ, tagged by `kind`.
+ *
+ * `valid` is three-valued on purpose: a checker that ran out of time or search budget says
+ * 'unknown' (exit 2) and never guesses, because a guessed "valid" is how a benchmark
+ * publishes a broken system as a correct one.
+ */
+import type { JsonValue, Key, Process } from '../history.js';
+
+export type Validity = true | false | 'unknown';
+
+export type CheckerName = 'linearizability' | 'bank' | 'atomicity' | 'convergence' | 'durability';
+
+export interface Verdict {
+  checker: CheckerName;
+  /** The model checked against, e.g. 'register' or 'cas-register' (linearizability only). */
+  model?: string;
+  valid: Validity;
+  /** One human sentence: what was checked and what was found. */
+  summary: string;
+  /** Why it is invalid or unknown, as data a report can draw; absent when there is nothing to show. */
+  evidence?: Evidence;
+  /** Flat figures for tables: counts, milliseconds, rates. Names are camelCase with units (`elapsedMs`). */
+  stats: Record<string, number>;
+  /** Distributions a report may plot (e.g. per-write convergence times in ms), by name. */
+  samples?: Record<string, number[]>;
+}
+
+/**
+ * One operation as a report draws it on a timeline: a bar per process from `start` to
+ * `end` (null: never returned, draw it open-ended), labelled with f, value and result.
+ */
+export interface TimelineOp {
+  /** The invoke's event index in the history file. */
+  index: number;
+  process: Process;
+  f: string;
+  key?: Key;
+  value: JsonValue;
+  result?: JsonValue;
+  outcome: 'ok' | 'fail' | 'info';
+  error?: JsonValue;
+  /** Nanoseconds, as in the history. */
+  start: number;
+  end: number | null;
+  /**
+   * 'linearized': part of the longest linearizable prefix; 'stuck': the operation no order
+   * could add; 'concurrent': overlaps the stuck operation and was not yet placed.
+   */
+  role: 'linearized' | 'stuck' | 'concurrent';
+}
+
+export interface LinearizabilityEvidence {
+  kind: 'linearizability';
+  key: Key | null;
+  /** How many of the key's operations the longest linearizable prefix holds, out of `operations`. */
+  linearized: number;
+  operations: number;
+  /** The register's value after that prefix, i.e. what the stuck operation would have seen. */
+  stateBefore: JsonValue;
+  stuck: TimelineOp;
+  /** The stuck op, the ops concurrent with it, and the last linearized ops before it, by start time. */
+  window: TimelineOp[];
+  /** Event indices of the window's linearized ops in the order the prefix placed them. */
+  order: number[];
+}
+
+export interface UnknownEvidence {
+  kind: 'unknown';
+  /** The key the search was on when it gave up, if any. */
+  key?: Key | null;
+  reason: 'time-limit' | 'state-limit' | 'search-limit';
+  /** What was decided before giving up. */
+  keysChecked?: number;
+  keysTotal?: number;
+}
+
+export type BankAnomaly =
+  | { type: 'wrong-total'; read: number; time: number; expected: number; observed: number }
+  | { type: 'negative-balance'; read: number; time: number; account: string; balance: number }
+  | { type: 'missing-account'; read: number; time: number; account: string }
+  | { type: 'unexpected-account'; read: number; time: number; account: string }
+  /** No subset of the possibly-applied transfers explains the balances; `delta` is what was left unexplained. */
+  | { type: 'unexplainable'; read: number; time: number; balances: Record<string, number>; delta: Record<string, number>; mandatory: number; optional: number };
+
+export interface BankEvidence {
+  kind: 'bank';
+  anomalies: BankAnomaly[];
+  /** Event indices of reads the bounded search could not decide. */
+  undecided: number[];
+}
+
+export type AtomicityViolation =
+  | { type: 'conflicting-decisions'; txid: string; decisions: { node: string; event: string; t: number }[] }
+  | { type: 'mixed-outcome'; txid: string; committed: string[]; aborted: string[] }
+  | { type: 'against-decision'; txid: string; node: string; decided: 'commit' | 'abort'; applied: 'commit' | 'abort'; t: number }
+  | { type: 'commit-without-votes'; txid: string; missing: string[]; votedNo: string[]; t: number }
+  | { type: 'commit-without-decision'; txid: string; node: string; t: number };
+
+export interface AtomicityEvidence {
+  kind: 'atomicity';
+  violations: AtomicityViolation[];
+  /** Participants prepared and never applied by the end of the trace: blocked, not necessarily wrong. */
+  inDoubt: { txid: string; node: string; since: number }[];
+}
+
+export interface ConvergenceEvidence {
+  kind: 'convergence';
+  /** Keys on which live nodes ended with different values, with each node's value. */
+  divergent: { key: Key; values: Record<string, JsonValue> }[];
+  /** Acknowledged writes neither present nor superseded in the final state. */
+  lost: { index: number; key: Key; value: JsonValue; final: JsonValue }[];
+  /** Acknowledged writes that reached every live node later than the bound after healing (or never). */
+  late: { index: number; key: Key; value: JsonValue; convergedMs: number | null; deadlineMs: number }[];
+}
+
+export interface DurabilityEvidence {
+  kind: 'durability';
+  lost: { index: number; process: Process; key: Key; value: JsonValue; start: number; end: number; final: JsonValue }[];
+  /** Final values that no operation in the history wrote. */
+  phantom: { key: Key; final: JsonValue }[];
+}
+
+export type Evidence =
+  | LinearizabilityEvidence
+  | UnknownEvidence
+  | BankEvidence
+  | AtomicityEvidence
+  | ConvergenceEvidence
+  | DurabilityEvidence;
+
+/** The run's overall answer: any violation wins, then any unknown, else valid. */
+export function combineValidity(verdicts: readonly Pick<Verdict, 'valid'>[]): Validity {
+  if (verdicts.some((v) => v.valid === false)) return false;
+  if (verdicts.some((v) => v.valid === 'unknown')) return 'unknown';
+  return true;
+}
+
+/** DESIGN.md exit codes: 0 valid, 1 a safety violation, 2 undecided. */
+export function exitCodeFor(valid: Validity): 0 | 1 | 2 {
+  return valid === true ? 0 : valid === false ? 1 : 2;
+}
+
+/** Median and friends over a sample, for stats; empty samples give NaN-free zeros and a count of 0. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}
