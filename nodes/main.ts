@@ -89,6 +89,8 @@ export async function runNode(args: NodeArgs): Promise<number> {
       if (stopping) return;
       stopping = true;
       process.stderr.write(`${new Date().toISOString()} ${config.id} stopping: ${why}\n`);
+      // The lifeline pipe would keep the event loop (and the process) alive.
+      process.stdin.destroy();
       runtime.stop().then(
         () => resolve(0),
         () => resolve(70),
