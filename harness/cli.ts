@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from '../nodes/common/errors.js';
 import { EXIT } from './commands/shared.js';
 import { registerNode } from './commands/node.js';
+import { registerCheck } from './commands/check.js';
 
 export { EXIT };
 
@@ -19,6 +20,7 @@ function program(setCode: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0]!.replace(/^error: /, 'parley: ') + '\n') });
   registerNode(cli, setCode);
+  registerCheck(cli, setCode);
   return cli;
 }
 

@@ -55,6 +55,8 @@ export interface TimelineOp {
 export interface LinearizabilityEvidence {
   kind: 'linearizability';
   key: Key | null;
+  /** Time of the history's first event (ns): draw and print times relative to it. */
+  origin: number;
   /** How many of the key's operations the longest linearizable prefix holds, out of `operations`. */
   linearized: number;
   operations: number;
@@ -82,7 +84,10 @@ export type BankAnomaly =
   | { type: 'negative-balance'; read: number; time: number; account: string; balance: number }
   | { type: 'missing-account'; read: number; time: number; account: string }
   | { type: 'unexpected-account'; read: number; time: number; account: string }
-  /** No subset of the possibly-applied transfers explains the balances; `delta` is what was left unexplained. */
+  /**
+   * No subset of the possibly-applied transfers explains the balances. `delta` is the read
+   * minus (opening balances + the `mandatory` transfers committed before it), per account.
+   */
   | { type: 'unexplainable'; read: number; time: number; balances: Record<string, number>; delta: Record<string, number>; mandatory: number; optional: number };
 
 export interface BankEvidence {

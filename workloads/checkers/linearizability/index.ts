@@ -68,11 +68,11 @@ export function checkLinearizability(events: readonly HistoryEvent[], options: L
       continue;
     }
     stats.keysChecked++;
-    const evidence = explain(k, result.prefix, result.stuck, result.stateBefore, events);
+    const evidence = explain(k, result.prefix, result.stuck, result.stateBefore, events, origin);
     return {
       ...base,
       valid: false,
-      summary: describeViolation(evidence, origin),
+      summary: describeViolation(evidence),
       evidence,
       stats: finish(),
     };
@@ -96,7 +96,7 @@ export function checkLinearizability(events: readonly HistoryEvent[], options: L
   };
 }
 
-function explain(k: KeyOps, prefix: number[], stuck: number, stateBefore: number, events: readonly HistoryEvent[]): LinearizabilityEvidence {
+function explain(k: KeyOps, prefix: number[], stuck: number, stateBefore: number, events: readonly HistoryEvent[], origin: number): LinearizabilityEvidence {
   const s = k.ops[stuck]!;
   const stuckEnd = k.end[stuck]!;
   const placedAt = new Map<number, number>();
@@ -126,6 +126,7 @@ function explain(k: KeyOps, prefix: number[], stuck: number, stateBefore: number
   return {
     kind: 'linearizability',
     key: k.key,
+    origin,
     linearized: prefix.length,
     operations: k.ops.length,
     stateBefore: k.values[stateBefore] ?? null,
@@ -152,7 +153,7 @@ export function timelineOp(op: Operation, role: TimelineOp['role'], events: read
   return t;
 }
 
-/** "process 3 read → "v5" [12.001 ms, 12.410 ms]", times relative to the history's first event. */
+/** `process 3 read → "v5" [12.001 ms, 12.410 ms]`, times relative to `origin` (the history's first event). */
 export function describeOp(t: TimelineOp, origin: number): string {
   const ms = (ns: number): string => `${((ns - origin) / 1e6).toFixed(3)} ms`;
   const what =
@@ -163,10 +164,10 @@ export function describeOp(t: TimelineOp, origin: number): string {
   return `process ${t.process} ${what}${outcome} [${ms(t.start)}, ${t.end === null ? 'never returned' : ms(t.end)}]`;
 }
 
-function describeViolation(e: LinearizabilityEvidence, origin: number): string {
+function describeViolation(e: LinearizabilityEvidence): string {
   const concurrent = e.window.filter((w) => w.role === 'concurrent').length;
   return (
-    `Not linearizable on key ${showKey(e.key)}: no order explains ${describeOp(e.stuck, origin)}; ` +
+    `Not linearizable on key ${showKey(e.key)}: no order explains ${describeOp(e.stuck, e.origin)}; ` +
     `the longest linearizable prefix places ${e.linearized} of the key's ${e.operations} operations and leaves the register at ${show(e.stateBefore)}` +
     (concurrent > 0 ? `, with ${concurrent} operation${concurrent === 1 ? '' : 's'} concurrent and unplaced.` : '.')
   );

@@ -1,0 +1,199 @@
+/**
+ * Atomic commitment, for Two-Phase Commit. Its input is not a client history but the
+ * nodes' own trace of each transaction (data/events.jsonl, Ready.events in
+ * nodes/common/core.ts), because atomicity is a statement about what every participant
+ * did, which no client sees.
+ *
+ * What it checks is the definition of atomic commit (Gray & Lamport, "Consensus on
+ * Transaction Commit", 2006, §2): all participants that reach a decision reach the same
+ * one (one decision per transaction, no participant applying the other outcome, no mix of
+ * commits and aborts); commit only if every participant voted yes. What it measures is
+ * 2PC's known cost: a participant that voted yes cannot decide on its own and stays
+ * "in doubt" until it hears the outcome, for as long as the coordinator is gone.
+ *
+ * Timestamps come from one machine's monotonic clock but are taken after a node sent its
+ * messages (the runtime traces events last), so a vote may be stamped after the decision it
+ * enabled; the checker therefore requires every yes vote to exist, not to precede.
+ */
+import { z } from 'zod';
+import { HistoryFormatError } from '../history.js';
+import { quantile, type AtomicityViolation, type Verdict } from './verdict.js';
+
+export type CommitRole = 'coordinator' | 'participant';
+export type CommitEventName = 'prepared' | 'voted-no' | 'decided-commit' | 'decided-abort' | 'applied-commit' | 'applied-abort';
+
+export interface CommitEvent {
+  txid: string;
+  node: string;
+  role: CommitRole;
+  event: CommitEventName;
+  /** Monotonic nanoseconds. */
+  t: number;
+  /** Optional, on a coordinator's events: every participant it asked, so a silent one still counts. */
+  participants?: string[];
+}
+
+export const commitEventSchema = z.object({
+  txid: z.union([z.string().min(1), z.number()]).transform(String),
+  node: z.string().min(1),
+  role: z.enum(['coordinator', 'participant']),
+  event: z.enum(['prepared', 'voted-no', 'decided-commit', 'decided-abort', 'applied-commit', 'applied-abort']),
+  t: z.number().finite(),
+  participants: z.array(z.string()).optional(),
+});
+
+/** Parse one trace line (extra fields are ignored); throws the one-line usage error naming the field. */
+export function parseCommitEvent(text: string, file: string, line: number): CommitEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new HistoryFormatError(file, line, '(line)', `not JSON: ${(err as Error).message}`);
+  }
+  const parsed = commitEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new HistoryFormatError(file, line, issue.path.map(String).join('.') || '(line)', issue.message);
+  }
+  const e: CommitEvent = { txid: parsed.data.txid, node: parsed.data.node, role: parsed.data.role, event: parsed.data.event, t: parsed.data.t };
+  if (parsed.data.participants) e.participants = parsed.data.participants;
+  return e;
+}
+
+interface Participant {
+  prepared?: number;
+  votedNo?: number;
+  commit?: number;
+  abort?: number;
+}
+
+const MAX_LISTED = 50;
+
+export function checkAtomicity(trace: readonly CommitEvent[]): Verdict {
+  const began = performance.now();
+  const txns = new Map<string, CommitEvent[]>();
+  let end = -Infinity;
+  for (const e of trace) {
+    let list = txns.get(e.txid);
+    if (!list) txns.set(e.txid, (list = []));
+    list.push(e);
+    end = Math.max(end, e.t);
+  }
+
+  const violations: AtomicityViolation[] = [];
+  const inDoubt: { txid: string; node: string; since: number }[] = [];
+  const inDoubtMs: number[] = [];
+  let committed = 0;
+  let aborted = 0;
+  let undecided = 0;
+  for (const [txid, events] of txns) {
+    const decisions = events.filter((e) => e.event === 'decided-commit' || e.event === 'decided-abort');
+    const kinds = new Set(decisions.map((e) => e.event));
+    if (kinds.size > 1) {
+      violations.push({ type: 'conflicting-decisions', txid, decisions: decisions.map((e) => ({ node: e.node, event: e.event, t: e.t })) });
+    }
+    const decided = kinds.size === 1 ? (kinds.has('decided-commit') ? 'commit' : 'abort') : undefined;
+    if (decided === 'commit') committed++;
+    else if (decided === 'abort') aborted++;
+    else if (kinds.size === 0) undecided++;
+
+    const participants = new Map<string, Participant>();
+    const who = (node: string): Participant => {
+      let p = participants.get(node);
+      if (!p) participants.set(node, (p = {}));
+      return p;
+    };
+    for (const e of events) {
+      for (const node of e.participants ?? []) who(node);
+      if (e.role !== 'participant') continue;
+      const p = who(e.node);
+      const first = (field: keyof Participant): void => {
+        p[field] = Math.min(p[field] ?? Infinity, e.t);
+      };
+      if (e.event === 'prepared') first('prepared');
+      else if (e.event === 'voted-no') first('votedNo');
+      else if (e.event === 'applied-commit') first('commit');
+      else if (e.event === 'applied-abort') first('abort');
+    }
+
+    const commits = [...participants].filter(([, p]) => p.commit !== undefined).map(([n]) => n);
+    const aborts = [...participants].filter(([, p]) => p.abort !== undefined).map(([n]) => n);
+    if (commits.length > 0 && aborts.length > 0) violations.push({ type: 'mixed-outcome', txid, committed: commits, aborted: aborts });
+    if (decided !== undefined) {
+      for (const [node, p] of participants) {
+        const wrong = decided === 'commit' ? p.abort : p.commit;
+        if (wrong !== undefined) violations.push({ type: 'against-decision', txid, node, decided, applied: decided === 'commit' ? 'abort' : 'commit', t: wrong });
+      }
+    }
+    if (commits.length > 0 && !kinds.has('decided-commit')) {
+      const node = commits[0]!;
+      violations.push({ type: 'commit-without-decision', txid, node, t: participants.get(node)!.commit! });
+    }
+    if (kinds.has('decided-commit')) {
+      const missing = [...participants].filter(([, p]) => p.prepared === undefined).map(([n]) => n);
+      const votedNo = [...participants].filter(([, p]) => p.votedNo !== undefined).map(([n]) => n);
+      if (missing.length > 0 || votedNo.length > 0) {
+        const t = Math.min(...decisions.filter((e) => e.event === 'decided-commit').map((e) => e.t));
+        violations.push({ type: 'commit-without-votes', txid, missing, votedNo, t });
+      }
+    }
+    for (const [node, p] of participants) {
+      if (p.prepared === undefined) continue;
+      const resolved = Math.min(p.commit ?? Infinity, p.abort ?? Infinity);
+      if (resolved === Infinity) inDoubt.push({ txid, node, since: p.prepared });
+      else inDoubtMs.push(Math.max(0, resolved - p.prepared) / 1e6);
+    }
+  }
+
+  inDoubtMs.sort((x, y) => x - y);
+  const stillMs = inDoubt.map((d) => (end - d.since) / 1e6);
+  const stats = {
+    transactions: txns.size,
+    committed,
+    aborted,
+    undecided,
+    violations: violations.length,
+    inDoubtResolved: inDoubtMs.length,
+    inDoubtAtEnd: inDoubt.length,
+    inDoubtMedianMs: round(quantile(inDoubtMs, 0.5)),
+    inDoubtP99Ms: round(quantile(inDoubtMs, 0.99)),
+    inDoubtMaxMs: round(inDoubtMs.length > 0 ? inDoubtMs[inDoubtMs.length - 1]! : 0),
+    inDoubtAtEndMaxMs: round(stillMs.length > 0 ? Math.max(...stillMs) : 0),
+    elapsedMs: round(performance.now() - began),
+  };
+  const blocking =
+    `participants were in doubt for a median ${stats.inDoubtMedianMs} ms and at most ${stats.inDoubtMaxMs} ms` +
+    (inDoubt.length > 0 ? `; ${inDoubt.length} still in doubt at the end of the trace (for up to ${stats.inDoubtAtEndMaxMs} ms)` : '');
+  const evidence = { kind: 'atomicity' as const, violations: violations.slice(0, MAX_LISTED), inDoubt: inDoubt.slice(0, MAX_LISTED) };
+  const samples = { inDoubtMs };
+  if (violations.length > 0) {
+    return {
+      checker: 'atomicity', valid: false, evidence, stats, samples,
+      summary: `Atomic commit violated in ${new Set(violations.map((v) => v.txid)).size} of ${txns.size} transactions; the first: ${describeViolation(violations[0]!)}; ${blocking}.`,
+    };
+  }
+  return {
+    checker: 'atomicity', valid: true, stats, samples,
+    ...(inDoubt.length > 0 ? { evidence } : {}),
+    summary: `Atomic commit holds for all ${txns.size} transactions (${committed} committed, ${aborted} aborted, ${undecided} undecided): one decision each, applied alike by every participant; ${blocking}.`,
+  };
+}
+
+export function describeViolation(v: AtomicityViolation): string {
+  switch (v.type) {
+    case 'conflicting-decisions':
+      return `transaction ${v.txid} was decided both ways (${v.decisions.map((d) => `${d.node} ${d.event}`).join(', ')})`;
+    case 'mixed-outcome':
+      return `transaction ${v.txid} committed on ${v.committed.join(', ')} but aborted on ${v.aborted.join(', ')}`;
+    case 'against-decision':
+      return `participant ${v.node} applied ${v.applied} to transaction ${v.txid}, which was decided ${v.decided}`;
+    case 'commit-without-votes':
+      return `transaction ${v.txid} was decided commit without a yes vote from ${[...v.missing, ...v.votedNo].join(', ')}${v.votedNo.length > 0 ? ` (${v.votedNo.join(', ')} voted no)` : ''}`;
+    case 'commit-without-decision':
+      return `participant ${v.node} committed transaction ${v.txid}, for which no commit decision was ever recorded`;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
