@@ -1,0 +1,153 @@
+/**
+ * The fault plane: one Toxiproxy proxy per directed peer link, named `from->to`, created
+ * through the Toxiproxy HTTP API (harness/toxiproxy/client.ts, over toxiproxy-node-client).
+ * Node `from` dials peer `to` at that proxy's listen address, and since a node sends only
+ * on connections it dialled (nodes/common/transport.ts), the proxy carries exactly what
+ * `from` says to `to`: its upstream stream is the protocol traffic, its downstream only the
+ * transport's pongs. So a toxic on one proxy's upstream is a one-way fault.
+ *
+ * By default parley starts its own embedded, API-compatible server (`parley proxy`) as a
+ * supervised child process; given a URL (--toxiproxy or TOXIPROXY_URL) it drives that
+ * server instead, and nothing else changes.
+ */
+import path from 'node:path';
+import { formatHostPort, parseHostPort, type HostPort } from '../../nodes/common/address.js';
+import { ToxiproxyClient, type ToxicSpec } from '../toxiproxy/client.js';
+import { allocatePort } from '../ports.js';
+import { Child } from '../supervisor.js';
+import type { Cluster } from '../cluster.js';
+import { allLinks, linkName } from './topology.js';
+
+export interface FaultPlaneOptions {
+  /** A Toxiproxy server to drive; absent = start the embedded one. */
+  url?: string;
+  /** Where the embedded server's log goes. */
+  logDir: string;
+  /** Host the link proxies listen on (loopback unless nodes run elsewhere). */
+  listenHost?: string;
+  /** Host nodes dial to reach a proxy, when it differs from listenHost (containers). */
+  advertiseHost?: string;
+}
+
+export class FaultPlane {
+  private readonly links = new Map<string, HostPort>();
+  /** How many active faults disable each link: a link comes back only when none does. */
+  private readonly disabled = new Map<string, number>();
+
+  private constructor(
+    readonly client: ToxiproxyClient,
+    readonly url: string,
+    private readonly child: Child | null,
+    private readonly options: FaultPlaneOptions,
+  ) {}
+
+  static async start(options: FaultPlaneOptions): Promise<FaultPlane> {
+    if (options.url) {
+      const client = new ToxiproxyClient(options.url, { timeoutMs: 10_000 });
+      await client.version(); // fail now, with the server's address in the message
+      return new FaultPlane(client, options.url, null, options);
+    }
+    const port = await allocatePort();
+    const child = new Child({ name: 'toxiproxy', args: ['proxy', '--host', '127.0.0.1', '--port', String(port)], logFile: path.join(options.logDir, 'toxiproxy.log') });
+    child.start();
+    const url = `http://127.0.0.1:${port}`;
+    const client = new ToxiproxyClient(url, { timeoutMs: 10_000 });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await client.version();
+        break;
+      } catch (err) {
+        if (!child.running || Date.now() > deadline) {
+          await child.stop();
+          throw new Error(`the embedded Toxiproxy server did not start on ${url}: ${(err as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    return new FaultPlane(client, url, child, options);
+  }
+
+  /** Set the supervisor's hook for a proxy process that dies on its own. */
+  set onUnexpectedExit(hook: Child['onUnexpectedExit']) {
+    if (this.child) this.child.onUnexpectedExit = hook;
+  }
+
+  get embedded(): boolean {
+    return this.child !== null;
+  }
+
+  /** Create every directed link proxy of the cluster and route the cluster's peers through them. */
+  async wire(cluster: Cluster): Promise<void> {
+    const listenHost = this.options.listenHost ?? '127.0.0.1';
+    const specs = allLinks(cluster.ids).map((name) => {
+      const to = name.split('->')[1]!;
+      return { name, upstream: formatHostPort(cluster.node(to).listen), listen: `${listenHost}:0`, enabled: true };
+    });
+    // Remove leftovers from an earlier run on a shared server first: names are per link.
+    const existing = await this.client.listProxies();
+    for (const s of specs) if (existing[s.name]) await this.client.removeProxy(s.name);
+    const created = await this.client.populate(specs);
+    for (const p of created) {
+      const address = parseHostPort(p.listen);
+      if (!address) throw new Error(`toxiproxy answered an unusable listen address ${p.listen} for ${p.name}`);
+      this.links.set(p.name, this.options.advertiseHost ? { host: this.options.advertiseHost, port: address.port } : address);
+    }
+    cluster.routeLinks((from, to) => this.address(from, to));
+  }
+
+  address(from: string, to: string): HostPort {
+    const a = this.links.get(linkName(from, to));
+    if (!a) throw new Error(`no proxy for link ${linkName(from, to)}`);
+    return a;
+  }
+
+  get linkNames(): string[] {
+    return [...this.links.keys()];
+  }
+
+  async disable(links: readonly string[]): Promise<void> {
+    await Promise.all(
+      links.map(async (l) => {
+        const n = this.disabled.get(l) ?? 0;
+        this.disabled.set(l, n + 1);
+        if (n === 0) await this.client.setEnabled(l, false);
+      }),
+    );
+  }
+
+  async enable(links: readonly string[]): Promise<void> {
+    await Promise.all(
+      links.map(async (l) => {
+        const n = this.disabled.get(l) ?? 0;
+        if (n <= 1) {
+          this.disabled.delete(l);
+          if (n === 1) await this.client.setEnabled(l, true);
+        } else this.disabled.set(l, n - 1);
+      }),
+    );
+  }
+
+  async addToxic(links: readonly string[], toxic: ToxicSpec & { name: string }): Promise<void> {
+    await Promise.all(links.map((l) => this.client.addToxic(l, toxic)));
+  }
+
+  async removeToxic(links: readonly string[], name: string): Promise<void> {
+    await Promise.all(links.map((l) => this.client.removeToxic(l, name)));
+  }
+
+  /** Every proxy enabled, every toxic gone (Toxiproxy's POST /reset). */
+  async healAll(): Promise<void> {
+    this.disabled.clear();
+    await this.client.reset();
+  }
+
+  /** Remove our proxies and stop the embedded server. */
+  async stop(): Promise<void> {
+    if (this.child) {
+      await this.child.stop();
+      return;
+    }
+    await Promise.all(this.linkNames.map((l) => this.client.removeProxy(l).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * Runs a fault schedule against a live cluster: each fault starts at its offset from the
+ * load's start, resolves its target then (the leader *at that moment*), is applied through
+ * the fault plane or the process supervisor, and is reverted after its duration. Every
+ * fault that fires is recorded with its real start and end; a fault whose target cannot be
+ * resolved is recorded as skipped with the reason, and one that cannot be applied fails the
+ * run (FaultError) instead of passing for a no-op.
+ */
+import type { Random } from '../../nodes/common/random.js';
+import { monoNs } from '../../nodes/common/clock.js';
+import type { Cluster } from '../cluster.js';
+import type { FaultSpec } from '../scenario.js';
+import type { FaultPlane } from './plane.js';
+import { linksTouching, allLinks, partitionLinks } from './topology.js';
+
+export interface FaultRecord {
+  id: number;
+  kind: FaultSpec['kind'];
+  spec: FaultSpec;
+  status: 'pending' | 'active' | 'done' | 'skipped' | 'failed';
+  /** Nodes hit (crash, pause) or whose links are hit. */
+  targets: string[];
+  links: string[];
+  groups?: string[][];
+  /** ms from the load's start. */
+  startMs?: number;
+  endMs?: number;
+  /** crash: when the restarted node answered again. */
+  recoveredMs?: number;
+  reason?: string;
+}
+
+export class FaultError extends Error {}
+
+export class FaultRunner {
+  readonly records: FaultRecord[];
+  private readonly reverts = new Map<number, () => Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    schedule: readonly FaultSpec[],
+    private readonly cluster: Cluster,
+    private readonly plane: FaultPlane | null,
+    private readonly random: Random,
+    private readonly originNs: number,
+    private readonly log: (line: string) => void,
+  ) {
+    this.records = schedule.map((spec, id) => ({ id, kind: spec.kind, spec, status: 'pending', targets: [], links: [] }));
+  }
+
+  private nowMs(): number {
+    return (Number(monoNs()) - this.originNs) / 1e6;
+  }
+
+  active(): FaultRecord[] {
+    return this.records.filter((r) => r.status === 'active');
+  }
+
+  /** Fire the whole schedule; resolves when every fault has ended (or the runner is stopped). */
+  async run(): Promise<void> {
+    await Promise.all(this.records.map((r) => this.fire(r)));
+  }
+
+  private sleepUntil(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, Math.max(0, ms - this.nowMs()));
+      this.timers.add(t);
+    });
+  }
+
+  private async fire(record: FaultRecord): Promise<void> {
+    await this.sleepUntil(record.spec.at);
+    if (this.stopped) return;
+    try {
+      const revert = await this.apply(record);
+      if (!revert) return;
+      record.status = 'active';
+      record.startMs = Math.round(this.nowMs());
+      this.log(`fault #${record.id} ${describe(record)} started`);
+      this.reverts.set(record.id, revert);
+      await this.sleepUntil(record.spec.at + record.spec.duration);
+      await this.end(record);
+    } catch (err) {
+      record.status = 'failed';
+      record.reason = err instanceof Error ? err.message : String(err);
+      throw new FaultError(`fault #${record.id} (${record.kind}) could not be applied: ${record.reason}`);
+    }
+  }
+
+  private async end(record: FaultRecord): Promise<void> {
+    const revert = this.reverts.get(record.id);
+    if (!revert) return;
+    this.reverts.delete(record.id);
+    record.endMs = Math.round(this.nowMs());
+    await revert();
+    record.status = 'done';
+    this.log(`fault #${record.id} ${record.kind} ended after ${record.endMs - record.startMs!} ms`);
+  }
+
+  private skip(record: FaultRecord, reason: string): null {
+    record.status = 'skipped';
+    record.reason = reason;
+    record.startMs = Math.round(this.nowMs());
+    this.log(`fault #${record.id} ${record.kind} skipped: ${reason}`);
+    return null;
+  }
+
+  /** The node a target names now, or null with a reason. */
+  private async resolveNodes(target: FaultSpec['target']): Promise<string[] | string> {
+    const ids = this.cluster.ids;
+    const up = ids.filter((id) => this.cluster.isUp(id));
+    if (Array.isArray(target)) {
+      const unknown = target.filter((t) => !ids.includes(t));
+      if (unknown.length) throw new FaultError(`unknown node(s) ${unknown.join(', ')}`);
+      return target;
+    }
+    switch (target) {
+      case 'leader':
+      case 'coordinator': {
+        const deadline = Date.now() + 5000;
+        while (Date.now() < deadline && !this.stopped) {
+          const leader = await this.cluster.leader();
+          if (leader && this.cluster.isUp(leader)) return [leader];
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return `no ${target} agreed by a majority within 5 s`;
+      }
+      case 'random':
+        return up.length ? [this.random.pick(up)] : 'no live node';
+      case 'random-minority': {
+        const k = Math.floor((ids.length - 1) / 2);
+        return k > 0 && up.length ? this.random.sample(up, Math.min(k, up.length)) : 'the cluster has no minority';
+      }
+      case 'all':
+      case 'minority-links':
+        return ids;
+      default:
+        if (!ids.includes(target)) throw new FaultError(`unknown node ${target}`);
+        return [target];
+    }
+  }
+
+  private needPlane(kind: string): FaultPlane {
+    if (!this.plane) throw new FaultError(`${kind} needs the fault plane (link proxies), which this run does not have`);
+    return this.plane;
+  }
+
+  /** Apply a fault; returns how to revert it, or null when it was skipped. */
+  private async apply(record: FaultRecord): Promise<(() => Promise<void>) | null> {
+    const spec = record.spec;
+    const toxic = `parley-${record.id}`;
+    if (spec.kind === 'crash' || spec.kind === 'leader-crash' || spec.kind === 'pause') {
+      const nodes = await this.resolveNodes(spec.kind === 'leader-crash' ? 'leader' : spec.target);
+      if (typeof nodes === 'string') return this.skip(record, nodes);
+      const live = nodes.filter((id) => this.cluster.isUp(id));
+      if (live.length === 0) return this.skip(record, `${nodes.join(', ')} already down`);
+      record.targets = live;
+      if (spec.kind === 'pause') {
+        for (const id of live) this.cluster.pause(id);
+        return async () => {
+          for (const id of live) this.cluster.resume(id);
+        };
+      }
+      await Promise.all(live.map((id) => this.cluster.crash(id)));
+      return async () => {
+        await Promise.all(live.map((id) => this.cluster.restart(id)));
+        record.recoveredMs = Math.round(this.nowMs());
+      };
+    }
+
+    const plane = this.needPlane(spec.kind);
+    const ids = this.cluster.ids;
+    if (spec.kind === 'partition') {
+      let focus: string | null = null;
+      if (spec.shape === 'isolate-leader' || spec.shape === 'isolate' || spec.shape === 'one-way') {
+        const nodes = await this.resolveNodes(spec.shape === 'isolate-leader' ? 'leader' : spec.target === 'all' ? 'random' : spec.target);
+        if (typeof nodes === 'string') return this.skip(record, nodes);
+        focus = nodes[0]!;
+      }
+      const cut = partitionLinks(spec.shape, ids, focus, this.random);
+      record.links = cut.links;
+      record.groups = cut.groups;
+      record.targets = focus ? [focus] : [];
+      if (cut.links.length === 0) return this.skip(record, `a ${spec.shape} partition of ${ids.length} nodes cuts no link`);
+      if (spec.mode === 'disable') {
+        await plane.disable(cut.links);
+        return () => plane.enable(cut.links);
+      }
+      await plane.addToxic(cut.links, { name: toxic, type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } });
+      return () => plane.removeToxic(cut.links, toxic);
+    }
+
+    const nodes = await this.resolveNodes(spec.target);
+    if (typeof nodes === 'string') return this.skip(record, nodes);
+    const links = spec.target === 'all' ? allLinks(ids) : linksTouching(ids, nodes);
+    record.targets = spec.target === 'all' ? [] : nodes;
+    record.links = links;
+    switch (spec.kind) {
+      case 'latency':
+        await plane.addToxic(links, { name: toxic, type: 'latency', stream: 'upstream', attributes: { latency: Math.round(spec.latencyMs), jitter: Math.round(spec.jitterMs) } });
+        break;
+      case 'bandwidth':
+        await plane.addToxic(links, { name: toxic, type: 'bandwidth', stream: 'upstream', attributes: { rate: Math.round(spec.rateKBps) } });
+        break;
+      case 'drop':
+        // A black hole on a share of the connections: Toxiproxy decides toxicity per connection.
+        await plane.addToxic(links, { name: toxic, type: 'timeout', stream: 'upstream', toxicity: spec.probability, attributes: { timeout: 0 } });
+        break;
+      case 'reset':
+        await plane.addToxic(links, { name: toxic, type: 'reset_peer', stream: 'upstream', toxicity: spec.probability, attributes: { timeout: 0 } });
+        break;
+    }
+    return () => plane.removeToxic(links, toxic);
+  }
+
+  /** End every active fault now (the load is over, Ctrl-C, or a node died). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const active = this.records.filter((r) => this.reverts.has(r.id));
+    for (const r of active) await this.end(r).catch((err) => this.log(`could not end fault #${r.id}: ${(err as Error).message}`));
+    for (const r of this.records) {
+      if (r.status !== 'pending') continue;
+      r.status = 'skipped';
+      r.reason = 'the load ended before it was due';
+    }
+  }
+}
+
+export function describe(r: FaultRecord): string {
+  const s = r.spec;
+  const on = r.targets.length ? ` on ${r.targets.join(',')}` : r.links.length ? ` on ${r.links.length} links` : '';
+  switch (s.kind) {
+    case 'partition':
+      return `partition ${s.shape} (${s.mode})${on}`;
+    case 'latency':
+      return `latency ${s.latencyMs}±${s.jitterMs} ms${on}`;
+    case 'drop':
+    case 'reset':
+      return `${s.kind} p=${s.probability}${on}`;
+    case 'bandwidth':
+      return `bandwidth ${s.rateKBps} KB/s${on}`;
+    default:
+      return `${s.kind}${on}`;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * results.json: the one documented output of a run (docs/results.md), versioned by
+ * `schema`. Everything downstream (the HTML report, the terminal summary, JUnit, run
+ * comparisons) reads only this. Times inside a scenario are milliseconds from the start of
+ * its measured load (warm-up is negative time); latencies are milliseconds.
+ *
+ * Compatibility rule: a new field may appear in a minor version; removing or changing the
+ * meaning of a field bumps the major (`parley.results/2`).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Verdict } from '../workloads/checkers/verdict.js';
+import type { Availability, LatencySummary, ThroughputBucket } from '../workloads/metrics.js';
+import type { MachineInfo } from './machine.js';
+import type { Scenario } from './scenario.js';
+import type { FaultRecord } from './faults/runner.js';
+
+export const RESULTS_SCHEMA = 'parley.results/1';
+
+export interface LatencyBlock {
+  overall: LatencySummary;
+  byF: Record<string, LatencySummary>;
+  /** HdrHistogram percentile curve of all completed operations: [{percentile, ms}]. */
+  curve: { percentile: number; ms: number }[];
+}
+
+export interface NodeResult {
+  id: string;
+  /** CPU seconds (user + system) the process used, and its peak resident memory. */
+  cpuSeconds: number | null;
+  peakRssBytes: number | null;
+  /** Messages and bytes this node sent to peers during the measured load. */
+  msgsSent: number;
+  bytesSent: number;
+  fsyncs: number;
+  /** Set when the node died without a fault asking for it. */
+  unexpectedExit?: { exitCode: number | null; signal: string | null; logTail: string[] };
+  /** Up at the end of the run. */
+  up: boolean;
+}
+
+export interface ConvergenceSummary {
+  /** Acknowledged writes that every live node applied, and how long after the ack the last one did. */
+  writes: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Acknowledged writes some live node never applied (superseded by a newer write first, or lost). */
+  incomplete: number;
+  /** A sample of per-write convergence times (ms) for the distribution chart (at most 2000). */
+  samples: number[];
+}
+
+export interface FailoverSample {
+  faultId: number;
+  kind: string;
+  /** When the fault hit (ms) and when the next write after it was acknowledged. */
+  crashMs: number;
+  nextWriteMs: number | null;
+  /** nextWriteMs - crashMs: the unavailability the crash caused. */
+  recoveryMs: number | null;
+}
+
+export interface ScenarioResult {
+  name: string;
+  algo: string;
+  workload: string;
+  nodes: number;
+  /** The fully resolved scenario: replaying it reproduces the run. */
+  scenario: Scenario;
+  /** The command that reproduces this run. */
+  command: string;
+  status: 'complete' | 'partial' | 'failed';
+  /** Why it is partial or failed (Ctrl-C, a node died, a fault could not be applied). */
+  error?: string;
+  calibration: { directRttUs: { p50: number; p99: number }; proxiedRttUs: { p50: number; p99: number } | null } | null;
+  /** The measured load: from 0 to durationMs. */
+  durationMs: number;
+  mode: 'closed' | 'open';
+  clients: number;
+  targetRate: number | null;
+  ops: { total: number; ok: number; fail: number; info: number; neverSent: number };
+  /** Successful operations per second over the measured load. */
+  throughput: number;
+  throughputOverTime: { bucketMs: number; buckets: ThroughputBucket[] };
+  latency: LatencyBlock & {
+    /** Before the first fault, while any fault is active, after the last one ends. */
+    byPhase: Partial<Record<'before' | 'during' | 'after', LatencyBlock>>;
+  };
+  availability: Availability;
+  faults: FaultRecord[];
+  failover: FailoverSample[];
+  convergence: ConvergenceSummary | null;
+  messages: { total: number; bytes: number; perOk: number; bytesPerOk: number };
+  /** Saturation throughput from the autocannon phase, when it ran. */
+  maxThroughput: { requestsPerSec: number; p50Ms: number; p99Ms: number; errors: number; non2xx: number; connections: number; durationMs: number } | null;
+  nodesDetail: NodeResult[];
+  checks: Verdict[];
+  /** Checks whose guarantee this algorithm does not promise (gossip is not linearizable): shown, never a failure. */
+  informational: string[];
+  /** Files next to results.json. */
+  files: { history: string; logs: string };
+}
+
+export interface ResultsFile {
+  schema: typeof RESULTS_SCHEMA;
+  /** True when the run was cut short; what was measured so far is still here. */
+  partial: boolean;
+  meta: MachineInfo & {
+    startedAt: string;
+    finishedAt: string;
+    /** argv after `parley`. */
+    command: string;
+    seed: number;
+    suite?: string;
+  };
+  scenarios: ScenarioResult[];
+}
+
+export function writeResults(dir: string, results: ResultsFile): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'results.json');
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(results, null, 1));
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+export function readResults(file: string): ResultsFile {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as ResultsFile;
+  if (parsed.schema !== RESULTS_SCHEMA) throw new Error(`${file}: schema ${String(parsed.schema)} is not ${RESULTS_SCHEMA}`);
+  return parsed;
+}

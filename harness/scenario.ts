@@ -1,0 +1,147 @@
+/**
+ * A scenario is data: which algorithm, how many nodes, which workload with which knobs,
+ * how long, which faults when, and the seed. It comes from flags or a JSON/YAML file and is
+ * validated here with zod; `scenarioJsonSchema()` emits the same schema as JSON Schema for
+ * editors. A bad value becomes a UsageError naming the field and what was expected (exit 64).
+ *
+ * The resolved scenario (every default filled in, named nemeses expanded into a concrete
+ * fault schedule) is stored in results.json, so `parley run --replay results.json` runs
+ * exactly the same thing again.
+ */
+import { z } from 'zod';
+import { UsageError } from '../nodes/common/errors.js';
+import { ALGORITHMS } from '../nodes/registry.js';
+
+/** "20s", "500ms", "2m", "1h" or a number of milliseconds. */
+export function parseDuration(text: string | number): number | null {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+const duration = (what = 'a duration like 500ms, 20s or 2m') =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const probability = z.number().min(0).max(1);
+
+export const PARTITION_SHAPES = ['halves', 'majority-minority', 'isolate', 'isolate-leader', 'bridge', 'ring', 'one-way'] as const;
+export const FAULT_KINDS = ['latency', 'bandwidth', 'drop', 'reset', 'partition', 'crash', 'pause', 'leader-crash'] as const;
+export const NEMESES = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'chaos'] as const;
+
+/** Who a fault hits; resolved when it fires (the leader then, not the leader at start). */
+const target = z.union([z.enum(['leader', 'coordinator', 'random', 'random-minority', 'all', 'minority-links']), z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)]);
+
+export const faultSchema = z.strictObject({
+  kind: z.enum(FAULT_KINDS),
+  /** When it starts, after the load starts. */
+  at: duration(),
+  /** How long it lasts; for crash, how long the node stays down before its restart. */
+  duration: duration(),
+  target: target.default('random'),
+  /** partition: which cut. */
+  shape: z.enum(PARTITION_SHAPES).default('majority-minority'),
+  /** partition and drop: disable the proxies (connections refused) or black-hole them (silent loss). */
+  mode: z.enum(['disable', 'blackhole']).default('blackhole'),
+  /** latency: added one-way delay per direction, and ± uniform jitter. */
+  latencyMs: z.number().min(0).max(60_000).default(100),
+  jitterMs: z.number().min(0).max(60_000).default(0),
+  /** bandwidth: KB/s per connection. */
+  rateKBps: z.number().positive().default(100),
+  /** drop and reset: share of connections affected (Toxiproxy toxicity, decided per connection). */
+  probability: probability.default(1),
+});
+export type FaultSpec = z.infer<typeof faultSchema>;
+
+export const workloadSchema = z.strictObject({
+  type: z.enum(['kv', 'bank', 'dissemination']).default('kv'),
+  keys: z.number().int().min(1).max(1_000_000).default(10),
+  distribution: z.enum(['uniform', 'zipfian']).default('uniform'),
+  zipfExponent: z.number().positive().max(10).default(0.99),
+  /** kv: shares of reads, writes and cas (normalised). */
+  mix: z
+    .object({ read: z.number().min(0).default(0.5), write: z.number().min(0).default(0.4), cas: z.number().min(0).default(0.1) })
+    .refine((m) => m.read + m.write + m.cas > 0, 'at least one of read, write, cas must be positive')
+    .default({ read: 0.5, write: 0.4, cas: 0.1 }),
+  /** Bytes per written value (unique values are padded to this length). */
+  valueSize: z.number().int().min(1).max(1024 * 1024).default(16),
+  /** bank: accounts, total money, largest transfer, share of reads. */
+  accounts: z.number().int().min(2).max(10_000).default(8),
+  total: z.number().int().min(1).default(100),
+  maxTransfer: z.number().int().min(1).default(5),
+  readRatio: probability.default(0.2),
+});
+export type WorkloadSpec = z.infer<typeof workloadSchema>;
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  algo: z.enum(ALGORITHMS),
+  nodes: z.number().int().min(1).max(200).default(3),
+  /** `--set` options for every node (algorithm and runtime knobs). */
+  options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  workload: workloadSchema.default(workloadSchema.parse({})),
+  /** Concurrent clients (closed loop) or the most in flight at once (open loop). */
+  clients: z.number().int().min(1).max(10_000).default(16),
+  /** Open-loop target rate in operations per second; absent = closed loop. */
+  rate: z.number().positive().max(10_000_000).optional(),
+  /** Which node each client talks to: any node (spread), or the current leader. */
+  target: z.enum(['any', 'leader']).default('any'),
+  duration: duration().default(20_000),
+  warmup: duration().default(2_000),
+  /** A client gives up (outcome unknown) after this long. */
+  clientTimeout: duration().default(3_000),
+  /** Named nemeses (expanded into `faults` by the seed) or an explicit schedule. */
+  nemesis: z
+    .object({
+      names: z.array(z.enum(NEMESES)).min(1),
+      /** A new fault every `interval`, each lasting `faultDuration`. */
+      interval: duration().default(6_000),
+      faultDuration: duration().default(3_000),
+      /** The first fault starts this long after the load starts. */
+      start: duration().default(3_000),
+    })
+    .optional(),
+  faults: z.array(faultSchema).default([]),
+  /** An autocannon phase against the healthy cluster after the main load, for saturation throughput. */
+  maxThroughput: z
+    .object({ duration: duration().default(3_000), connections: z.number().int().min(1).max(10_000).default(64) })
+    .optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  /** Where the fault proxy is: absent = parley's embedded server. */
+  toxiproxy: z.string().url().optional(),
+  /** Addresses of nodes parley does not spawn (another host): id -> {api, peer}. */
+  remoteNodes: z.record(z.string(), z.strictObject({ api: z.string(), peer: z.string() })).optional(),
+  /** Per-check time budget for the linearizability search, after which the verdict is unknown. */
+  checkBudget: duration().default(30_000),
+});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.infer<typeof scenarioSchema>;
+
+/** Validate a scenario object, turning the first problem into a one-line UsageError. */
+export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
+  const r = scenarioSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const field = issue.path.length ? issue.path.join('.') : '(root)';
+    let message = issue.message;
+    if (issue.code === 'invalid_value' && 'values' in issue) message = `expected one of ${(issue.values as unknown[]).join(', ')}`;
+    if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${(issue as { keys: string[] }).keys.join(', ')}`;
+    throw new UsageError(`${source}: ${field}: ${message}`);
+  }
+  return r.data;
+}
+
+/** The JSON Schema of a scenario file, for editors (`parley run --json-schema`). */
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' });
+}
