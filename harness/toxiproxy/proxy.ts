@@ -1,0 +1,216 @@
+/**
+ * One named proxy: a listener, its upstream, its toxics (per stream, in insertion order)
+ * and its live connections. Toxic changes reach every live connection synchronously, so
+ * by the time the API answers, each link runs the new chain.
+ */
+import net, { type AddressInfo } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { formatHostPort, parseHostPort, type HostPort } from '../../nodes/common/address.js';
+import type { Random } from '../../nodes/common/random.js';
+import { ApiError } from './decode.js';
+import { Connection, type ConnectionOwner } from './link.js';
+import { toxicJson, type Attributes, type Stream, type ToxicJson, type ToxicModel } from './toxics.js';
+
+export interface ProxyJson {
+  name: string;
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+  toxics: ToxicJson[];
+}
+
+export interface ProxySettings {
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+}
+
+// Go's net.Dial and net.Listen enable TCP keepalive at 15 s; so do we.
+const KEEPALIVE_MS = 15_000;
+const LOOPBACK = '127.0.0.1';
+
+export class TcpProxy implements ConnectionOwner {
+  enabled = false;
+  private readonly lists: Record<Stream, ToxicModel[]> = { upstream: [], downstream: [] };
+  private server: net.Server | null = null;
+  private readonly connections = new Set<Connection>();
+
+  constructor(
+    readonly name: string,
+    public listen: string,
+    public upstream: string,
+    readonly rng: Random,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  toxics(stream: Stream): readonly ToxicModel[] {
+    return this.lists[stream];
+  }
+
+  connectionClosed(conn: Connection): void {
+    this.connections.delete(conn);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Bind the listener; `listen` becomes the bound address. Bind or resolve failure: 500. */
+  async start(): Promise<void> {
+    if (this.enabled) return;
+    const at = await resolveListen(this.listen);
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS });
+    server.on('connection', (client) => this.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: at.host, port: at.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }).catch((err: unknown) => {
+      throw new ApiError(500, `listen tcp ${formatHostPort(at)}: ${syscallText(err)}`);
+    });
+    server.on('error', (err) => this.log(`proxy ${this.name}: listener error: ${err.message}`));
+    const bound = server.address() as AddressInfo;
+    this.listen = formatHostPort({ host: bound.address, port: bound.port });
+    this.server = server;
+    this.enabled = true;
+  }
+
+  /** Close the listener and every connection; toxics stay. */
+  async stop(): Promise<void> {
+    if (!this.enabled) return;
+    this.enabled = false;
+    const server = this.server!;
+    this.server = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const conn of this.connections) conn.destroy();
+    await closed;
+  }
+
+  /** Upstream's Proxy.Update: a new listen or upstream restarts the proxy. */
+  async update(next: ProxySettings): Promise<void> {
+    if (next.listen !== this.listen || next.upstream !== this.upstream) {
+      await this.stop();
+      this.listen = next.listen;
+      this.upstream = next.upstream;
+    }
+    if (next.enabled && !this.enabled) await this.start();
+    else if (!next.enabled && this.enabled) await this.stop();
+  }
+
+  findToxic(name: string): ToxicModel | undefined {
+    return this.lists.upstream.find((t) => t.name === name) ?? this.lists.downstream.find((t) => t.name === name);
+  }
+
+  addToxic(toxic: ToxicModel): void {
+    this.lists[toxic.stream].push(toxic);
+    for (const conn of this.connections) conn.link(toxic.stream)?.addToxic(toxic);
+  }
+
+  updateToxic(toxic: ToxicModel, change: { toxicity: number; attributes: Attributes }): void {
+    toxic.toxicity = change.toxicity;
+    toxic.attributes = change.attributes;
+    for (const conn of this.connections) conn.link(toxic.stream)?.updateToxic(toxic);
+  }
+
+  removeToxic(toxic: ToxicModel): void {
+    const list = this.lists[toxic.stream];
+    const i = list.indexOf(toxic);
+    if (i < 0) return;
+    list.splice(i, 1);
+    for (const conn of this.connections) conn.link(toxic.stream)?.removeToxic(toxic);
+  }
+
+  /** Remove every toxic, oldest first, as upstream's ResetToxics does. */
+  resetToxics(): void {
+    for (const stream of ['upstream', 'downstream'] as const) {
+      while (this.lists[stream].length > 0) this.removeToxic(this.lists[stream][0]!);
+    }
+  }
+
+  toJSON(): ProxyJson {
+    return {
+      name: this.name,
+      listen: this.listen,
+      upstream: this.upstream,
+      enabled: this.enabled,
+      toxics: [...this.lists.upstream, ...this.lists.downstream].map(toxicJson),
+    };
+  }
+
+  private accept(client: net.Socket): void {
+    const target = parseDialAddress(this.upstream);
+    if (!target) {
+      this.log(`proxy ${this.name}: cannot dial upstream ${JSON.stringify(this.upstream)}: not host:port`);
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect({
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: KEEPALIVE_MS,
+    });
+    const conn = new Connection(this, client, upstream);
+    this.connections.add(conn);
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      conn.start();
+    });
+    upstream.once('error', (err) => {
+      if (!connected) this.log(`proxy ${this.name}: unable to open connection to upstream ${this.upstream}: ${err.message}`);
+    });
+  }
+}
+
+/**
+ * Where to bind. Upstream binds `""` and `":port"` on every interface; parley binds them
+ * on loopback (nothing listens beyond 127.0.0.1 unless asked), and binds `localhost` to
+ * 127.0.0.1 so the reported address is never `[::1]`.
+ */
+export function parseListen(listen: string): HostPort {
+  if (listen === '') return { host: LOOPBACK, port: 0 };
+  const colonPort = /^:(\d{1,5})$/.exec(listen);
+  const parsed = colonPort ? { host: LOOPBACK, port: Number(colonPort[1]) } : parseHostPort(listen);
+  if (!parsed || parsed.port > 65535) {
+    throw new ApiError(400, `bad request body: listen ${JSON.stringify(listen)}: expected host:port`);
+  }
+  return parsed;
+}
+
+async function resolveListen(listen: string): Promise<HostPort> {
+  const parsed = parseListen(listen);
+  if (parsed.host === 'localhost') return { host: LOOPBACK, port: parsed.port };
+  if (net.isIP(parsed.host)) return parsed;
+  try {
+    const found = await lookup(parsed.host, { family: 4 }).catch(() => lookup(parsed.host));
+    return { host: found.address, port: parsed.port };
+  } catch {
+    throw new ApiError(500, `listen tcp: lookup ${parsed.host}: no such host`);
+  }
+}
+
+function parseDialAddress(upstream: string): HostPort | null {
+  const colonPort = /^:(\d{1,5})$/.exec(upstream);
+  if (colonPort) return { host: LOOPBACK, port: Number(colonPort[1]) };
+  return parseHostPort(upstream);
+}
+
+/** Node's bind errors in the words Go uses, so messages match upstream's. */
+function syscallText(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return 'bind: address already in use';
+    case 'EACCES':
+      return 'bind: permission denied';
+    case 'EADDRNOTAVAIL':
+      return 'bind: cannot assign requested address';
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}
