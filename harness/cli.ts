@@ -11,6 +11,7 @@ import { UsageError } from '../nodes/common/errors.js';
 import { EXIT } from './commands/shared.js';
 import { registerNode } from './commands/node.js';
 import { registerCheck } from './commands/check.js';
+import { registerProxy } from './commands/proxy.js';
 
 export { EXIT };
 
@@ -21,6 +22,7 @@ function program(setCode: (code: number) => void): Command {
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0]!.replace(/^error: /, 'parley: ') + '\n') });
   registerNode(cli, setCode);
   registerCheck(cli, setCode);
+  registerProxy(cli, setCode);
   return cli;
 }
 
