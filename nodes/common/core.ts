@@ -45,10 +45,11 @@ export type ClientOp =
 
 /**
  * A reply to a client. Status codes follow the node contract: 200 ok, 409 precondition
- * failed or transaction aborted (definite), 503 definitely not applied, 504 unknown.
+ * failed or transaction aborted (definite), 501 the algorithm cannot offer this operation
+ * at all (gossip has no consensus for cas/txn; definite), 503 definitely not applied, 504 unknown.
  */
 export interface ClientReply {
-  status: 200 | 400 | 404 | 409 | 413 | 503 | 504;
+  status: 200 | 400 | 404 | 409 | 413 | 501 | 503 | 504;
   body: Record<string, unknown>;
 }
 
@@ -68,6 +69,12 @@ export interface Outbound<M> {
 export interface AppliedWrite {
   key: string;
   value: Value;
+  /**
+   * The writer's last-writer-wins version, for cores that order writes by version rather
+   * than by a log (gossip: [hybrid logical clock, origin]). Higher wins; traced as `version`,
+   * which the convergence checker reads.
+   */
+  version?: number | [number, string];
 }
 
 export interface Ready<M> {
@@ -123,8 +130,8 @@ export class ReadyBuffer<M> {
   reply(reqId: string, reply: ClientReply): void {
     this.r.replies.push({ reqId, reply });
   }
-  applied(key: string, value: Value): void {
-    this.r.applied.push({ key, value });
+  applied(key: string, value: Value, version?: AppliedWrite['version']): void {
+    this.r.applied.push(version === undefined ? { key, value } : { key, value, version });
   }
   event(event: Record<string, unknown>): void {
     this.r.events.push(event);

@@ -225,7 +225,10 @@ export class NodeRuntime<M> {
     if (this.traceFd === null) return;
     const t = Number(monoNs());
     let text = '';
-    for (const a of applied) text += `{"k":${JSON.stringify(a.key)},"v":${JSON.stringify(a.value)},"t":${t}}\n`;
+    for (const a of applied) {
+      const version = a.version === undefined ? '' : `,"version":${JSON.stringify(a.version)}`;
+      text += `{"k":${JSON.stringify(a.key)},"v":${JSON.stringify(a.value)},"t":${t}${version}}\n`;
+    }
     fs.writeSync(this.traceFd, text);
   }
 
