@@ -5,7 +5,10 @@
  */
 import { expect, it } from 'vitest';
 import { Random } from '../../nodes/common/random.js';
-import { raw, rawJson } from './net-helpers.js';
+import { ToxiproxyClient } from '../../harness/toxiproxy/client.js';
+import { ToxiproxyServer } from '../../harness/toxiproxy/server.js';
+import { slicePieces } from '../../harness/toxiproxy/stages.js';
+import { now, raw, rawJson } from './net-helpers.js';
 import type { SuiteContext } from './targets.js';
 
 const enc = encodeURIComponent;
@@ -72,5 +75,62 @@ export function embeddedCases(ctx: SuiteContext): void {
       if (r.status >= 400) expect(typeof (r.json as { error: unknown }).error).toBe('string');
     }
     expect((await raw(ctx.url, 'GET', '/version')).status).toBe(200);
+  });
+
+  it('stop() closes the API listener, every proxy listener and every connection', async () => {
+    const server = new ToxiproxyServer();
+    const { url, port } = await server.start({ host: '127.0.0.1', port: 0 });
+    const client = new ToxiproxyClient(url);
+    const echo = await ctx.sockets.echo();
+    const p = await client.createProxy({ name: 'stop->n2', upstream: `127.0.0.1:${echo.port}` });
+    const proxyPort = Number(p.listen.split(':')[1]);
+    await client.addToxic(p.name, { type: 'latency', attributes: { latency: 10_000 } });
+    const c = await ctx.sockets.connect(proxyPort);
+    c.socket.write('held in a latency toxic when the server stops');
+    await server.stop();
+    await c.untilClosed(3000);
+    await expect(ctx.sockets.connect(proxyPort)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(ctx.sockets.connect(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('draws toxicity from the seeded PRNG: the same seed gives the same connections the toxic', async () => {
+    const echo = await ctx.sockets.echo();
+    const pattern = async (seed: number): Promise<boolean[]> => {
+      const server = new ToxiproxyServer({ seed });
+      const { url } = await server.start({ host: '127.0.0.1', port: 0 });
+      try {
+        const client = new ToxiproxyClient(url);
+        const p = await client.createProxy({ name: 'seed->n2', upstream: `127.0.0.1:${echo.port}` });
+        await client.addToxic(p.name, { type: 'latency', toxicity: 0.5, attributes: { latency: 150 } });
+        const hits: boolean[] = [];
+        for (let i = 0; i < 10; i++) {
+          const c = await ctx.sockets.connect(Number(p.listen.split(':')[1]));
+          const t0 = now();
+          c.socket.write('x');
+          await c.untilBytes(1);
+          hits.push(c.arrivalOf(1) - t0 >= 140);
+          c.socket.destroy();
+        }
+        return hits;
+      } finally {
+        await server.stop();
+      }
+    };
+    const first = await pattern(99);
+    expect(await pattern(99)).toEqual(first);
+    expect(new Set(first).size, `10 draws at toxicity 0.5 all came out ${first[0]}`).toBe(2);
+  });
+
+  it('slicer pieces stay within average ± variation and add up to the chunk', () => {
+    const rng = new Random(3);
+    for (const [total, avg, variation] of [[65536, 100, 30], [1000, 10, 10], [5000, 7, 0], [50, 100, 10], [1, 1, 1]] as const) {
+      const sizes = slicePieces(total, avg, variation, rng);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(total);
+      for (const n of sizes) {
+        expect(n).toBeGreaterThan(0);
+        expect(n).toBeLessThanOrEqual(Math.max(avg + variation, total < avg ? total : 0));
+      }
+      if (total > 2 * (avg + variation)) expect(sizes.length).toBeGreaterThan(total / (avg + variation) / 2);
+    }
   });
 }
