@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from '../nodes/common/errors.js';
 import { EXIT } from './commands/shared.js';
 import { registerNode } from './commands/node.js';
+import { registerRun } from './commands/run.js';
 import { registerCheck } from './commands/check.js';
 import { registerProxy } from './commands/proxy.js';
 
@@ -21,6 +22,7 @@ function program(setCode: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0]!.replace(/^error: /, 'parley: ') + '\n') });
   registerNode(cli, setCode);
+  registerRun(cli, setCode);
   registerCheck(cli, setCode);
   registerProxy(cli, setCode);
   return cli;

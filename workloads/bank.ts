@@ -1,0 +1,87 @@
+/**
+ * bank: money moves between accounts by transfers while the network and the servers
+ * misbehave: the "ACID transactions" row. Jepsen's bank test (8 accounts, a total of 100,
+ * transfers of at most 5): a transfer is one transaction of two `add`s, the debit with a
+ * floor of 0 so no balance goes negative; a read is one transaction reading every account.
+ * The bank checker asks whether every read shows the total, no negative balance, and a
+ * state some serial order of the committed transfers explains; for 2PC the atomic
+ * commitment checker also reads each node's commit events (one decision per transaction,
+ * applied by all participants or none) and reports how long participants sat in doubt.
+ */
+import type { Value } from '../nodes/common/core.js';
+import { checkAtomicity } from './checkers/atomicity.js';
+import { checkBank } from './checkers/bank.js';
+import type { Verdict } from './checkers/verdict.js';
+import type { NodeClient } from './client.js';
+import { outcomeEntry } from './kv.js';
+import type { Invocation } from './load.js';
+import type { Workload, WorkloadContext } from './workload.js';
+import type { WorkloadSpec } from '../harness/scenario.js';
+
+export const account = (i: number) => `acct${i}`;
+
+export function openingBalances(spec: WorkloadSpec): Record<string, number> {
+  const each = Math.floor(spec.total / spec.accounts);
+  const out: Record<string, number> = {};
+  for (let i = 0; i < spec.accounts; i++) out[account(i)] = each + (i === 0 ? spec.total - each * spec.accounts : 0);
+  return out;
+}
+
+function readAll(spec: WorkloadSpec) {
+  return { f: 'txn' as const, ops: Array.from({ length: spec.accounts }, (_, i) => ({ f: 'read' as const, key: account(i) })) };
+}
+
+/** One transaction reading every account: the history's `read` with a map of balances. */
+function readBalances(spec: WorkloadSpec, node: number): Invocation {
+  return {
+    node, f: 'read', value: null, op: readAll(spec),
+    complete: (o) => {
+      const results = (o.body?.results ?? []) as Value[];
+      const balances: Record<string, Value> = {};
+      for (let i = 0; i < spec.accounts; i++) balances[account(i)] = results[i] ?? null;
+      return outcomeEntry(o, balances);
+    },
+  };
+}
+
+export const bank: Workload = {
+  name: 'bank',
+  async setup(client: NodeClient, ctx: WorkloadContext) {
+    const ops = Object.entries(openingBalances(ctx.spec)).map(([key, value]) => ({ f: 'write' as const, key, value }));
+    const deadline = Date.now() + 30_000;
+    // Writing the same opening balances twice is harmless, so an unknown outcome is retried.
+    for (let attempt = 0; ; attempt++) {
+      const o = await client.invoke(ctx.nodeFor(attempt), { f: 'txn', ops });
+      if (o.type === 'ok') return;
+      if (Date.now() > deadline) throw new Error(`could not write the opening balances: ${o.status} ${o.error ?? ''}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  },
+  source(ctx) {
+    const { spec } = ctx;
+    return {
+      next(process): Invocation {
+        const node = ctx.nodeFor(process);
+        if (ctx.random.chance(spec.readRatio)) return readBalances(spec, node);
+        const from = ctx.random.int(0, spec.accounts - 1);
+        let to = ctx.random.int(0, spec.accounts - 2);
+        if (to >= from) to++;
+        const amount = ctx.random.int(1, spec.maxTransfer);
+        const value = { from: account(from), to: account(to), amount };
+        return {
+          node, f: 'transfer', value,
+          op: { f: 'txn', ops: [{ f: 'add', key: account(from), delta: -amount, floor: 0 }, { f: 'add', key: account(to), delta: amount }] },
+          complete: (o) => (o.type === 'fail' && o.status === 409 ? { type: 'fail', error: 'aborted' } : outcomeEntry(o, value)),
+        };
+      },
+    };
+  },
+  isWrite: (f) => f === 'transfer',
+  finalOps: (spec, node) => [readBalances(spec, node)],
+  check(input, spec) {
+    const verdicts: Verdict[] = [checkBank(input.history, { initial: openingBalances(spec) })];
+    if (input.algo === 'twopc') verdicts.push(checkAtomicity(input.commitEvents));
+    return verdicts;
+  },
+  informational: () => [],
+};

@@ -1,0 +1,51 @@
+/**
+ * dissemination: writes land on random nodes and must reach every node: the "large-scale
+ * decentralized networks" row. Each node reports when it first holds each value (the
+ * applied trace, on the machine's shared monotonic clock), so the time from a write's
+ * acknowledgement until the last live node has it is measured exactly, not sampled; reads
+ * on random nodes measure how often a replica is stale. The convergence checker requires
+ * every live node to end with the same state and every acknowledged write to be present or
+ * superseded; for the consensus algorithms the same history is also held to
+ * linearizability (register model).
+ */
+import { checkConvergence } from './checkers/convergence.js';
+import { checkLinearizability } from './checkers/linearizability/index.js';
+import type { Verdict } from './checkers/verdict.js';
+import { keyChooser, uniqueValue } from './keys.js';
+import { outcomeEntry, readOf } from './kv.js';
+import type { Invocation } from './load.js';
+import type { Workload } from './workload.js';
+
+const key = (i: number) => `d${i}`;
+/** After the faults heal, every acknowledged write must be everywhere within this bound. */
+export const CONVERGENCE_BOUND_MS = 10_000;
+
+export const dissemination: Workload = {
+  name: 'dissemination',
+  source(ctx) {
+    const { spec } = ctx;
+    const chooser = keyChooser(spec.distribution, spec.keys, spec.zipfExponent);
+    const readShare = spec.mix.read / (spec.mix.read + spec.mix.write + spec.mix.cas);
+    let counter = 0;
+    return {
+      next(): Invocation {
+        const k = key(chooser.next(ctx.random));
+        // Spread over all nodes, whatever the target: dissemination is about every replica.
+        const node = ctx.random.int(0, ctx.nodes - 1);
+        if (ctx.random.chance(readShare)) return readOf(k, node);
+        const value = uniqueValue(counter++, spec.valueSize);
+        return { node, f: 'write', key: k, value, op: { f: 'write', key: k, value }, complete: (o) => outcomeEntry(o, value) };
+      },
+    };
+  },
+  isWrite: (f) => f === 'write',
+  finalOps: (spec, node) => Array.from({ length: spec.keys }, (_, i) => readOf(key(i), node)),
+  check(input) {
+    const verdicts: Verdict[] = [
+      checkConvergence({ history: input.history, applied: input.applied, final: input.finalByNode, healedAt: input.healedAt, boundMs: CONVERGENCE_BOUND_MS }),
+      checkLinearizability(input.history, { model: 'register', timeLimitMs: input.timeLimitMs }),
+    ];
+    return verdicts;
+  },
+  informational: (eventual) => (eventual ? ['linearizability'] : []),
+};
