@@ -287,7 +287,13 @@ function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEven
   const commitEvents: CommitEvent[] = [];
   for (const n of cluster?.nodes ?? []) {
     if (!n.dataDir) continue;
-    applied.push(...readJsonLines(path.join(n.dataDir, 'applied.jsonl'), (r) => ({ node: n.id, key: String(r.k), value: r.v as Scalar, t: Number(r.t) })));
+    applied.push(
+      ...readJsonLines(path.join(n.dataDir, 'applied.jsonl'), (r): AppliedRecord => {
+        const rec: AppliedRecord = { node: n.id, key: String(r.k), value: r.v as Scalar, t: Number(r.t) };
+        if (typeof r.version === 'number' || Array.isArray(r.version)) rec.version = r.version as AppliedRecord['version'];
+        return rec;
+      }),
+    );
     commitEvents.push(...readJsonLines(path.join(n.dataDir, 'events.jsonl'), (r) => (typeof r.txid === 'string' && typeof r.event === 'string' ? (r as unknown as CommitEvent) : null)));
   }
   return { applied, commitEvents };
