@@ -34,14 +34,15 @@ export async function runProxyServer(args: ProxyArgs): Promise<number> {
   const port = parsePort(args.port);
   const seed = parseSeed(args.seed);
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(args.host)) throw new UsageError(`--host ${args.host}: expected a host name or IP address`);
+  const host = args.host.replace(/^\[(.*)\]$/, '$1');
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const server = new ToxiproxyServer({ seed, log });
   let address: string;
   try {
-    const bound = await server.start({ host: args.host, port });
+    const bound = await server.start({ host, port });
     address = formatHostPort(bound);
   } catch (err) {
-    process.stderr.write(`parley proxy: cannot listen on ${formatHostPort({ host: args.host, port })}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`parley proxy: cannot listen on ${formatHostPort({ host, port })}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 70;
   }
   process.stdout.write(`toxiproxy listening on ${address}\n`);

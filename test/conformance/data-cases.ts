@@ -53,16 +53,16 @@ export function dataCases(ctx: SuiteContext): void {
         }),
       );
       const p = await ctx.proxyTo(srv.port);
-      await ctx.client.addToxic(p.name, { type: 'latency', stream, attributes: { latency: 100 } });
+      await ctx.client.addToxic(p.name, { type: 'latency', stream, attributes: { latency: 200 } });
       const c = await ctx.sockets.connect(p.port);
       const t0 = now();
       c.socket.write('x');
       await c.untilBytes(1);
       const [toServer, toClient] = [arrivals[0]! - t0, c.arrivalOf(1) - arrivals[0]!];
       const [delayed, direct] = stream === 'upstream' ? [toServer, toClient] : [toClient, toServer];
-      expect(delayed, `${stream} leg`).toBeGreaterThanOrEqual(95);
-      expect(delayed, `${stream} leg`).toBeLessThanOrEqual(400);
-      expect(direct, `the other leg of ${stream}`).toBeLessThan(90);
+      expect(delayed, `${stream} leg`).toBeGreaterThanOrEqual(195);
+      expect(delayed, `${stream} leg`).toBeLessThanOrEqual(700);
+      expect(direct, `the other leg of ${stream}`).toBeLessThan(150);
     }
   });
 

@@ -52,7 +52,8 @@ afterEach(() => {
 
 describe.skipIf(!built)('parley proxy (the command)', () => {
   it('prints exactly one line with the bound address, serves the API, and exits 0 on SIGTERM', async () => {
-    const run = start(['proxy', '--host', '127.0.0.1', '--port', '0']);
+    // --lifeline here too: should this test process die, the child goes with it.
+    const run = start(['proxy', '--host', '127.0.0.1', '--port', '0', '--lifeline']);
     const address = await listening(run);
     const version = (await (await fetch(`http://${address}/version`)).json()) as { version: string };
     expect(version.version).toMatch(/^2\.12/);
