@@ -14,6 +14,8 @@ export async function loadAlgorithm(name: AlgoName): Promise<Algorithm> {
   switch (name) {
     case 'raft':
       return (await import('./raft/index.js')).raft as unknown as Algorithm;
+    case 'paxos':
+      return (await import('./paxos/index.js')).paxos as unknown as Algorithm;
     default:
       throw new Error(`algorithm ${name} is not built yet`);
   }

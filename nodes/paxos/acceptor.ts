@@ -1,0 +1,213 @@
+/**
+ * The acceptor and learner of Paxos Made Simple (§2.2, §2.3) for every slot of the
+ * Multi-Paxos log, and the durable state they must not forget.
+ *
+ * The acceptor keeps one promise for all slots (Multi-Paxos: a prepare covers every slot
+ * from a point on) and, per slot, the last value it accepted with its ballot. Promises and
+ * accepted values are written to the log through `persist`; the runtime fsyncs a Ready's
+ * records before its messages leave (core.ts), so an acceptor never answers with state a
+ * crash could take back.
+ *
+ * The learner marks slots chosen and advances `chosenUpTo`, the highest slot below which
+ * every slot is chosen (the commit index). It learns a slot three ways: a value it accepted
+ * at ballot b when b's proposer says the slot is chosen (that proposer proposed one value
+ * per slot in b, so it is this one), a chosen value sent to it outright (decide, or a
+ * promise that reports it chosen), or as the proposer that counted a majority of accepts.
+ * The chosen prefix is logged as `{c}` so a restarted node rebuilds its state machine
+ * without asking anyone.
+ */
+import { NO_BALLOT, compareBallots, sameBallot, sameValue, type Ballot, type PaxosRecord, type ReportedSlot, type SlotValue } from './messages.js';
+
+export interface Slot {
+  /** The ballot the value was accepted at; null if it was only ever learned as chosen. */
+  ballot: Ballot | null;
+  value: SlotValue;
+  chosen: boolean;
+}
+
+export class Acceptor {
+  promised: Ballot = NO_BALLOT;
+  /** slots[0] is unused so slot numbers are 1-based, like the commit index. */
+  private readonly slots: (Slot | undefined)[] = [undefined];
+  chosenUpTo = 0;
+  private loggedChosenUpTo = 0;
+  /** The highest chosen point announced by the ballot we last heard from: learn later accepts at it too. */
+  private announced: { ballot: Ballot; upTo: number } = { ballot: NO_BALLOT, upTo: 0 };
+
+  constructor(
+    recovered: readonly unknown[],
+    private readonly persist: (record: PaxosRecord) => void,
+  ) {
+    for (const record of recovered as PaxosRecord[]) {
+      if ('p' in record) this.raise(record.p);
+      else if ('a' in record) {
+        this.raise(record.a);
+        record.v.forEach((value, i) => this.put(record.s + i, record.a, value, false));
+      } else if ('d' in record) record.v.forEach((value, i) => this.put(record.d + i, null, value, true));
+      else if (record.c > this.loggedChosenUpTo) this.loggedChosenUpTo = record.c;
+    }
+    // Slots under a logged chosen point were chosen when it was logged; a missing one would
+    // be a lost record, and stopping there only costs a re-learn.
+    for (let s = 1; s <= this.loggedChosenUpTo; s++) {
+      const slot = this.slots[s];
+      if (!slot) break;
+      slot.chosen = true;
+    }
+    this.advance();
+    this.loggedChosenUpTo = this.chosenUpTo;
+  }
+
+  get lastSlot(): number {
+    return this.slots.length - 1;
+  }
+
+  slot(s: number): Slot | undefined {
+    return this.slots[s];
+  }
+
+  isChosen(s: number): boolean {
+    return this.slots[s]?.chosen === true;
+  }
+
+  /** The chosen value of slot `s`; only meaningful when isChosen(s). */
+  value(s: number): SlotValue {
+    return this.slots[s]?.value ?? null;
+  }
+
+  private raise(b: Ballot): void {
+    if (compareBallots(b, this.promised) > 0) this.promised = b;
+  }
+
+  private put(s: number, ballot: Ballot | null, value: SlotValue, chosen: boolean): void {
+    while (this.slots.length <= s) this.slots.push(undefined);
+    const old = this.slots[s];
+    // A chosen slot keeps its value: by P2c every later ballot proposes that same value.
+    if (old?.chosen) return;
+    this.slots[s] = { ballot: ballot ?? old?.ballot ?? null, value, chosen };
+  }
+
+  /** Phase 1b: promise to accept nothing below `b`. False when already promised higher. */
+  promise(b: Ballot): boolean {
+    const c = compareBallots(b, this.promised);
+    if (c < 0) return false;
+    if (c > 0) {
+      this.promised = b;
+      this.persist({ p: b });
+    }
+    return true;
+  }
+
+  /**
+   * What a promise reports: every slot from `from` that holds a value, chosen ones as such.
+   * At most `maxSlots` slots a page, so a far-behind proposer is answered in pages rather than
+   * with one message the transport would refuse.
+   */
+  report(from: number, maxSlots: number): { entries: ReportedSlot[]; upTo: number | null } {
+    const end = Math.min(this.lastSlot, from + maxSlots - 1);
+    const entries: ReportedSlot[] = [];
+    for (let s = Math.max(1, from); s <= end; s++) {
+      const slot = this.slots[s];
+      if (slot) entries.push([s, slot.chosen ? null : slot.ballot, slot.value]);
+    }
+    return { entries, upTo: end < this.lastSlot ? end : null };
+  }
+
+  /** Phase 2b: accept `values` for slots from `from` at `b`, unless promised higher. */
+  accept(b: Ballot, from: number, values: readonly SlotValue[]): boolean {
+    const c = compareBallots(b, this.promised);
+    if (c < 0) return false;
+    if (c > 0) this.promised = b; // the record below carries the promise too
+    let fresh = c > 0;
+    const learnNow = sameBallot(b, this.announced.ballot);
+    for (let i = 0; i < values.length; i++) {
+      const s = from + i;
+      const old = this.slots[s];
+      if (old?.chosen || (old && sameBallot(old.ballot, b))) continue; // retransmission or already decided
+      this.put(s, b, values[i]!, learnNow && s <= this.announced.upTo);
+      fresh = true;
+    }
+    if (fresh) this.persist(values.length > 0 ? { a: b, s: from, v: values as SlotValue[] } : { p: b });
+    this.advance();
+    return true;
+  }
+
+  /**
+   * Learn from `b`'s piggybacked chosen point: every slot up to `upTo` is chosen, and where we
+   * accepted at `b`, the value we hold is the one chosen.
+   */
+  learnAt(b: Ballot, upTo: number): void {
+    if (!sameBallot(b, this.announced.ballot)) this.announced = { ballot: b, upTo: this.chosenUpTo };
+    const end = Math.min(upTo, this.lastSlot);
+    for (let s = Math.max(this.announced.upTo, this.chosenUpTo) + 1; s <= end; s++) {
+      const slot = this.slots[s];
+      if (slot && !slot.chosen && sameBallot(slot.ballot, b)) slot.chosen = true;
+    }
+    if (upTo > this.announced.upTo) this.announced.upTo = upTo;
+    this.advance();
+  }
+
+  /** Values known chosen for slots from `from` on; logged unless we already hold them. */
+  learn(from: number, values: readonly SlotValue[]): void {
+    let runStart = -1;
+    const run: SlotValue[] = [];
+    const flushRun = () => {
+      if (run.length > 0) this.persist({ d: runStart, v: run.splice(0) });
+    };
+    for (let i = 0; i < values.length; i++) {
+      const s = from + i;
+      const slot = this.slots[s];
+      if (slot?.chosen) {
+        flushRun();
+        continue;
+      }
+      if (slot && sameValue(slot.value, values[i]!)) {
+        slot.chosen = true;
+        flushRun();
+        continue;
+      }
+      this.put(s, null, values[i]!, true);
+      if (run.length === 0) runStart = s;
+      run.push(values[i]!);
+    }
+    flushRun();
+    this.advance();
+  }
+
+  /** Learn scattered chosen slots (from promises), grouped into consecutive runs. */
+  learnSlots(chosen: Map<number, SlotValue>): void {
+    const slots = [...chosen.keys()].sort((a, b) => a - b);
+    for (let i = 0; i < slots.length; ) {
+      let j = i;
+      while (j + 1 < slots.length && slots[j + 1] === slots[j]! + 1) j++;
+      this.learn(slots[i]!, slots.slice(i, j + 1).map((s) => chosen.get(s)!));
+      i = j + 1;
+    }
+  }
+
+  /** The proposer counted a majority of accepts at its ballot for `s`. */
+  markChosen(s: number): void {
+    const slot = this.slots[s];
+    if (!slot) throw new Error(`paxos invariant: slot ${s} chosen by our ballot but we hold no value for it`);
+    slot.chosen = true;
+    this.advance();
+  }
+
+  /** Values of slots from..to, all chosen, for a catch-up or a decide message. */
+  chosenValues(from: number, to: number): SlotValue[] {
+    const out: SlotValue[] = [];
+    for (let s = from; s <= to; s++) out.push(this.value(s));
+    return out;
+  }
+
+  private advance(): void {
+    while (this.slots[this.chosenUpTo + 1]?.chosen) this.chosenUpTo++;
+  }
+
+  /** Log the chosen prefix if it moved; the core calls this once per Ready, after the values. */
+  logChosen(): void {
+    if (this.chosenUpTo > this.loggedChosenUpTo) {
+      this.loggedChosenUpTo = this.chosenUpTo;
+      this.persist({ c: this.chosenUpTo });
+    }
+  }
+}

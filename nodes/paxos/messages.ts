@@ -1,0 +1,78 @@
+/**
+ * What Multi-Paxos nodes say to each other and write to their logs: ballots, slot values,
+ * the phase 1 / phase 2 messages of Paxos Made Simple (Lamport 2001, §2.2), the learners'
+ * messages (§2.3) and the write-ahead-log records.
+ */
+import type { ClientOp, NodeId } from '../common/core.js';
+
+/**
+ * A ballot ("proposal number", §2.2): a round, with the proposer's id to break ties.
+ * Totally ordered, and unique per node because "different proposers choose their numbers
+ * from disjoint sets of numbers".
+ */
+export type Ballot = readonly [round: number, node: NodeId];
+
+/** Below every real ballot: what an acceptor has promised before it promised anything. */
+export const NO_BALLOT: Ballot = [0, ''];
+
+export function compareBallots(a: Ballot, b: Ballot): number {
+  if (a[0] !== b[0]) return a[0] - b[0];
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
+export function sameBallot(a: Ballot | null, b: Ballot | null): boolean {
+  return a !== null && b !== null && a[0] === b[0] && a[1] === b[1];
+}
+
+/**
+ * A batch of client operations proposed together for one slot. `id` is unique in the
+ * cluster's history ("<ballot round>.<proposer>.<n>": a proposer never reuses a round, see
+ * core.ts), so a value chosen twice (a leaderless retry) is applied once.
+ */
+export interface Proposal {
+  id: string;
+  ops: ClientOp[];
+}
+
+/** What a slot holds: a batch, or null for the no-op a new leader fills a gap with (§3). */
+export type SlotValue = Proposal | null;
+
+export function sameValue(a: SlotValue, b: SlotValue): boolean {
+  return a === null || b === null ? a === b : a.id === b.id;
+}
+
+/** One slot in a promise: the value accepted there at `ballot`, or known chosen when `ballot` is null. */
+export type ReportedSlot = [slot: number, ballot: Ballot | null, value: SlotValue];
+
+export type PaxosMessage =
+  /** Phase 1a for every slot from `from` on (Multi-Paxos: one prepare for all future slots). */
+  | { t: 'prepare'; ballot: Ballot; from: number }
+  /**
+   * Phase 1b: a promise for `ballot`, reporting each slot from `from` to `upTo` that holds a
+   * value. `upTo` null: every slot from `from` on. A page ends early only when it is long.
+   */
+  | { t: 'promise'; ballot: Ballot; from: number; upTo: number | null; entries: ReportedSlot[] }
+  /** A prepare or accept refused: the acceptor promised `promised`, or follows a live `leader`. */
+  | { t: 'reject'; ballot: Ballot; promised: Ballot; leader: NodeId | null }
+  /**
+   * Phase 2a for slots from..from+values.length-1; with no values, a heartbeat. `chosen`:
+   * every slot up to it is chosen (the learners' piggybacked commit point); `seq`: the
+   * leader's read-confirmation round.
+   */
+  | { t: 'accept'; ballot: Ballot; from: number; values: SlotValue[]; chosen: number; seq: number }
+  /** Phase 2b, with what the acceptor has learned (`chosen`) and what it was told (`seen`). */
+  | { t: 'accepted'; ballot: Ballot; from: number; count: number; chosen: number; seen: number; seq: number }
+  /** Chosen values for slots from..: a leader catching up a learner, or a leaderless proposer's decision. */
+  | { t: 'decide'; from: number; values: SlotValue[] }
+  /** Leaderless anti-entropy: "I know every slot up to `chosen`"; a peer that knows more answers with decide. */
+  | { t: 'sync'; chosen: number };
+
+/**
+ * Write-ahead-log records, replayed in order at start: a promise, values accepted at a
+ * ballot for consecutive slots, values learned chosen, and the learner's chosen prefix.
+ */
+export type PaxosRecord =
+  | { p: Ballot }
+  | { a: Ballot; s: number; v: SlotValue[] }
+  | { d: number; v: SlotValue[] }
+  | { c: number };

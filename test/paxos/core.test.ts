@@ -1,0 +1,512 @@
+/**
+ * Multi-Paxos core tests that replay exact message orders through the deterministic
+ * simulator. Each names the section of Paxos Made Simple (Lamport 2001) it checks: §2.2
+ * choosing a value (P2c, acceptors that remember), §2.3 learning it, §3 the state machine
+ * (a distinguished proposer, gap filling with no-ops, catching up).
+ */
+import { describe, expect, it } from 'vitest';
+import { Sim, type SimMessage } from '../../harness/sim/sim.js';
+import { PaxosCore } from '../../nodes/paxos/core.js';
+import type { PaxosMessage, SlotValue } from '../../nodes/paxos/messages.js';
+import { paxosOptionsSchema, type PaxosOptions } from '../../nodes/paxos/options.js';
+import type { ClientOp } from '../../nodes/common/core.js';
+
+type PaxosSim = Sim<PaxosMessage, PaxosOptions>;
+type Accept = Extract<PaxosMessage, { t: 'accept' }>;
+const algorithm = { create: (ctx: ConstructorParameters<typeof PaxosCore>[0]) => new PaxosCore(ctx) };
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
+
+/** Election timeouts per node; unlisted nodes wait 5 s, so who campaigns is scripted. */
+function scripted(n: number, timeouts: Record<string, number> = { n1: 150 }, extra: Partial<PaxosOptions> = {}): PaxosSim {
+  return new Sim(algorithm, ids(n), (id) => {
+    const t = timeouts[id] ?? 5000;
+    return paxosOptionsSchema.parse({ electionTimeoutMinMs: t, electionTimeoutMaxMs: t + 1, ...extra });
+  });
+}
+
+function leaderless(n: number, seed = 1, extra: Partial<PaxosOptions> = {}): PaxosSim {
+  return new Sim(algorithm, ids(n), paxosOptionsSchema.parse({ mode: 'leaderless', ...extra }), seed);
+}
+
+const px = (sim: PaxosSim, id: string) => sim.core<PaxosCore>(id);
+const leaders = (sim: PaxosSim) => sim.ids.filter((id) => sim.isUp(id) && px(sim, id).role === 'leader');
+const is = (t: PaxosMessage['t'], from?: string, to?: string) => (m: SimMessage<PaxosMessage>) =>
+  m.msg.t === t && (from === undefined || m.from === from) && (to === undefined || m.to === to);
+const write = (key: string, value: string | number): ClientOp => ({ f: 'write', key, value });
+const idOf = (v: SlotValue | undefined) => (v === undefined ? undefined : v === null ? 'no-op' : v.id);
+/** What `id` knows is chosen in `slot`: a proposal id, 'no-op', or undefined. */
+const chosenAt = (sim: PaxosSim, id: string, slot: number) => {
+  const a = px(sim, id).acceptor;
+  return a.isChosen(slot) ? idOf(a.value(slot)) : undefined;
+};
+const opsAt = (sim: PaxosSim, id: string, slot: number) => px(sim, id).acceptor.value(slot)?.ops;
+
+function elect(sim: PaxosSim, id = 'n1'): void {
+  sim.runUntil(() => leaders(sim).includes(id), 2000);
+  expect(leaders(sim)).toEqual([id]);
+  sim.runUntil(() => sim.ids.every((x) => !sim.isUp(x) || px(sim, x).leader === id), 500);
+}
+
+describe('choosing a value (§2.2) with one phase 1 for all slots (§3)', () => {
+  it('a proposer whose prepare a majority promises becomes the distinguished proposer; later writes need phase 2 only', () => {
+    const sim = scripted(3);
+    sim.tick(160, ['n1']);
+    expect(px(sim, 'n1').role).toBe('candidate');
+    expect(sim.inflight.map((m) => [m.to, m.msg])).toEqual([
+      ['n2', { t: 'prepare', ballot: [1, 'n1'], from: 1 }],
+      ['n3', { t: 'prepare', ballot: [1, 'n1'], from: 1 }],
+    ]);
+    // n1 promises itself only once a majority is in reach (a cut-off node never raises its promise).
+    expect(px(sim, 'n1').acceptor.promised).toEqual([0, '']);
+    sim.deliver(is('prepare', 'n1', 'n2'));
+    sim.deliver(is('promise', 'n2', 'n1'));
+    expect(px(sim, 'n1').role).toBe('leader');
+    expect(px(sim, 'n1').acceptor.promised).toEqual([1, 'n1']);
+    expect(px(sim, 'n2').acceptor.promised).toEqual([1, 'n1']);
+    sim.deliverAll();
+    const kinds: string[] = [];
+    sim.intercept = (m) => (kinds.push(m.msg.t), true);
+    for (let i = 0; i < 3; i++) {
+      const w = sim.client('n1', write('k', i));
+      sim.deliverAll();
+      expect(sim.replyTo(w)?.status).toBe(200);
+    }
+    expect(new Set(kinds)).toEqual(new Set(['accept', 'accepted']));
+    expect(px(sim, 'n1').commitIndex).toBe(3);
+  });
+
+  it('an acceptor remembers its promise and accepted values across a restart ("even if it fails and then restarts")', () => {
+    const sim = scripted(3);
+    elect(sim);
+    const w = sim.client('n1', write('k', 'x'));
+    sim.deliverAll();
+    expect(sim.replyTo(w)?.status).toBe(200);
+    sim.crash('n2');
+    sim.restart('n2');
+    const n2 = px(sim, 'n2');
+    expect(n2.acceptor.promised).toEqual([1, 'n1']);
+    expect(n2.acceptor.slot(1)).toMatchObject({ ballot: [1, 'n1'], value: { ops: [write('k', 'x')] } });
+    sim.inflight = [];
+    // An accept of a lower ballot is refused, and changes nothing.
+    n2.step({ type: 'message', from: 'n3', msg: { t: 'accept', ballot: [0, 'n3'], from: 1, values: [null], chosen: 0, seq: 0 } });
+    sim.flush('n2');
+    expect(sim.inflight).toEqual([{ from: 'n2', to: 'n3', msg: { t: 'reject', ballot: [0, 'n3'], promised: [1, 'n1'], leader: null } }]);
+    expect(n2.acceptor.slot(1)?.value).not.toBeNull();
+    // A higher prepare is promised and told what was accepted, with its ballot.
+    n2.step({ type: 'message', from: 'n3', msg: { t: 'prepare', ballot: [2, 'n3'], from: 1 } });
+    sim.flush('n2');
+    const promise = sim.inflight.find(is('promise', 'n2', 'n3'))!.msg as Extract<PaxosMessage, { t: 'promise' }>;
+    expect(promise.entries).toHaveLength(1);
+    expect(promise.entries[0]!.slice(0, 2)).toEqual([1, [1, 'n1']]);
+  });
+
+  it('a promise alone (no accept yet) survives a restart: a lower ballot is still refused', () => {
+    const sim = scripted(3);
+    const n2 = () => px(sim, 'n2');
+    n2().step({ type: 'message', from: 'n3', msg: { t: 'prepare', ballot: [2, 'n3'], from: 1 } });
+    sim.flush('n2');
+    sim.crash('n2');
+    sim.restart('n2');
+    expect(n2().acceptor.promised).toEqual([2, 'n3']);
+    sim.inflight = [];
+    n2().step({ type: 'message', from: 'n1', msg: { t: 'accept', ballot: [1, 'n1'], from: 1, values: [null], chosen: 0, seq: 0 } });
+    sim.flush('n2');
+    expect(sim.inflight.map((m) => m.msg.t)).toEqual(['reject']);
+    expect(n2().acceptor.slot(1)).toBeUndefined();
+  });
+
+  it("a new leader's first accepts leave only after its own promise is on disk; later ones leave before its fsync", () => {
+    const sim = scripted(3);
+    sim.tick(160, ['n1']);
+    sim.deliver(is('prepare', 'n1', 'n2'));
+    const promise = sim.inflight.find(is('promise', 'n2', 'n1'))!;
+    const n1 = px(sim, 'n1');
+    n1.step({ type: 'message', from: 'n2', msg: promise.msg });
+    n1.step({ type: 'client', reqId: 'w', op: write('k', 1), forwarded: false }); // same input batch
+    const takeover = n1.ready();
+    expect(takeover.persist[0]).toEqual({ p: [1, 'n1'] });
+    expect(takeover.early).toEqual([]);
+    expect(takeover.messages.filter((m) => m.msg.t === 'accept').map((m) => m.to)).toEqual(['n2', 'n3', 'n2', 'n3']);
+    n1.step({ type: 'client', reqId: 'w2', op: write('k', 2), forwarded: false });
+    const next = n1.ready();
+    expect(next.early.map((m) => m.msg.t)).toEqual(['accept', 'accept']); // §10.2.1-style: in parallel with our fsync
+    expect(next.messages).toEqual([]);
+  });
+
+  it('P2c: once a value is chosen, a proposer with a higher ballot proposes that same value', () => {
+    const sim = leaderless(3);
+    const a = sim.client('n1', write('k', 'A'));
+    sim.deliver(is('prepare', 'n1', 'n2'));
+    sim.deliver(is('promise', 'n2', 'n1')); // n1 promises itself and proposes A in slot 1
+    sim.deliver(is('accept', 'n1', 'n2'));
+    sim.deliver(is('accepted', 'n2', 'n1')); // n1 and n2 accepted A: chosen
+    expect(chosenAt(sim, 'n1', 1)).toBeDefined();
+    expect(sim.replyTo(a)?.status).toBe(200);
+    sim.drop((m) => m.from === 'n1'); // n3 never hears of A; n2 never learns it was chosen
+    const b = sim.client('n3', write('k', 'B'));
+    const prepare = sim.inflight.find(is('prepare', 'n3', 'n2'))!.msg as Extract<PaxosMessage, { t: 'prepare' }>;
+    expect(prepare.ballot).toEqual([1, 'n3']); // above [1, 'n1']: the node id breaks the tie
+    sim.deliver(is('prepare', 'n3', 'n2'));
+    sim.deliver(is('promise', 'n2', 'n3')); // reports A, accepted at [1, 'n1'], in slot 1
+    const accept = sim.inflight.find(is('accept', 'n3', 'n2'))!.msg as Accept;
+    expect(accept.from).toBe(1);
+    expect(accept.values.map((v) => v?.ops)).toEqual([[write('k', 'A')], [write('k', 'B')]]);
+    expect(sim.runUntil(() => sim.ids.every((id) => px(sim, id).commitIndex === 2), 2000)).toBe(true);
+    expect(sim.replyTo(b)?.status).toBe(200);
+    for (const id of sim.ids) {
+      expect(opsAt(sim, id, 1)).toEqual([write('k', 'A')]);
+      expect(px(sim, id).state.get('k')).toBe('B');
+    }
+  });
+
+  it('a proposer refused by a higher promise backs off, and its value lands in a later slot: one value per slot', () => {
+    const sim = leaderless(3);
+    const a = sim.client('n1', write('k', 'A'));
+    sim.deliver(is('prepare', 'n1', 'n2'));
+    sim.deliver(is('promise', 'n2', 'n1')); // n1's accepts for A are on their way
+    const b = sim.client('n3', write('k', 'B'));
+    sim.deliver(is('prepare', 'n3', 'n2'));
+    sim.deliver(is('promise', 'n2', 'n3')); // n2 reported nothing: n3 proposes B in slot 1
+    sim.deliver(is('accept', 'n1', 'n2')); // too late: n2 promised [1, 'n3']
+    expect(sim.inflight.find(is('reject', 'n2', 'n1'))?.msg).toMatchObject({ promised: [1, 'n3'] });
+    sim.deliver(is('reject', 'n2', 'n1'));
+    expect(px(sim, 'n1').role).toBe('idle'); // backing off; A is in doubt, not failed
+    expect(px(sim, 'n1').waiting).toBe(1);
+    expect(sim.runUntil(() => sim.replyTo(a) !== undefined && sim.replyTo(b) !== undefined, 5000)).toBe(true);
+    expect([sim.replyTo(a)?.status, sim.replyTo(b)?.status]).toEqual([200, 200]);
+    sim.runUntil(() => sim.ids.every((id) => px(sim, id).commitIndex === 2), 2000);
+    for (const id of sim.ids) {
+      expect(opsAt(sim, id, 1)).toEqual([write('k', 'B')]);
+      expect(opsAt(sim, id, 2)).toEqual([write('k', 'A')]);
+    }
+  });
+});
+
+describe('a new leader recovers the slots its predecessor left in flight (§3)', () => {
+  /** n1 leads 5 nodes; its write X reaches only n2 (2 of 5 accepted: a minority); n1 dies; n3 runs phase 1. */
+  function minorityThenCrash(): { sim: PaxosSim; w: string } {
+    const sim = scripted(5, { n1: 150, n3: 1000 }, { stickyLeader: false });
+    elect(sim);
+    sim.intercept = (m) => !(m.msg.t === 'accept' && m.msg.values.length > 0 && m.to !== 'n2');
+    const w = sim.client('n1', write('x', 'X'));
+    sim.deliverAll();
+    sim.intercept = null;
+    expect(px(sim, 'n2').acceptor.slot(1)?.value?.ops).toEqual([write('x', 'X')]);
+    expect(px(sim, 'n1').commitIndex).toBe(0);
+    sim.crash('n1');
+    return { sim, w };
+  }
+
+  it('when its majority includes an acceptor that accepted the value, it re-proposes that value', () => {
+    const { sim, w } = minorityThenCrash();
+    sim.partition(['n5'], ['n2', 'n3', 'n4']); // n3's majority is {n2, n3, n4}
+    expect(sim.runUntil(() => px(sim, 'n3').role === 'leader', 5000)).toBe(true);
+    sim.heal();
+    expect(sim.runUntil(() => sim.ids.every((id) => !sim.isUp(id) || px(sim, id).commitIndex >= 1), 2000)).toBe(true);
+    for (const id of ['n2', 'n3', 'n4', 'n5']) {
+      expect(opsAt(sim, id, 1)).toEqual([write('x', 'X')]);
+      expect(px(sim, id).state.get('x')).toBe('X');
+    }
+    expect(sim.replyTo(w)).toBeUndefined(); // its leader died: the runtime answers 504, outcome unknown
+  });
+
+  it('when no acceptor of its majority accepted anything there, the slot is free: another value is chosen and X never is', () => {
+    const { sim } = minorityThenCrash();
+    sim.partition(['n2'], ['n3', 'n4', 'n5']); // n3's majority is {n3, n4, n5}
+    expect(sim.runUntil(() => px(sim, 'n3').role === 'leader', 5000)).toBe(true);
+    const y = sim.client('n3', write('x', 'Y'));
+    expect(sim.runUntil(() => sim.replyTo(y) !== undefined, 1000)).toBe(true);
+    expect(sim.replyTo(y)?.status).toBe(200);
+    expect(opsAt(sim, 'n3', 1)).toEqual([write('x', 'Y')]);
+    sim.heal();
+    sim.restart('n1');
+    expect(sim.runUntil(() => sim.ids.every((id) => px(sim, id).appliedIndex >= 1), 3000)).toBe(true);
+    for (const id of sim.ids) {
+      // n1 and n2 held X in slot 1 at an older ballot; they learn Y instead.
+      expect(opsAt(sim, id, 1)).toEqual([write('x', 'Y')]);
+      expect(px(sim, id).state.get('x')).toBe('Y');
+      expect(sim.applied.get(id)!.some(([, v]) => v === 'X')).toBe(false);
+    }
+  });
+
+  it('a gap below chosen slots is filled with a no-op, and the slots after it are re-proposed with their values', () => {
+    const sim = scripted(3, { n1: 150, n2: 1000 }, { stickyLeader: false });
+    elect(sim);
+    const w1 = sim.client('n1', write('k1', 'a'));
+    sim.deliverAll();
+    expect(sim.replyTo(w1)?.status).toBe(200);
+    sim.intercept = (m) => !(m.msg.t === 'accept' && m.msg.values.length > 0);
+    sim.client('n1', write('k2', 'b')); // slot 2: only n1 ever holds it
+    sim.intercept = null;
+    const w3 = sim.client('n1', write('k3', 'c')); // slot 3: everyone
+    sim.deliverAll();
+    expect(px(sim, 'n1').acceptor.isChosen(3)).toBe(true);
+    expect(px(sim, 'n1').commitIndex).toBe(1); // slot 3 waits for slot 2: applied in slot order
+    expect(sim.replyTo(w3)).toBeUndefined();
+    sim.crash('n1');
+    const accepts: Accept[] = [];
+    sim.intercept = (m) => (m.from === 'n2' && m.msg.t === 'accept' && m.msg.values.length > 0 && accepts.push(m.msg), true);
+    expect(sim.runUntil(() => px(sim, 'n2').role === 'leader' && px(sim, 'n3').appliedIndex >= 3, 5000)).toBe(true);
+    expect(accepts[0]!.from).toBe(2);
+    expect(accepts[0]!.values.map((v) => v?.ops ?? null)).toEqual([null, [write('k3', 'c')]]);
+    sim.intercept = null;
+    sim.restart('n1');
+    expect(sim.runUntil(() => px(sim, 'n1').appliedIndex >= 3, 3000)).toBe(true);
+    for (const id of sim.ids) {
+      expect(chosenAt(sim, id, 2)).toBe('no-op');
+      expect([px(sim, id).state.get('k1'), px(sim, id).state.get('k2'), px(sim, id).state.get('k3')]).toEqual(['a', null, 'c']);
+    }
+  });
+
+  it('a proposer far behind runs phase 1 in pages, learning chosen values page by page', () => {
+    const sim = scripted(3, { n1: 150, n3: 1000 }, { stickyLeader: false, maxCatchupSlots: 4 });
+    elect(sim);
+    sim.partition(['n3'], ['n1', 'n2']);
+    for (let i = 0; i < 20; i++) {
+      sim.client('n1', write(`k${i}`, i));
+      sim.deliverAll();
+    }
+    sim.crash('n1');
+    sim.heal();
+    const pages: number[] = [];
+    sim.intercept = (m) => (m.from === 'n3' && m.to === 'n2' && m.msg.t === 'prepare' && pages.push(m.msg.from), true);
+    expect(sim.runUntil(() => px(sim, 'n3').role === 'leader', 5000)).toBe(true);
+    expect(pages).toEqual([1, 5, 9, 13, 17]);
+    expect(sim.runUntil(() => px(sim, 'n3').appliedIndex === 20, 2000)).toBe(true);
+    expect(px(sim, 'n3').state.get('k19')).toBe(19);
+    expect(px(sim, 'n3').state.get('k0')).toBe(0);
+  });
+});
+
+describe('learning chosen values (§2.3) and catching up', () => {
+  it('followers learn from the chosen point piggybacked on accepts and heartbeats', () => {
+    const sim = scripted(3);
+    elect(sim);
+    sim.client('n1', write('k', 1));
+    sim.deliverAll();
+    expect(px(sim, 'n1').commitIndex).toBe(1);
+    expect(px(sim, 'n2').commitIndex).toBe(0); // it accepted, but has not been told
+    sim.tick(60);
+    sim.deliverAll();
+    expect(px(sim, 'n2').commitIndex).toBe(1);
+    expect(px(sim, 'n2').state.get('k')).toBe(1);
+  });
+
+  it('a lagging acceptor catches up: the leader re-sends the chosen values it lacks', () => {
+    const sim = scripted(3, { n1: 150 }, { maxCatchupSlots: 8 });
+    elect(sim);
+    sim.partition(['n3'], ['n1', 'n2']);
+    for (let i = 0; i < 30; i++) {
+      sim.client('n1', write(`k${i}`, i));
+      sim.deliverAll();
+    }
+    expect(px(sim, 'n3').commitIndex).toBe(0);
+    sim.heal();
+    let decides = 0;
+    sim.intercept = (m) => (m.msg.t === 'decide' && m.to === 'n3' && decides++, true);
+    expect(sim.runUntil(() => px(sim, 'n3').appliedIndex === 30, 3000)).toBe(true);
+    expect(decides).toBeGreaterThanOrEqual(4); // 30 slots, 8 a message
+    expect(px(sim, 'n3').state.get('k29')).toBe(29);
+  });
+
+  it('a node restarted from its log rebuilds its state machine before hearing from anyone; so does a whole cluster', () => {
+    const sim = scripted(3);
+    elect(sim);
+    for (let i = 0; i < 5; i++) sim.client('n1', write(`k${i}`, i));
+    sim.deliverAll();
+    sim.tick(60);
+    sim.deliverAll();
+    for (const id of sim.ids) sim.crash(id);
+    for (const id of sim.ids) sim.restart(id);
+    for (const id of sim.ids) {
+      expect(px(sim, id).appliedIndex).toBe(5);
+      expect(px(sim, id).state.get('k4')).toBe(4);
+    }
+    expect(sim.runUntil(() => leaders(sim).length === 1, 3000)).toBe(true);
+    const l = leaders(sim)[0]!;
+    const w = sim.client(l, write('k5', 5));
+    expect(sim.runUntil(() => sim.replyTo(w) !== undefined, 1000)).toBe(true);
+    expect(sim.replyTo(w)?.status).toBe(200);
+  });
+});
+
+describe('batching and pipelining (§3: many instances at once)', () => {
+  it('the leader puts the requests of one input batch in one slot, and sends one accept per peer', () => {
+    const sim = scripted(3, { n1: 150 }, { maxBatchOps: 20 });
+    elect(sim);
+    sim.inflight = [];
+    const core = sim.core('n1');
+    for (let i = 0; i < 50; i++) core.step({ type: 'client', reqId: `w${i}`, op: write(`k${i}`, i), forwarded: false });
+    sim.flush('n1');
+    const accepts = sim.inflight.filter(is('accept'));
+    expect(accepts.map((m) => m.to).sort()).toEqual(['n2', 'n3']);
+    for (const m of accepts) expect((m.msg as Accept).values.map((v) => v?.ops.length)).toEqual([20, 20, 10]);
+    sim.deliverAll();
+    expect(sim.replies.filter((r) => r.reply.status === 200)).toHaveLength(50);
+  });
+
+  it('the leader keeps many slots in flight without waiting, within its window', () => {
+    const sim = scripted(3, { n1: 150 }, { maxInflightSlots: 3 });
+    elect(sim);
+    sim.inflight = [];
+    for (let i = 0; i < 5; i++) sim.client('n1', write('k', i));
+    expect(sim.inflight.filter(is('accept', 'n1', 'n2'))).toHaveLength(3); // none acknowledged yet
+    sim.deliverAll();
+    expect(px(sim, 'n2').acceptor.lastSlot).toBe(4); // the two held back went into one slot together
+    expect(sim.replies.filter((r) => r.reply.status === 200)).toHaveLength(5);
+    expect(px(sim, 'n1').state.get('k')).toBe(4);
+  });
+});
+
+describe('failure detection, stickiness and duelling proposers', () => {
+  it('a follower that heard the leader recently refuses another proposer, naming the leader', () => {
+    const sim = scripted(3);
+    elect(sim);
+    sim.inflight = [];
+    const n2 = px(sim, 'n2');
+    n2.step({ type: 'message', from: 'n3', msg: { t: 'prepare', ballot: [9, 'n3'], from: 1 } });
+    sim.flush('n2');
+    expect(sim.inflight).toEqual([{ from: 'n2', to: 'n3', msg: { t: 'reject', ballot: [9, 'n3'], promised: [1, 'n1'], leader: 'n1' } }]);
+    expect(n2.acceptor.promised).toEqual([1, 'n1']);
+  });
+
+  it('a node rejoining after a partition does not depose a healthy leader', () => {
+    const sim = scripted(3, { n1: 150, n3: 300 });
+    elect(sim);
+    sim.partition(['n3'], ['n1', 'n2']);
+    for (let i = 0; i < 50; i++) {
+      sim.tick(100);
+      sim.deliverAll();
+    }
+    expect(px(sim, 'n3').ballot![0]).toBeGreaterThan(5); // it kept trying, with ever higher rounds
+    expect(px(sim, 'n3').acceptor.promised).toEqual([1, 'n1']); // but never promised itself
+    sim.heal();
+    expect(sim.runUntil(() => px(sim, 'n3').leader === 'n1', 2000)).toBe(true);
+    sim.runUntil(() => false, 1000);
+    expect(leaders(sim)).toEqual(['n1']);
+    expect(px(sim, 'n1').ballot).toEqual([1, 'n1']);
+    const w = sim.client('n1', write('k', 1));
+    sim.deliverAll();
+    expect(sim.replyTo(w)?.status).toBe(200);
+  });
+
+  it('a leader cut off from a majority steps down (checkQuorum)', () => {
+    const sim = scripted(3);
+    elect(sim);
+    sim.partition(['n1'], ['n2', 'n3']);
+    sim.runUntil(() => px(sim, 'n1').role !== 'leader', 1000);
+    expect(px(sim, 'n1').role).toBe('follower');
+  });
+
+  it('candidates that time out together converge on one leader (randomized timeouts; 50 seeds)', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const sim = new Sim(algorithm, ids(5), paxosOptionsSchema.parse({ electionTimeoutMinMs: 150, electionTimeoutMaxMs: 160 }), seed);
+      expect(sim.runUntil(() => leaders(sim).length === 1, 5000), `seed ${seed}`).toBe(true);
+      const l = leaders(sim)[0]!;
+      const w = sim.client(l, write('k', seed));
+      expect(sim.runUntil(() => sim.replyTo(w) !== undefined, 2000)).toBe(true);
+      expect(sim.replyTo(w)?.status, `seed ${seed}`).toBe(200);
+    }
+  });
+
+  it('leaderless duelling proposers converge under randomized backoff: every request is chosen (30 seeds)', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const sim = leaderless(3, seed);
+      const reqs = sim.ids.flatMap((id) => [sim.client(id, write('k', `${id}a`)), sim.client(id, write('k', `${id}b`))]);
+      expect(sim.runUntil(() => reqs.every((r) => sim.replyTo(r) !== undefined), 10_000), `seed ${seed}`).toBe(true);
+      expect(reqs.map((r) => sim.replyTo(r)?.status)).toEqual(reqs.map(() => 200));
+      sim.runUntil(() => sim.ids.every((id) => px(sim, id).appliedIndex === px(sim, 'n1').commitIndex), 2000);
+      const applied = sim.applied.get('n1')!.map(([, v]) => v);
+      expect(new Set(applied).size).toBe(6); // each value exactly once
+      expect(applied).toHaveLength(6);
+      for (const id of sim.ids) expect(sim.applied.get(id)).toEqual(sim.applied.get('n1'));
+    }
+  });
+});
+
+describe('linearizable reads', () => {
+  it('a read is answered once a majority has confirmed the ballot after it arrived', () => {
+    const sim = scripted(3);
+    elect(sim);
+    const w = sim.client('n1', write('k', 'one'));
+    sim.deliverAll();
+    expect(sim.replyTo(w)?.status).toBe(200);
+    sim.inflight = [];
+    const r = sim.client('n1', { f: 'read', key: 'k' });
+    expect(sim.replyTo(r)).toBeUndefined();
+    expect(sim.inflight.filter(is('accept'))).toHaveLength(2); // the confirmation round
+    sim.deliverAll();
+    expect(sim.replyTo(r)).toEqual({ status: 200, body: { value: 'one' } });
+  });
+
+  it('a deposed leader never serves a stale read', () => {
+    const sim = scripted(3, { n1: 150, n2: 1000 }, { checkQuorum: false, stickyLeader: false });
+    elect(sim);
+    sim.client('n1', write('k', 'old'));
+    sim.deliverAll();
+    sim.partition(['n1'], ['n2', 'n3']);
+    expect(sim.runUntil(() => px(sim, 'n2').role === 'leader', 5000)).toBe(true);
+    const w = sim.client('n2', write('k', 'new'));
+    expect(sim.runUntil(() => sim.replyTo(w) !== undefined, 1000)).toBe(true);
+    expect(sim.replyTo(w)?.status).toBe(200);
+    expect(px(sim, 'n1').role).toBe('leader'); // it has not noticed
+    const r = sim.client('n1', { f: 'read', key: 'k' });
+    for (let i = 0; i < 20; i++) {
+      sim.tick(60);
+      sim.deliverAll();
+    }
+    expect(sim.replyTo(r)).toBeUndefined();
+    sim.heal(); // its next heartbeat is refused for the higher promise: it steps down, the read fails definitely
+    expect(sim.runUntil(() => sim.replyTo(r) !== undefined, 2000)).toBe(true);
+    expect(sim.replyTo(r)?.status).toBe(503);
+  });
+
+  it('leaderless mode chooses reads through the log', () => {
+    const sim = leaderless(3);
+    const w = sim.client('n1', write('k', 'v'));
+    expect(sim.runUntil(() => sim.replyTo(w) !== undefined, 1000)).toBe(true);
+    const r = sim.client('n2', { f: 'read', key: 'k' });
+    expect(sim.runUntil(() => sim.replyTo(r) !== undefined, 1000)).toBe(true);
+    expect(sim.replyTo(r)).toEqual({ status: 200, body: { value: 'v' } });
+    expect(px(sim, 'n2').commitIndex).toBe(2);
+  });
+});
+
+describe('clients', () => {
+  it('a follower forwards to the known leader, and answers 503 when none is known', () => {
+    const sim = scripted(3);
+    const early = sim.client('n2', write('k', 1));
+    expect(sim.replyTo(early)?.status).toBe(503);
+    elect(sim);
+    const fwd = sim.client('n2', write('k', 2));
+    expect(sim.forwards).toContainEqual(['n2', fwd, 'n1']);
+    const again = sim.client('n2', write('k', 3), true);
+    expect(sim.replyTo(again)?.status).toBe(503); // a forwarded request is not forwarded twice
+  });
+
+  it('a leader that loses leadership answers its proposed writes 504 (outcome unknown)', () => {
+    const sim = scripted(3);
+    elect(sim);
+    sim.partition(['n1'], ['n2', 'n3']);
+    const w = sim.client('n1', write('k', 1));
+    sim.runUntil(() => px(sim, 'n1').role !== 'leader', 2000);
+    expect(sim.replyTo(w)?.status).toBe(504);
+  });
+
+  it('cas and transactions apply with their preconditions', () => {
+    const sim = scripted(3);
+    elect(sim);
+    const ops = [
+      sim.client('n1', { f: 'cas', key: 'k', from: null, to: 1 }),
+      sim.client('n1', { f: 'cas', key: 'k', from: 7, to: 2 }),
+      sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: 'a', delta: 10 }] }),
+      sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: 'a', delta: -4, floor: 0 }, { f: 'add', key: 'b', delta: 4 }] }),
+      sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: 'b', delta: -5, floor: 0 }, { f: 'add', key: 'a', delta: 5 }] }),
+      sim.client('n1', { f: 'txn', ops: [{ f: 'read', key: 'a' }, { f: 'read', key: 'b' }] }),
+    ];
+    sim.deliverAll();
+    expect(ops.map((r) => sim.replyTo(r)?.status)).toEqual([200, 409, 200, 200, 409, 200]);
+    expect(sim.replyTo(ops[5]!)?.body).toEqual({ ok: true, results: [6, 4] });
+    expect(sim.replyTo(ops[1]!)?.body).toMatchObject({ error: 'precondition', value: 1 });
+  });
+});
