@@ -1,0 +1,233 @@
+/**
+ * Gossip as a pure state machine: an eventually consistent key-value replica on every node
+ * (store.ts), spread by rumor mongering (rumor.ts) and repaired by push-pull anti-entropy
+ * (Demers et al., "Epidemic Algorithms for Replicated Database Maintenance", PODC 1987),
+ * with SWIM membership and failure detection (membership.ts) riding on the same messages.
+ *
+ * Client contract: reads answer from the local replica at once (no coordination: that is
+ * what gossip is measured for, and why reads may be stale). A write takes a hybrid logical
+ * clock timestamp (hlc.ts) and the next seq of this origin, is persisted, and is
+ * acknowledged once durable here; it then spreads. cas and transactions need agreement
+ * this protocol does not have: they get a definite 501, never a pretend answer.
+ *
+ * Durability: every version a node comes to hold is persisted before anything it causes
+ * leaves (the Ready order), so a restarted node never forgets a value it served, and never
+ * reuses a seq or a timestamp it issued.
+ */
+import { ReadyBuffer, type ClientOp, type ClientReply, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
+import type { Random } from '../common/random.js';
+import { HybridClock } from './hlc.js';
+import { Membership, type IncarnationRecord, type MemberUpdate, type ProbeMessage } from './membership.js';
+import type { GossipOptions } from './options.js';
+import { RumorMonger, type KnownRumor } from './rumor.js';
+import { VersionStore, timestampOf, traceVersion, type Digest, type Versioned } from './store.js';
+
+export type GossipMessage = (
+  | { t: 'rumor'; v: Versioned[] }
+  /** Feedback for the stop rule: the pushed rumors the receiver already knew. */
+  | { t: 'rumorAck'; known: KnownRumor[] }
+  /** Push-pull anti-entropy, three-way like Cassandra's SYN/ACK/ACK2: digests first, then only what each side lacks. */
+  | { t: 'aeSyn'; d: Digest; m: MemberUpdate[] }
+  | { t: 'aeAck'; v: Versioned[]; d: Digest; done: boolean; m: MemberUpdate[] }
+  | { t: 'aeAck2'; v: Versioned[]; d: Digest; done: boolean }
+  | ProbeMessage
+) & {
+  /** Piggybacked membership updates (SWIM §4.4). */
+  p?: MemberUpdate[];
+};
+
+export type GossipRecord = { v: Versioned } | IncarnationRecord;
+
+export const NOT_SUPPORTED = 'not supported by gossip: no consensus';
+
+export class GossipCore implements Core<GossipMessage> {
+  readonly id: NodeId;
+  readonly store = new VersionStore();
+  readonly clock = new HybridClock();
+  readonly membership: Membership;
+  readonly rumors: RumorMonger;
+  private readonly opts: GossipOptions;
+  private readonly random: Random;
+  private readonly out = new ReadyBuffer<GossipMessage>();
+  private now: number;
+  private seq: number;
+  private nextRumorAt: number;
+  private nextAntiEntropyAt: number;
+  readonly sent: Record<string, number> = {};
+  readonly received: Record<string, number> = {};
+
+  constructor(ctx: CoreContext<GossipOptions>) {
+    this.id = ctx.id;
+    this.opts = ctx.options;
+    this.random = ctx.random;
+    this.now = ctx.now;
+    let lastIncarnation: number | null = null;
+    for (const record of ctx.recovered as GossipRecord[]) {
+      if ('v' in record) {
+        this.store.merge(record.v);
+        this.clock.restore(timestampOf(record.v));
+      } else lastIncarnation = Math.max(lastIncarnation ?? 0, record.inc);
+    }
+    this.seq = this.store.maxSeq(this.id);
+    this.rumors = new RumorMonger(this.opts.rumorStop, this.opts.rumorK, this.random);
+    this.membership = new Membership(this.id, ctx.peers, this.opts, this.random, this.now, lastIncarnation, {
+      send: (to, msg) => this.send(to, msg),
+      event: (e) => this.out.event(e),
+      persist: (r) => this.out.persist(r),
+    });
+    // Random phases, so N processes started together do not gossip in lockstep.
+    this.nextRumorAt = this.now + this.random.float() * this.opts.rumorIntervalMs;
+    this.nextAntiEntropyAt = this.now + this.random.float() * this.opts.antiEntropyIntervalMs;
+  }
+
+  step(input: Input<GossipMessage>): void {
+    switch (input.type) {
+      case 'tick':
+        this.now = input.now;
+        this.tick();
+        return;
+      case 'message':
+        this.received[input.msg.t] = (this.received[input.msg.t] ?? 0) + 1;
+        this.membership.applyAll(input.msg.p);
+        this.onMessage(input.from, input.msg);
+        return;
+      case 'client':
+        this.out.reply(input.reqId, this.onClient(input.op));
+        return;
+      case 'clientGone':
+        return; // every request is answered in the step that takes it
+    }
+  }
+
+  ready(): Ready<GossipMessage> {
+    return this.out.take();
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      role: 'member',
+      leader: null,
+      // No log and no terms: the fields the node contract names, honestly empty.
+      term: null,
+      commitIndex: null,
+      keys: this.store.size,
+      seq: this.seq,
+      hlc: this.clock.current,
+      hotRumors: this.rumors.size,
+      retiredRumors: this.rumors.retired,
+      digestRanges: this.store.digestRanges(),
+      ...this.membership.status(),
+      sent: this.sent,
+      received: this.received,
+    };
+  }
+
+  private onClient(op: ClientOp): ClientReply {
+    switch (op.f) {
+      case 'read':
+        return { status: 200, body: { value: this.store.value(op.key) } };
+      case 'write': {
+        const [l, c] = this.clock.now(this.now);
+        const v: Versioned = [op.key, op.value, l, c, this.id, ++this.seq];
+        this.install(v);
+        return { status: 200, body: { ok: true } };
+      }
+      case 'cas':
+      case 'txn':
+        return { status: 501, body: { error: NOT_SUPPORTED } };
+    }
+  }
+
+  private tick(): void {
+    this.membership.tick(this.now);
+    if (this.now >= this.nextRumorAt) {
+      this.nextRumorAt = this.advance(this.nextRumorAt, this.opts.rumorIntervalMs);
+      this.rumorRound();
+    }
+    if (this.now >= this.nextAntiEntropyAt) {
+      this.nextAntiEntropyAt = this.advance(this.nextAntiEntropyAt, this.opts.antiEntropyIntervalMs);
+      const digest = this.store.digest();
+      const table = this.membership.table();
+      for (const peer of this.membership.choose(this.opts.antiEntropyFanout)) this.send(peer, { t: 'aeSyn', d: digest, m: table });
+    }
+  }
+
+  /** Keep a fixed cadence, but never fire a backlog of rounds after a stall. */
+  private advance(next: number, interval: number): number {
+    const after = next + interval;
+    return after <= this.now ? this.now + interval : after;
+  }
+
+  private rumorRound(): void {
+    if (this.rumors.size === 0) return;
+    const targets = this.membership.choose(this.opts.rumorFanout);
+    if (targets.length === 0) return;
+    const batch = this.rumors.batch(this.opts.maxBatch);
+    for (const to of targets) this.send(to, { t: 'rumor', v: batch });
+    this.rumors.pushed(batch);
+  }
+
+  private onMessage(from: NodeId, msg: GossipMessage): void {
+    switch (msg.t) {
+      case 'rumor': {
+        const known = this.absorb(msg.v);
+        if (known.length > 0 && this.opts.rumorStop === 'feedback') this.send(from, { t: 'rumorAck', known });
+        return;
+      }
+      case 'rumorAck':
+        this.rumors.feedback(msg.known);
+        return;
+      case 'aeSyn': {
+        this.membership.applyAll(msg.m);
+        const { versions, complete } = this.store.missing(msg.d, this.opts.maxBatch);
+        this.send(from, { t: 'aeAck', v: versions, d: this.store.digest(), done: complete, m: this.membership.table() });
+        return;
+      }
+      case 'aeAck': {
+        this.membership.applyAll(msg.m);
+        this.absorb(msg.v);
+        if (msg.done) this.store.adopt(msg.d);
+        const { versions, complete } = this.store.missing(msg.d, this.opts.maxBatch);
+        // Nothing the peer lacks: it learns our digest when it next initiates, so skip the third message.
+        if (versions.length > 0) this.send(from, { t: 'aeAck2', v: versions, d: this.store.digest(), done: complete });
+        return;
+      }
+      case 'aeAck2':
+        this.absorb(msg.v);
+        if (msg.done) this.store.adopt(msg.d);
+        return;
+      case 'ping':
+      case 'pingReq':
+      case 'ack':
+        this.membership.onProbeMessage(from, msg);
+        return;
+    }
+  }
+
+  /** Merge versions from a peer; returns those this replica already covered (the stop rule's feedback). */
+  private absorb(versions: readonly Versioned[]): KnownRumor[] {
+    const known: KnownRumor[] = [];
+    for (const v of versions) {
+      this.clock.observe(timestampOf(v), this.now);
+      if (this.store.covers(v)) {
+        this.store.merge(v); // records the seq as covered when a newer version had overwritten it
+        known.push([v[0], v[4], v[5]]);
+      } else this.install(v);
+    }
+    return known;
+  }
+
+  /** A version this replica now holds: durable before anything it causes is sent, traced, and mongered. */
+  private install(v: Versioned): void {
+    this.store.merge(v);
+    this.out.persist({ v } satisfies GossipRecord);
+    this.out.applied(v[0], v[1], traceVersion(v));
+    this.rumors.heat(v);
+  }
+
+  private send(to: NodeId, msg: GossipMessage): void {
+    const p = this.membership.piggyback(to);
+    this.out.send(to, p.length > 0 ? { ...msg, p } : msg);
+    this.sent[msg.t] = (this.sent[msg.t] ?? 0) + 1;
+  }
+}
