@@ -16,6 +16,8 @@ export async function loadAlgorithm(name: AlgoName): Promise<Algorithm> {
       return (await import('./raft/index.js')).raft as unknown as Algorithm;
     case 'paxos':
       return (await import('./paxos/index.js')).paxos as unknown as Algorithm;
+    case 'gossip':
+      return (await import('./gossip/index.js')).gossip as unknown as Algorithm;
     default:
       throw new Error(`algorithm ${name} is not built yet`);
   }
