@@ -76,13 +76,13 @@ export class FaultRunner {
     await this.sleepUntil(record.spec.at);
     if (this.stopped) return;
     try {
-      const revert = await this.apply(record);
+      const revert = await this.apply(record, () => (record.startMs = Math.round(this.nowMs())));
       if (!revert) return;
       record.status = 'active';
-      record.startMs = Math.round(this.nowMs());
       this.log(`fault #${record.id} ${describe(record)} started`);
       this.reverts.set(record.id, revert);
-      await this.sleepUntil(record.spec.at + record.spec.duration);
+      // Resolving a target (e.g. waiting for a leader) may delay the start: the fault still lasts its full duration.
+      await this.sleepUntil(record.startMs! + record.spec.duration);
       await this.end(record);
     } catch (err) {
       record.status = 'failed';
@@ -149,8 +149,11 @@ export class FaultRunner {
     return this.plane;
   }
 
-  /** Apply a fault; returns how to revert it, or null when it was skipped. */
-  private async apply(record: FaultRecord): Promise<(() => Promise<void>) | null> {
+  /**
+   * Apply a fault; returns how to revert it, or null when it was skipped. `starting` is
+   * called once the targets are resolved, just before the fault takes effect.
+   */
+  private async apply(record: FaultRecord, starting: () => void): Promise<(() => Promise<void>) | null> {
     const spec = record.spec;
     const toxic = `parley-${record.id}`;
     if (spec.kind === 'crash' || spec.kind === 'leader-crash' || spec.kind === 'pause') {
@@ -159,6 +162,7 @@ export class FaultRunner {
       const live = nodes.filter((id) => this.cluster.isUp(id));
       if (live.length === 0) return this.skip(record, `${nodes.join(', ')} already down`);
       record.targets = live;
+      starting();
       if (spec.kind === 'pause') {
         for (const id of live) this.cluster.pause(id);
         return async () => {
@@ -186,6 +190,7 @@ export class FaultRunner {
       record.groups = cut.groups;
       record.targets = focus ? [focus] : [];
       if (cut.links.length === 0) return this.skip(record, `a ${spec.shape} partition of ${ids.length} nodes cuts no link`);
+      starting();
       if (spec.mode === 'disable') {
         await plane.disable(cut.links);
         return () => plane.enable(cut.links);
@@ -199,6 +204,7 @@ export class FaultRunner {
     const links = spec.target === 'all' ? allLinks(ids) : linksTouching(ids, nodes);
     record.targets = spec.target === 'all' ? [] : nodes;
     record.links = links;
+    starting();
     switch (spec.kind) {
       case 'latency':
         await plane.addToxic(links, { name: toxic, type: 'latency', stream: 'upstream', attributes: { latency: Math.round(spec.latencyMs), jitter: Math.round(spec.jitterMs) } });

@@ -1,0 +1,53 @@
+/** `parley run` with bad flags and bad scenario files: exit 64, one line naming the field. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PARLEY_BIN } from '../../harness/paths.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-args-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, text: string) => {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, text);
+  return p;
+};
+
+describe('parley run argument and scenario errors', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['no algorithm', ['--duration', '1s'], /--algo: required/],
+    ['unknown algorithm', ['--algo', 'zab'], /algo: expected one of raft, paxos, twopc, gossip/],
+    ['bad node count', ['--algo', 'raft', '--nodes', '0'], /--nodes 0: expected a whole number from 1 to 200/],
+    ['bad duration', ['--algo', 'raft', '--duration', 'soon'], /--duration soon: expected a duration/],
+    ['bad rate', ['--algo', 'raft', '--rate', '-5'], /--rate -5: expected a positive number/],
+    ['unknown workload', ['--algo', 'raft', '--workload', 'queue'], /workload.type: expected one of kv, bank, dissemination/],
+    ['unknown nemesis', ['--algo', 'raft', '--faults', 'meteor'], /--faults meteor: expected a file or nemeses among/],
+    ['bad mix', ['--algo', 'raft', '--mix', 'read=lots'], /--mix read=lots/],
+    ['bank on gossip', ['--algo', 'gossip', '--workload', 'bank'], /workload.type bank: needs multi-key transactions/],
+    ['bad toxiproxy url', ['--algo', 'raft', '--toxiproxy', 'not a url'], /toxiproxy:/],
+    ['missing scenario file', ['--scenario', path.join(dir, 'nope.yaml')], /--scenario .*nope.yaml: cannot read it \(ENOENT\)/],
+    ['scenario not YAML', ['--scenario', file('bad.yaml', 'algo: [raft')], /--scenario .*bad.yaml: not valid JSON or YAML/],
+    ['scenario with a typo', ['--scenario', file('typo.yaml', 'algo: raft\nnodez: 3\n')], /nodez/],
+    ['scenario with a bad nested field', ['--scenario', file('nested.json', '{"algo":"raft","workload":{"keys":-1}}')], /workload.keys:/],
+    ['fault with a bad kind', ['--algo', 'raft', '--faults', file('f.yaml', '- kind: meteor\n  at: 1s\n  duration: 1s\n')], /faults.0.kind: expected one of/],
+    ['fault with a bad time', ['--algo', 'raft', '--faults', file('g.yaml', '- kind: crash\n  at: later\n  duration: 1s\n')], /faults.0.at: expected a duration/],
+    ['replay of a non-results file', ['--replay', file('r.json', '{"schema":"other"}')], /--replay .*r.json:/],
+  ];
+  it.each(cases)('%s', async (_name, args, message) => {
+    const r = await execa(process.execPath, [PARLEY_BIN, 'run', ...args, '--out', path.join(dir, 'never')], { reject: false, timeout: 20_000 });
+    expect(r.exitCode, r.stderr).toBe(64);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(fs.existsSync(path.join(dir, 'never', 'results.json'))).toBe(false);
+  });
+
+  it('emits the JSON Schema of scenario files for editors', async () => {
+    const r = await execa(process.execPath, [PARLEY_BIN, 'run', '--json-schema'], { reject: false });
+    expect(r.exitCode).toBe(0);
+    const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['algo', 'nodes', 'workload', 'faults', 'nemesis', 'seed']));
+    expect(schema.required).toContain('algo');
+  });
+});
