@@ -142,18 +142,26 @@ export class TcpProxy implements ConnectionOwner {
   private accept(client: net.Socket): void {
     const target = parseDialAddress(this.upstream);
     if (!target) {
-      this.log(`proxy ${this.name}: cannot dial upstream ${JSON.stringify(this.upstream)}: not host:port`);
+      this.log(`proxy ${this.name}: cannot dial upstream ${JSON.stringify(this.upstream)}: not host:port with a port 1-65535`);
       client.destroy();
       return;
     }
-    const upstream = net.connect({
-      host: target.host,
-      port: target.port,
-      allowHalfOpen: true,
-      noDelay: true,
-      keepAlive: true,
-      keepAliveInitialDelay: KEEPALIVE_MS,
-    });
+    let upstream: net.Socket;
+    try {
+      upstream = net.connect({
+        host: target.host,
+        port: target.port,
+        allowHalfOpen: true,
+        noDelay: true,
+        keepAlive: true,
+        keepAliveInitialDelay: KEEPALIVE_MS,
+      });
+    } catch (err) {
+      // Thrown here it would escape the 'connection' event and end the whole server.
+      this.log(`proxy ${this.name}: cannot dial upstream ${this.upstream}: ${err instanceof Error ? err.message : String(err)}`);
+      client.destroy();
+      return;
+    }
     const conn = new Connection(this, client, upstream);
     this.connections.add(conn);
     let connected = false;
@@ -194,10 +202,11 @@ async function resolveListen(listen: string): Promise<HostPort> {
   }
 }
 
+/** Where to dial; null for what net.connect would refuse (it throws on port 0). */
 function parseDialAddress(upstream: string): HostPort | null {
   const colonPort = /^:(\d{1,5})$/.exec(upstream);
-  if (colonPort) return { host: LOOPBACK, port: Number(colonPort[1]) };
-  return parseHostPort(upstream);
+  const a = colonPort ? { host: LOOPBACK, port: Number(colonPort[1]) } : parseHostPort(upstream);
+  return a && a.port > 0 && a.port <= 65535 ? a : null;
 }
 
 /** Node's bind errors in the words Go uses, so messages match upstream's. */

@@ -13,7 +13,7 @@
 import type { Random } from '../../nodes/common/random.js';
 import { monoMs } from '../../nodes/common/clock.js';
 import type { ToxicModel } from './toxics.js';
-import { TimedQueue } from './timed-queue.js';
+import { TimedQueue, timerDelay } from './timed-queue.js';
 
 /** `close` ends the connection with FINs; `reset` ends it with RSTs (reset_peer). */
 export type EndKind = 'close' | 'reset';
@@ -116,7 +116,9 @@ abstract class QueuedStage extends Stage {
 class LatencyStage extends QueuedStage {
   private delay(): number {
     const { latency, jitter } = this.attrs;
-    return jitter! > 0 ? latency! + this.env.rng.int(0, 2 * jitter! - 1) - jitter! : latency!;
+    // Uniform over the integers in [-jitter, jitter), as upstream's rand.Int63n(2j) - j;
+    // drawn from a float so any int64 jitter is in range.
+    return jitter! > 0 ? latency! + Math.floor(this.env.rng.float() * 2 * jitter!) - jitter! : latency!;
   }
   protected take(data: Buffer, at: number): void {
     const due = at + this.delay();
@@ -213,7 +215,7 @@ class TimeoutStage extends Stage {
   protected override begin(): void {
     this.cancel();
     const ms = this.attrs.timeout!;
-    if (ms > 0) this.timer = setTimeout(() => this.emitEnd('close'), ms);
+    if (ms > 0) this.timer = setTimeout(() => this.emitEnd('close'), timerDelay(ms));
   }
   protected override reconfigure(): void {
     this.begin();
@@ -251,7 +253,7 @@ class ResetPeerStage extends Stage {
   }
   private schedule(): void {
     this.cancel();
-    this.timer = setTimeout(() => this.emitEnd('reset'), Math.max(0, this.attrs.timeout!));
+    this.timer = setTimeout(() => this.emitEnd('reset'), timerDelay(this.attrs.timeout!));
   }
   protected override reconfigure(): void {
     if (this.triggered) this.schedule();
@@ -305,7 +307,7 @@ class SlowCloseStage extends Stage {
   private schedule(): void {
     this.cancel();
     const wait = this.endAt + this.attrs.delay! - monoMs();
-    this.timer = setTimeout(() => this.release(), Math.max(0, Math.ceil(wait)));
+    this.timer = setTimeout(() => this.release(), timerDelay(wait));
   }
   protected override reconfigure(): void {
     if (this.pending) this.schedule();

@@ -16,6 +16,15 @@ interface Held {
  * before it has left, so per-chunk delays never reorder bytes and never serialise (a
  * hundred chunks due at once leave together). One timer per queue, armed for the head.
  */
+/**
+ * A delay setTimeout accepts: Node turns anything above 2^31-1 ms into 1 ms, which would
+ * make a huge latency spin instead of wait. A timer that fires before its item is due
+ * simply re-arms.
+ */
+export function timerDelay(ms: number): number {
+  return Math.min(Math.max(0, Math.ceil(ms)), 2 ** 31 - 1);
+}
+
 export class TimedQueue {
   private items: Held[] = [];
   private head = 0;
@@ -91,8 +100,7 @@ export class TimedQueue {
   private arm(): void {
     this.stopTimer();
     if (this.empty) return;
-    const wait = Math.ceil(this.items[this.head]!.due - monoMs());
-    this.timer = setTimeout(this.fire, Math.max(0, wait));
+    this.timer = setTimeout(this.fire, timerDelay(this.items[this.head]!.due - monoMs()));
   }
 
   private stopTimer(): void {

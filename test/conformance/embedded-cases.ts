@@ -8,7 +8,7 @@ import { Random } from '../../nodes/common/random.js';
 import { ToxiproxyClient } from '../../harness/toxiproxy/client.js';
 import { ToxiproxyServer } from '../../harness/toxiproxy/server.js';
 import { slicePieces } from '../../harness/toxiproxy/stages.js';
-import { now, raw, rawJson } from './net-helpers.js';
+import { now, observe, raw, rawJson } from './net-helpers.js';
 import type { SuiteContext } from './targets.js';
 
 const enc = encodeURIComponent;
@@ -132,5 +132,28 @@ export function embeddedCases(ctx: SuiteContext): void {
       }
       if (total > 2 * (avg + variation)) expect(sizes.length).toBeGreaterThan(total / (avg + variation) / 2);
     }
+  });
+
+  it('an upstream it cannot dial (bad address, port 0, unknown host) closes the client and nothing else', async () => {
+    for (const upstream of ['127.0.0.1:0', 'not-an-address', 'no-such-host.invalid:80']) {
+      const p = await ctx.client.createProxy({ name: ctx.name('nodial'), upstream });
+      const c = await ctx.sockets.connect(Number(p.listen.split(':')[1]));
+      await c.untilClosed(5000);
+      expect(c.bytes, upstream).toBe(0);
+    }
+    expect((await raw(ctx.url, 'GET', '/version')).status).toBe(200);
+  });
+
+  it('takes huge delays without spinning or firing early', async () => {
+    const echo = await ctx.sockets.echo();
+    const p = await ctx.proxyTo(echo.port);
+    await ctx.client.addToxic(p.name, { type: 'latency', attributes: { latency: 4e12, jitter: 1e12 } });
+    await ctx.client.addToxic(p.name, { type: 'slow_close', attributes: { delay: 9e15 } });
+    const c = await ctx.sockets.connect(p.port);
+    c.socket.write('x');
+    await observe(200);
+    expect(c.bytes).toBe(0);
+    await ctx.client.removeToxic(p.name, 'latency_downstream');
+    await c.untilBytes(1);
   });
 }
