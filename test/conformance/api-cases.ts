@@ -82,13 +82,13 @@ export function apiCases(ctx: SuiteContext): void {
     const r = await rawJson(ctx.url, 'POST', `/proxies/${enc(a.name)}/toxics`, { type: 'latency' });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 0, jitter: 0 } });
-    const s = await rawJson(ctx.url, 'POST', `/proxies/${enc(a.name)}/toxics`, { type: 'slicer', stream: 'upstream', attributes: { average_size: 10 } });
+    const s = await rawJson(ctx.url, 'POST', `/proxies/${enc(a.name)}/toxics`, { type: 'slicer', stream: 'upstream', attributes: { average_size: 10, size_variation: 2 } });
     expect(s.json).toEqual({
       name: 'slicer_upstream',
       type: 'slicer',
       stream: 'upstream',
       toxicity: 1,
-      attributes: { average_size: 10, size_variation: 0, delay: 0 },
+      attributes: { average_size: 10, size_variation: 2, delay: 0 },
     });
   });
 
