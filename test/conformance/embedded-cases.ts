@@ -156,4 +156,26 @@ export function embeddedCases(ctx: SuiteContext): void {
     await ctx.client.removeToxic(p.name, 'latency_downstream');
     await c.untilBytes(1);
   });
+
+  it('populate keeps an identical proxy, replaces a changed one, and a bind failure reports what it created', async () => {
+    const kept = await ctx.client.createProxy({ name: ctx.name('keep'), upstream: '127.0.0.1:9' });
+    await ctx.client.addToxic(kept.name, { type: 'noop', name: 'still-here' });
+    const changed = await ctx.client.createProxy({ name: ctx.name('chg'), upstream: '127.0.0.1:9' });
+    const fresh = ctx.name('new');
+    const r = await rawJson(ctx.url, 'POST', '/populate', [
+      { name: kept.name, upstream: kept.upstream, listen: kept.listen },
+      { name: changed.name, upstream: '127.0.0.1:10', listen: '127.0.0.1:0' },
+      { name: fresh, upstream: '127.0.0.1:9', listen: kept.listen },
+    ]);
+    expect(r.status).toBe(500);
+    const body = r.json as { error: string; status: number; proxies: Array<{ name: string; upstream: string }> };
+    expect(body.error).toBe(`listen tcp ${kept.listen}: bind: address already in use`);
+    expect(body.status).toBe(500);
+    expect(body.proxies.map((p) => [p.name, p.upstream])).toEqual([
+      [kept.name, kept.upstream],
+      [changed.name, '127.0.0.1:10'],
+    ]);
+    expect((await ctx.client.listToxics(kept.name)).map((t) => t.name)).toEqual(['still-here']);
+    expect((await raw(ctx.url, 'GET', `/proxies/${enc(fresh)}`)).status).toBe(404);
+  });
 }
