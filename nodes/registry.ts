@@ -18,6 +18,8 @@ export async function loadAlgorithm(name: AlgoName): Promise<Algorithm> {
       return (await import('./paxos/index.js')).paxos as unknown as Algorithm;
     case 'gossip':
       return (await import('./gossip/index.js')).gossip as unknown as Algorithm;
+    case 'twopc':
+      return (await import('./twopc/index.js')).twopc as unknown as Algorithm;
     default:
       throw new Error(`algorithm ${name} is not built yet`);
   }

@@ -93,6 +93,8 @@ export interface Core<M> {
   ready(): Ready<M>;
   /** Fields for GET /status beyond id and algo: role, leader, term, commitIndex, ... */
   status(): Record<string, unknown>;
+  /** Algorithm counters merged into GET /metrics (e.g. 2PC's in-doubt transactions); optional. */
+  metrics?(): Record<string, unknown>;
 }
 
 export interface CoreContext<O> {

@@ -258,6 +258,7 @@ export class NodeRuntime<M> {
       cpuUserMs: Math.round(cpu.user / 1000),
       cpuSystemMs: Math.round(cpu.system / 1000),
       rssBytes: process.memoryUsage.rss(),
+      ...this.core.metrics?.(),
     };
   }
 

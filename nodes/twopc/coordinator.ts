@@ -1,0 +1,225 @@
+/**
+ * The coordinator (Gray & Lamport's transaction manager) of two-phase commit, presumed
+ * abort. One designated node runs it; every client write and every read that spans
+ * several nodes comes to it (other nodes forward them).
+ *
+ *   phase 1  send prepare to every participant; abort on the first no vote or when
+ *            `prepareTimeoutMs` passes without every vote (no log record: presumed abort).
+ *   phase 2  on all yes: force the commit record, then send commit and answer the client
+ *            (the runtime's Ready order puts the fsync before both); re-send commit every
+ *            `retryMs` to whoever has not acknowledged, across restarts, until all have;
+ *            then write an end record and forget the transaction.
+ *
+ * A transaction that writes nowhere has nothing to commit: once every participant has
+ * voted yes (holding its read locks, so the reads form one snapshot), the client gets the
+ * values and the participants get abort, which releases the locks and, by presumed abort,
+ * needs neither a log record nor acknowledgements.
+ *
+ * Questions about transactions it has no record of (the previous incarnation died before
+ * deciding, or it aborted and forgot) are answered abort. Transaction ids carry the
+ * incarnation (`epoch`, logged at start-up) so a restarted coordinator never reuses one.
+ */
+import { reply, type ClientOp, type ClientReply, type NodeId, type Value } from '../common/core.js';
+import type { IndexedOp, NodeEnv, PartOp, Placement, TwoPcRecord, VoteMessage } from './protocol.js';
+import { txidOf } from './protocol.js';
+import type { TwoPcOptions } from './options.js';
+
+interface ActiveTxn {
+  txid: string;
+  reqId: string | null;
+  op: ClientOp;
+  ops: PartOp[];
+  participants: NodeId[];
+  readOnly: boolean;
+  votes: Map<NodeId, [number, Value][]>;
+  deadline: number;
+}
+
+interface PendingCommit {
+  participants: NodeId[];
+  acked: Set<NodeId>;
+  lastSent: number;
+}
+
+export class Coordinator {
+  epoch = 0;
+  private seq = 0;
+  private readonly active = new Map<string, ActiveTxn>();
+  private readonly byRequest = new Map<string, string>();
+  /** Logged commit decisions not yet acknowledged by every participant. */
+  private readonly pending = new Map<string, PendingCommit>();
+  /**
+   * Every commit decision in the log, ended or not, so that even a stale question (an
+   * inquiry delayed past the end record) gets the true answer. Presumed abort would allow
+   * "abort" there, since such an asker has already committed, but the trace would then
+   * show both decisions. Never pruned, like the log it mirrors.
+   */
+  private readonly committed = new Set<string>();
+  /** Transactions of earlier incarnations answered abort by presumption, traced once each. */
+  private readonly presumed = new Set<string>();
+  readonly counters = { begun: 0, committed: 0, aborted: 0, abortedByVote: 0, abortedByTimeout: 0, readOnly: 0, decisionsResent: 0, presumedAborts: 0 };
+
+  constructor(
+    private readonly env: NodeEnv,
+    private readonly opts: TwoPcOptions,
+    private readonly placement: Placement,
+  ) {}
+
+  recover(record: TwoPcRecord): void {
+    if (record.k === 'epoch') this.epoch = Math.max(this.epoch, record.n);
+    else if (record.k === 'commit') {
+      this.committed.add(record.txid);
+      this.pending.set(record.txid, { participants: record.participants, acked: new Set(), lastSent: -Infinity });
+    }
+    else if (record.k === 'end') this.pending.delete(record.txid);
+  }
+
+  /** Start a new incarnation; commits that were never fully acknowledged go out again at the first tick. */
+  finishRecovery(): void {
+    this.epoch++;
+    this.env.persist({ k: 'epoch', n: this.epoch });
+    // Traced again: the crash may have come between the fsync and the trace write.
+    for (const [txid, p] of this.pending) this.env.event(txid, 'coordinator', 'decided-commit', p.participants);
+  }
+
+  begin(reqId: string, op: ClientOp): void {
+    const ops: PartOp[] = op.f === 'txn' ? op.ops : [op];
+    const parts = new Map<NodeId, IndexedOp[]>();
+    ops.forEach((o, i) => {
+      for (const holder of this.placement.holders(o.key)) {
+        const list = parts.get(holder);
+        if (list) list.push({ i, op: o });
+        else parts.set(holder, [{ i, op: o }]);
+      }
+    });
+    const participants = this.placement.members.filter((m) => parts.has(m));
+    const readOnly = ops.every((o) => o.f === 'read');
+    const txid = txidOf(this.env.id, this.epoch, ++this.seq);
+    this.active.set(txid, { txid, reqId, op, ops, participants, readOnly, votes: new Map(), deadline: this.env.now() + this.opts.prepareTimeoutMs });
+    this.byRequest.set(reqId, txid);
+    this.counters.begun++;
+    for (const p of participants) this.env.send(p, { t: 'prepare', txid, ops: parts.get(p)!, participants, readOnly });
+  }
+
+  onVote(from: NodeId, m: VoteMessage): void {
+    const txn = this.active.get(m.txid);
+    if (!txn) {
+      // A vote for a transaction already decided (it timed out) or of an earlier
+      // incarnation: tell a yes voter the outcome, so it need not wait to ask.
+      if (m.yes) this.tellOutcome(from, m.txid);
+      return;
+    }
+    if (!txn.participants.includes(from) || txn.votes.has(from)) return;
+    if (!m.yes) {
+      this.counters.abortedByVote++;
+      const answer =
+        m.reason === 'precondition' && txn.op.f === 'cas'
+          ? reply.conflict({ error: 'precondition', value: m.current ?? null, txid: txn.txid })
+          : reply.conflict({ error: 'aborted', reason: `${from} voted no: ${m.reason}`, txid: txn.txid });
+      return this.abort(txn, answer, from);
+    }
+    txn.votes.set(from, m.results);
+    if (txn.votes.size === txn.participants.length) this.allVotedYes(txn);
+  }
+
+  private allVotedYes(txn: ActiveTxn): void {
+    this.finish(txn);
+    const answer = this.success(txn);
+    if (txn.readOnly) {
+      this.counters.readOnly++;
+      this.env.event(txn.txid, 'coordinator', 'decided-abort', txn.participants);
+      for (const p of txn.participants) this.env.send(p, { t: 'decide', txid: txn.txid, commit: false });
+    } else {
+      this.counters.committed++;
+      this.env.persist({ k: 'commit', txid: txn.txid, participants: txn.participants });
+      this.committed.add(txn.txid);
+      this.env.event(txn.txid, 'coordinator', 'decided-commit', txn.participants);
+      this.pending.set(txn.txid, { participants: txn.participants, acked: new Set(), lastSent: this.env.now() });
+      for (const p of txn.participants) this.env.send(p, { t: 'decide', txid: txn.txid, commit: true });
+    }
+    if (txn.reqId !== null) this.env.reply(txn.reqId, answer);
+  }
+
+  private success(txn: ActiveTxn): ClientReply {
+    const results: Value[] = new Array<Value>(txn.ops.length).fill(null);
+    for (const votes of txn.votes.values()) for (const [i, value] of votes) results[i] = value;
+    switch (txn.op.f) {
+      case 'read':
+        return reply.ok({ value: results[0]! });
+      case 'txn':
+        return reply.ok({ ok: true, results, txid: txn.txid });
+      default:
+        return reply.ok({ ok: true, txid: txn.txid });
+    }
+  }
+
+  /** Abort: no log record (presumed abort); tell everyone who may have prepared, once. */
+  private abort(txn: ActiveTxn, answer: ClientReply, votedNo?: NodeId): void {
+    this.finish(txn);
+    this.counters.aborted++;
+    this.env.event(txn.txid, 'coordinator', 'decided-abort', txn.participants);
+    for (const p of txn.participants) if (p !== votedNo) this.env.send(p, { t: 'decide', txid: txn.txid, commit: false });
+    if (txn.reqId !== null) this.env.reply(txn.reqId, answer);
+  }
+
+  private finish(txn: ActiveTxn): void {
+    this.active.delete(txn.txid);
+    if (txn.reqId !== null) this.byRequest.delete(txn.reqId);
+  }
+
+  onAck(from: NodeId, txid: string): void {
+    const p = this.pending.get(txid);
+    if (!p || !p.participants.includes(from)) return;
+    p.acked.add(from);
+    if (p.acked.size < p.participants.length) return;
+    this.pending.delete(txid);
+    this.env.persist({ k: 'end', txid });
+  }
+
+  onInquire(from: NodeId, txids: string[]): void {
+    for (const txid of txids) {
+      // Still collecting votes: the decision will come by itself.
+      if (!this.active.has(txid)) this.tellOutcome(from, txid);
+    }
+  }
+
+  private tellOutcome(to: NodeId, txid: string): void {
+    if (this.committed.has(txid)) return this.env.send(to, { t: 'decide', txid, commit: true });
+    if (!txid.startsWith(`${this.env.id}.${this.epoch}.`) && !this.presumed.has(txid)) {
+      this.presumed.add(txid);
+      this.counters.presumedAborts++;
+      this.env.event(txid, 'coordinator', 'decided-abort');
+    }
+    this.env.send(to, { t: 'decide', txid, commit: false });
+  }
+
+  /** The client gave up (the runtime answered 504); the transaction goes on without it. */
+  clientGone(reqId: string): void {
+    const txid = this.byRequest.get(reqId);
+    if (txid === undefined) return;
+    this.byRequest.delete(reqId);
+    this.active.get(txid)!.reqId = null;
+  }
+
+  tick(now: number): void {
+    for (const txn of [...this.active.values()]) {
+      if (now < txn.deadline) continue;
+      this.counters.abortedByTimeout++;
+      const missing = txn.participants.filter((p) => !txn.votes.has(p));
+      this.abort(txn, reply.unavailable(`aborted: no vote from ${missing.join(', ')} within ${this.opts.prepareTimeoutMs} ms`, { txid: txn.txid }));
+    }
+    for (const [txid, p] of this.pending) {
+      if (now - p.lastSent < this.opts.retryMs) continue;
+      p.lastSent = now;
+      for (const q of p.participants) {
+        if (p.acked.has(q)) continue;
+        this.counters.decisionsResent++;
+        this.env.send(q, { t: 'decide', txid, commit: true });
+      }
+    }
+  }
+
+  status(): { epoch: number; activeTxns: number; awaitingAcks: number } {
+    return { epoch: this.epoch, activeTxns: this.active.size, awaitingAcks: this.pending.size };
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Two-phase commit (Gray, "Notes on Data Base Operating Systems", 1978; Gray & Lamport,
+ * "Consensus on Transaction Commit", 2006, §3) with presumed abort (Mohan, Lindsay &
+ * Obermarck 1986), as a pure state machine behind the one `step` door of
+ * nodes/common/core.ts.
+ *
+ * Every node is a participant holding its keys (protocol.ts `Placement`: one owner per key
+ * when sharded, every node when replicated); one designated node (`--set coordinator=`,
+ * default the lowest id) is also the coordinator, as in R* and Spanner, where the
+ * coordinator is one of the participants. The two roles of a node talk to each other with
+ * the same messages they send to peers, delivered within the step, so the coordinator's
+ * own participant follows the same protocol (and the same Ready order: its prepare record
+ * is forced before the commit decision leaves the node).
+ *
+ * Client requests, wherever they arrive:
+ *   - a read (GET, or a txn of reads) of keys this node holds: served here, under the
+ *     participant's locks (participant.ts says why that is linearizable);
+ *   - a read of keys one other node holds: forwarded to that node;
+ *   - anything else (writes, cas, txns, reads spanning nodes): forwarded to the
+ *     coordinator, which runs 2PC. If the coordinator cannot be reached, the runtime
+ *     answers 503; while it is down, prepared participants stay in doubt, with their locks.
+ *
+ * GET /status reports `role: 'coordinator' | 'participant'` and `leader: <coordinator>`
+ * (so fault targets named `leader` or `coordinator` resolve to it), and how many
+ * transactions are in doubt here and since when.
+ */
+import { ReadyBuffer, reply, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
+import { KvState } from '../common/kv-state.js';
+import { Coordinator } from './coordinator.js';
+import { Participant } from './participant.js';
+import { compareIds, Placement, type NodeEnv, type TwoPcMessage, type TwoPcRecord } from './protocol.js';
+import type { TwoPcOptions } from './options.js';
+
+export class TwoPcCore implements Core<TwoPcMessage> {
+  readonly id: NodeId;
+  readonly coordinatorId: NodeId;
+  readonly placement: Placement;
+  readonly participant: Participant;
+  readonly coordinator: Coordinator | null;
+  private readonly opts: TwoPcOptions;
+  private readonly out = new ReadyBuffer<TwoPcMessage>();
+  /** Messages this node sent to itself, delivered before the step returns. */
+  private readonly local: TwoPcMessage[] = [];
+  private now: number;
+  /** Highest coordinator incarnation seen in a prepare (a participant's `term`). */
+  private epochSeen = 0;
+
+  constructor(ctx: CoreContext<TwoPcOptions>) {
+    this.id = ctx.id;
+    this.opts = ctx.options;
+    this.now = ctx.now;
+    const members = [ctx.id, ...ctx.peers].sort(compareIds);
+    this.coordinatorId = ctx.options.coordinator ?? members[0]!;
+    if (!members.includes(this.coordinatorId)) {
+      throw new Error(`--set coordinator=${this.coordinatorId}: not a member of the cluster (members: ${members.join(', ')})`);
+    }
+    this.placement = new Placement(ctx.options.layout, members);
+    const env: NodeEnv = {
+      id: this.id,
+      now: () => this.now,
+      send: (to, msg) => (to === this.id ? this.local.push(msg) : this.out.send(to, msg)),
+      persist: (record) => this.out.persist(record),
+      reply: (reqId, r) => this.out.reply(reqId, r),
+      applied: (key, value) => this.out.applied(key, value),
+      event: (txid, role, event, participants) => this.out.event(participants ? { txid, role, event, participants } : { txid, role, event }),
+    };
+    this.participant = new Participant(env, ctx.options);
+    this.coordinator = this.id === this.coordinatorId ? new Coordinator(env, ctx.options, this.placement) : null;
+    for (const record of ctx.recovered as TwoPcRecord[]) {
+      this.participant.recover(record);
+      this.coordinator?.recover(record);
+    }
+    this.participant.finishRecovery();
+    this.coordinator?.finishRecovery();
+  }
+
+  step(input: Input<TwoPcMessage>): void {
+    switch (input.type) {
+      case 'tick':
+        this.now = input.now;
+        this.coordinator?.tick(input.now);
+        this.participant.tick(input.now);
+        break;
+      case 'message':
+        this.onMessage(input.from, input.msg);
+        break;
+      case 'client':
+        this.onClient(input.reqId, input.op, input.forwarded);
+        break;
+      case 'clientGone':
+        this.coordinator?.clientGone(input.reqId);
+        this.participant.readGone(input.reqId);
+        break;
+    }
+    for (let m = this.local.shift(); m !== undefined; m = this.local.shift()) this.onMessage(this.id, m);
+  }
+
+  ready(): Ready<TwoPcMessage> {
+    return this.out.take();
+  }
+
+  private onMessage(from: NodeId, m: TwoPcMessage): void {
+    if (from !== this.id && !this.placement.members.includes(from)) return;
+    switch (m.t) {
+      case 'prepare':
+        this.epochSeen = Math.max(this.epochSeen, Number(m.txid.split('.').at(-2)) || 0);
+        return this.participant.onPrepare(from, m);
+      case 'decide':
+        return this.participant.onDecide(from, m);
+      case 'peerAsk':
+        return this.participant.onPeerAsk(from, m.txids);
+      case 'peerAnswer':
+        return this.participant.onPeerAnswer(m.answers);
+      case 'vote':
+        return this.coordinator?.onVote(from, m);
+      case 'ack':
+        return this.coordinator?.onAck(from, m.txid);
+      case 'inquire':
+        return this.coordinator?.onInquire(from, m.txids);
+    }
+  }
+
+  private onClient(reqId: string, op: ClientOp, forwarded: boolean): void {
+    if (KvState.isReadOnly(op)) {
+      const holders = this.placement.participantsOf(KvState.keysOf(op));
+      if (holders.includes(this.id) && (holders.length === 1 || this.placement.layout === 'replicated')) return this.participant.read(reqId, op);
+      if (holders.length === 1) {
+        if (!forwarded) return this.out.forward(reqId, holders[0]!);
+        return this.out.reply(reqId, reply.unavailable(`${this.id} does not hold the key; ${holders[0]} does`, { owner: holders[0] }));
+      }
+    }
+    if (this.coordinator) return this.coordinator.begin(reqId, op);
+    if (!forwarded) return this.out.forward(reqId, this.coordinatorId);
+    this.out.reply(reqId, reply.unavailable(`${this.id} is not the coordinator`, { leader: this.coordinatorId }));
+  }
+
+  status(): Record<string, unknown> {
+    const c = this.coordinator?.status();
+    return {
+      role: this.coordinator ? 'coordinator' : 'participant',
+      leader: this.coordinatorId,
+      coordinator: this.coordinatorId,
+      term: c?.epoch ?? this.epochSeen,
+      commitIndex: this.participant.counters.committed,
+      layout: this.opts.layout,
+      termination: this.opts.termination,
+      ...this.participant.inDoubt(this.now),
+      ...(c && { activeTxns: c.activeTxns, awaitingAcks: c.awaitingAcks }),
+    };
+  }
+
+  metrics(): Record<string, unknown> {
+    return {
+      twopc: {
+        ...this.participant.inDoubt(this.now),
+        participant: { ...this.participant.counters },
+        ...(this.coordinator && { coordinator: { ...this.coordinator.counters, ...this.coordinator.status() } }),
+      },
+    };
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * The participant (Gray & Lamport's resource manager) of a two-phase commit node: it holds
+ * the keys placement.ts gives it, votes on prepares, installs decisions, and resolves what
+ * it is in doubt about.
+ *
+ * Voting yes is a promise it cannot take back: from the prepare record on, the transaction
+ * is in doubt here, its locks are held (across a crash too, since the record names them),
+ * and only the outcome can release them. This is 2PC's blocking (Gray & Lamport 2006, §3.3):
+ *
+ *   - blocking termination: the in-doubt participant asks the coordinator, again every
+ *     `retryMs`, for as long as it takes; while the coordinator is down it stays in doubt.
+ *   - cooperative termination (Bernstein, Hadzilacos & Goodman 1987, ch. 7): it also asks
+ *     the other participants. A peer that committed or aborted tells it the outcome; a
+ *     peer that never voted yes refuses the transaction (it logs the refusal first, so a
+ *     late prepare gets a no) and answers abort. That resolves every case in which some
+ *     reachable participant knows the outcome or has not voted yes. It cannot resolve the
+ *     case in which every reachable participant is prepared: the coordinator may have
+ *     decided either way, and only its log knows. (The coordinator's own participant is
+ *     down with it, so if the coordinator's node holds keys of the transaction, that node
+ *     is never a helpful peer while it is down.)
+ *
+ * Reads are served locally when this node holds every key they touch: a read waits while
+ * a key is write-locked by a prepared transaction, because that transaction may already
+ * have been acknowledged to its client; an unlocked key here reflects every committed
+ * transaction, since none can commit without this node's yes vote. Hence single-node
+ * reads are linearizable without a round trip to the coordinator.
+ */
+import { reply, type ClientOp, type NodeId, type Value } from '../common/core.js';
+import { KvState } from '../common/kv-state.js';
+import { LockTable } from './locks.js';
+import type { IndexedOp, NodeEnv, Outcome, TwoPcMessage, TwoPcRecord } from './protocol.js';
+import type { TwoPcOptions } from './options.js';
+
+interface PreparedTxn {
+  txid: string;
+  coordinator: NodeId;
+  participants: NodeId[];
+  at: number;
+  writes: [string, Value][];
+  reads: string[];
+  /** The vote's results, in memory only, for a prepare that arrives twice. */
+  results: [number, Value][];
+  lastInquiry: number;
+  lastPeerAsk: number;
+}
+
+/** Read-only work waiting for write locks to clear: a local read, or a read-only prepare. */
+interface Waiter {
+  holder: string;
+  keys: string[];
+  deadline: number;
+  resume(): void;
+  /** Give up: `why` says which lock it waited for, or who called it off. */
+  expire(why: string): void;
+}
+
+type Evaluation = { writes: [string, Value][]; results: [number, Value][] } | { problem: string; current?: Value };
+
+/** Run a participant's ops against the current state without changing it (what the vote promises). */
+export function evaluate(state: KvState, ops: readonly IndexedOp[]): Evaluation {
+  const view = new Map<string, Value>();
+  const get = (key: string): Value => (view.has(key) ? view.get(key)! : state.get(key));
+  const results: [number, Value][] = [];
+  for (const { i, op } of ops) {
+    switch (op.f) {
+      case 'read':
+        results.push([i, get(op.key)]);
+        break;
+      case 'write':
+        view.set(op.key, op.value);
+        results.push([i, op.value]);
+        break;
+      case 'cas': {
+        const current = get(op.key);
+        if (current !== op.from) return { problem: 'precondition', current };
+        view.set(op.key, op.to);
+        results.push([i, op.to]);
+        break;
+      }
+      case 'add': {
+        const current = get(op.key);
+        const base = current === null ? 0 : current;
+        if (typeof base !== 'number') return { problem: `key ${op.key} holds a non-number` };
+        const next = base + op.delta;
+        if (op.floor !== undefined && next < op.floor) return { problem: `key ${op.key} would fall to ${next}, below ${op.floor}` };
+        view.set(op.key, next);
+        results.push([i, next]);
+        break;
+      }
+    }
+  }
+  return { writes: [...view], results };
+}
+
+export class Participant {
+  readonly state = new KvState();
+  private readonly locks = new LockTable();
+  private readonly prepared = new Map<string, PreparedTxn>();
+  /** Outcomes known here (decided, voted no, refused): for repeated decisions and peers' questions. Never pruned. */
+  private readonly outcomes = new Map<string, Outcome>();
+  private waiters: Waiter[] = [];
+  readonly counters = { prepared: 0, votedNo: 0, conflicts: 0, committed: 0, aborted: 0, inquiries: 0, peerAsks: 0, resolvedByPeers: 0, refused: 0, readWaits: 0, readTimeouts: 0 };
+
+  constructor(
+    private readonly env: NodeEnv,
+    private readonly opts: TwoPcOptions,
+  ) {}
+
+  // ---------------------------------------------------------------- recovery
+
+  recover(record: TwoPcRecord): void {
+    switch (record.k) {
+      case 'prepared':
+        // `at` is machine-monotonic; after a reboot the clock starts again below it.
+        this.prepared.set(record.txid, { ...record, at: Math.min(record.at, this.env.now()), results: [], lastInquiry: -Infinity, lastPeerAsk: -Infinity });
+        return;
+      case 'committed': {
+        const p = this.prepared.get(record.txid);
+        if (p) for (const [key, value] of p.writes) this.state.apply({ f: 'write', key, value });
+        this.prepared.delete(record.txid);
+        this.outcomes.set(record.txid, 'commit');
+        return;
+      }
+      case 'aborted':
+        this.prepared.delete(record.txid);
+        this.outcomes.set(record.txid, 'abort');
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Take the in-doubt transactions' locks again, and trace them as prepared (the crash may have beaten the trace write). */
+  finishRecovery(): void {
+    for (const p of this.prepared.values()) {
+      this.locks.lock(p.txid, p.reads, p.writes.map(([key]) => key));
+      this.env.event(p.txid, 'participant', 'prepared');
+    }
+  }
+
+  // ---------------------------------------------------------------- phase 1
+
+  onPrepare(from: NodeId, m: Extract<TwoPcMessage, { t: 'prepare' }>): void {
+    const again = this.prepared.get(m.txid);
+    if (again) return this.env.send(from, { t: 'vote', txid: m.txid, yes: true, results: again.results });
+    if (this.outcomes.has(m.txid)) return this.voteNo(from, m.txid, 'already decided here');
+    if (this.waiters.some((w) => w.holder === m.txid)) return;
+    const writes = [...new Set(m.ops.filter(({ op }) => op.f !== 'read').map(({ op }) => op.key))];
+    const reads = [...new Set(m.ops.filter(({ op }) => op.f === 'read' && !writes.includes(op.key)).map(({ op }) => op.key))];
+    if (m.readOnly) {
+      const blocked = this.locks.share(m.txid, reads);
+      if (blocked.length === 0) return this.prepareNow(from, m, reads, writes);
+      this.wait(m.txid, reads, () => this.prepareNow(from, m, reads, writes), (why) => {
+        this.locks.release(m.txid, reads);
+        this.voteNo(from, m.txid, why);
+      });
+      return;
+    }
+    const conflict = this.locks.conflict(m.txid, reads, writes);
+    if (conflict) {
+      this.counters.conflicts++;
+      return this.voteNo(from, m.txid, `conflict: ${conflict.key} is locked by ${conflict.holder}`);
+    }
+    this.prepareNow(from, m, reads, writes);
+  }
+
+  private prepareNow(from: NodeId, m: Extract<TwoPcMessage, { t: 'prepare' }>, reads: string[], writeKeys: string[]): void {
+    const result = evaluate(this.state, m.ops);
+    if ('problem' in result) {
+      this.locks.release(m.txid, reads);
+      return this.voteNo(from, m.txid, result.problem, result.current);
+    }
+    const at = this.env.now();
+    this.locks.lock(m.txid, reads, writeKeys);
+    this.env.persist({ k: 'prepared', txid: m.txid, coordinator: from, participants: m.participants, at, writes: result.writes, reads });
+    this.prepared.set(m.txid, {
+      txid: m.txid, coordinator: from, participants: m.participants, at, writes: result.writes, reads,
+      results: result.results, lastInquiry: at, lastPeerAsk: at,
+    });
+    this.counters.prepared++;
+    this.env.event(m.txid, 'participant', 'prepared');
+    this.env.send(from, { t: 'vote', txid: m.txid, yes: true, results: result.results });
+  }
+
+  /** No vote, no log record: under presumed abort a participant that votes no forgets the transaction. */
+  private voteNo(to: NodeId, txid: string, reason: string, current?: Value): void {
+    this.counters.votedNo++;
+    this.outcomes.set(txid, 'abort');
+    this.env.event(txid, 'participant', 'voted-no');
+    this.env.send(to, current === undefined ? { t: 'vote', txid, yes: false, reason } : { t: 'vote', txid, yes: false, reason, current });
+  }
+
+  // ---------------------------------------------------------------- phase 2
+
+  onDecide(from: NodeId, m: Extract<TwoPcMessage, { t: 'decide' }>): void {
+    if (this.prepared.has(m.txid)) this.resolve(m.txid, m.commit ? 'commit' : 'abort');
+    else if (!m.commit) this.takeWaiter(m.txid)?.expire('the coordinator aborted it');
+    // A commit is acknowledged even when it was installed long ago: the coordinator re-sends
+    // it until every participant has said so, and a participant only forgets after installing.
+    if (m.commit) this.env.send(from, { t: 'ack', txid: m.txid });
+  }
+
+  private resolve(txid: string, outcome: Outcome): void {
+    const p = this.prepared.get(txid)!;
+    this.prepared.delete(txid);
+    this.outcomes.set(txid, outcome);
+    if (outcome === 'commit') {
+      this.env.persist({ k: 'committed', txid });
+      for (const [key, value] of p.writes) {
+        this.state.apply({ f: 'write', key, value });
+        this.env.applied(key, value);
+      }
+      this.counters.committed++;
+    } else {
+      // Not needed for safety (an in-doubt restart would ask and be told abort), but it
+      // keeps a restarted participant from holding these locks while it waits to ask.
+      this.env.persist({ k: 'aborted', txid });
+      this.counters.aborted++;
+    }
+    this.env.event(txid, 'participant', outcome === 'commit' ? 'applied-commit' : 'applied-abort');
+    this.locks.release(txid, [...p.reads, ...p.writes.map(([key]) => key)]);
+    this.wakeWaiters();
+  }
+
+  // ---------------------------------------------------------------- termination
+
+  onPeerAsk(from: NodeId, txids: string[]): void {
+    const answers: [string, Outcome | 'prepared'][] = [];
+    for (const txid of txids) {
+      if (this.prepared.has(txid)) answers.push([txid, 'prepared']);
+      else if (this.outcomes.has(txid)) answers.push([txid, this.outcomes.get(txid)!]);
+      else {
+        // Never voted yes: refuse it for good, durably, before saying so (Ready order:
+        // persist, then messages), so a prepare still on its way gets a no.
+        const waiting = this.takeWaiter(txid);
+        if (waiting) waiting.expire(`refused: ${from} asked about it before it could prepare`);
+        else {
+          this.outcomes.set(txid, 'abort');
+          this.env.event(txid, 'participant', 'voted-no');
+        }
+        this.env.persist({ k: 'aborted', txid });
+        this.counters.refused++;
+        answers.push([txid, 'abort']);
+      }
+    }
+    this.env.send(from, { t: 'peerAnswer', answers });
+  }
+
+  onPeerAnswer(answers: [string, Outcome | 'prepared'][]): void {
+    for (const [txid, answer] of answers) {
+      if (answer === 'prepared' || !this.prepared.has(txid)) continue;
+      this.counters.resolvedByPeers++;
+      this.resolve(txid, answer);
+    }
+  }
+
+  tick(now: number): void {
+    for (const w of [...this.waiters]) {
+      if (now < w.deadline) continue;
+      const key = this.locks.blocked(w.holder, w.keys)[0];
+      this.waiters = this.waiters.filter((x) => x !== w);
+      if (key === undefined) w.resume();
+      else w.expire(`waited ${this.opts.lockWaitMs} ms for key ${key}, write-locked by transaction ${this.locks.writerOf(key)!} (prepared, awaiting its decision)`);
+    }
+    const inquiries = new Map<NodeId, string[]>();
+    const asks = new Map<NodeId, string[]>();
+    const push = (m: Map<NodeId, string[]>, to: NodeId, txid: string) => {
+      const list = m.get(to);
+      if (list) list.push(txid);
+      else m.set(to, [txid]);
+    };
+    for (const p of this.prepared.values()) {
+      const age = now - p.at;
+      if (age >= this.opts.inquireAfterMs && now - p.lastInquiry >= this.opts.retryMs) {
+        p.lastInquiry = now;
+        push(inquiries, p.coordinator, p.txid);
+      }
+      if (this.opts.termination === 'cooperative' && age >= this.opts.cooperativeAfterMs && now - p.lastPeerAsk >= this.opts.retryMs) {
+        p.lastPeerAsk = now;
+        for (const peer of p.participants) if (peer !== this.env.id) push(asks, peer, p.txid);
+      }
+    }
+    for (const [to, txids] of inquiries) {
+      this.counters.inquiries += txids.length;
+      this.env.send(to, { t: 'inquire', txids });
+    }
+    for (const [to, txids] of asks) {
+      this.counters.peerAsks += txids.length;
+      this.env.send(to, { t: 'peerAsk', txids });
+    }
+  }
+
+  // ---------------------------------------------------------------- local reads
+
+  /** Serve a read of keys this node holds, once none of them is write-locked (or fail after lockWaitMs). */
+  read(reqId: string, op: ClientOp): void {
+    const keys = KvState.keysOf(op);
+    const holder = `read:${reqId}`;
+    const serve = () => {
+      this.locks.release(holder, keys);
+      this.env.reply(reqId, this.state.apply(op).reply);
+    };
+    if (this.locks.share(holder, keys).length === 0) return serve();
+    this.counters.readWaits++;
+    this.wait(holder, keys, serve, (why) => {
+      this.locks.release(holder, keys);
+      this.counters.readTimeouts++;
+      this.env.reply(reqId, reply.unavailable(why));
+    });
+  }
+
+  readGone(reqId: string): void {
+    const w = this.takeWaiter(`read:${reqId}`);
+    if (w) this.locks.release(w.holder, w.keys);
+  }
+
+  private wait(holder: string, keys: string[], resume: () => void, expire: Waiter['expire']): void {
+    const deadline = this.env.now() + this.opts.lockWaitMs;
+    this.waiters.push({ holder, keys, deadline, resume, expire });
+  }
+
+  private takeWaiter(holder: string): Waiter | undefined {
+    const w = this.waiters.find((x) => x.holder === holder);
+    if (w) this.waiters = this.waiters.filter((x) => x !== w);
+    return w;
+  }
+
+  private wakeWaiters(): void {
+    for (const w of [...this.waiters]) {
+      if (this.locks.blocked(w.holder, w.keys).length > 0) continue;
+      this.waiters = this.waiters.filter((x) => x !== w);
+      w.resume();
+    }
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  /** How many transactions are prepared and undecided here, and since when (monotonic ms). */
+  inDoubt(now: number): { inDoubt: number; inDoubtSince: number | null; inDoubtOldestMs: number; lockedKeys: number; waitingReads: number } {
+    let since = Infinity;
+    for (const p of this.prepared.values()) since = Math.min(since, p.at);
+    return {
+      inDoubt: this.prepared.size,
+      inDoubtSince: since === Infinity ? null : Math.round(since),
+      inDoubtOldestMs: since === Infinity ? 0 : Math.round(now - since),
+      lockedKeys: this.locks.lockedKeys,
+      waitingReads: this.waiters.length,
+    };
+  }
+
+  inDoubtTxids(): string[] {
+    return [...this.prepared.keys()];
+  }
+
+  writerOf(key: string): string | undefined {
+    return this.locks.writerOf(key);
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The client API over both data layouts, request routing, and the isolation that locks
+ * give reads: what a client of the 2PC node sees, replayed on the deterministic simulator.
+ */
+import { describe, expect, it } from 'vitest';
+import { cluster, is, keyOn, load, replied, settled, twopc, txidInFlight, valueAt } from './sim-helpers.js';
+
+describe('data layouts', () => {
+  for (const layout of ['sharded', 'replicated'] as const) {
+    it(`${layout}: PUT, GET, cas and txn (read, write, add with a floor) behave as the node contract says`, () => {
+      const sim = cluster(3, { layout });
+      const a = keyOn(sim, 'n2', 'a');
+      const b = keyOn(sim, 'n3', 'b');
+      const run = (node: string, op: Parameters<typeof sim.client>[1]) => {
+        const reqId = sim.client(node, op);
+        sim.deliverAll();
+        return replied(sim, reqId);
+      };
+      // Requests go to the node that can serve them: here, each one's right node.
+      expect(run('n1', { f: 'write', key: a, value: 5 })).toMatchObject({ status: 200, body: { ok: true } });
+      expect(run('n2', { f: 'read', key: a })).toEqual({ status: 200, body: { value: 5 } });
+      expect(run('n1', { f: 'cas', key: a, from: 5, to: 6 })).toMatchObject({ status: 200, body: { ok: true } });
+      expect(run('n1', { f: 'cas', key: a, from: 5, to: 7 })).toMatchObject({ status: 409, body: { ok: false, error: 'precondition', value: 6 } });
+      const txn = run('n1', {
+        f: 'txn',
+        ops: [
+          { f: 'read', key: a },
+          { f: 'write', key: b, value: 10 },
+          { f: 'add', key: a, delta: -2, floor: 0 },
+          { f: 'add', key: b, delta: 2 },
+        ],
+      });
+      expect(txn).toMatchObject({ status: 200, body: { ok: true, results: [6, 10, 4, 12] } });
+      const below = run('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -5, floor: 0 }, { f: 'add', key: b, delta: 5 }] });
+      expect(below).toMatchObject({ status: 409, body: { ok: false, error: 'aborted' } });
+      expect(run('n3', { f: 'read', key: b })).toEqual({ status: 200, body: { value: 12 } });
+      const nowhere = keyOn(sim, 'n3', 'never-written');
+      expect(run(layout === 'sharded' ? 'n3' : 'n1', { f: 'read', key: nowhere })).toEqual({ status: 200, body: { value: null } });
+      expect(settled(sim)).toBe(true);
+      const holders = layout === 'replicated' ? ['n1', 'n2', 'n3'] : ['n2'];
+      for (const id of sim.ids) expect(valueAt(sim, id, a)).toBe(holders.includes(id) ? 4 : null);
+    });
+  }
+
+  it('replicated: a write commits on every node or on none, so with one node down writes stop (503) while reads go on', () => {
+    const sim = cluster(3, { layout: 'replicated' });
+    load(sim, { k: 1 });
+    expect(sim.ids.map((id) => valueAt(sim, id, 'k'))).toEqual([1, 1, 1]);
+    sim.crash('n3');
+    const write = sim.client('n1', { f: 'write', key: 'k', value: 2 });
+    sim.runUntil(() => sim.replyTo(write) !== undefined, 2000);
+    expect(replied(sim, write)).toMatchObject({ status: 503, body: { error: 'aborted: no vote from n3 within 500 ms' } });
+    const read = sim.client('n2', { f: 'read', key: 'k' });
+    expect(replied(sim, read)).toEqual({ status: 200, body: { value: 1 } });
+    expect(['n1', 'n2'].map((id) => valueAt(sim, id, 'k'))).toEqual([1, 1]); // n2 prepared it, then aborted
+    sim.restart('n3');
+    const again = sim.client('n2', { f: 'write', key: 'k', value: 3 });
+    expect(sim.forwards.at(-1)).toEqual(['n2', again, 'n1']);
+    const viaCoordinator = sim.client('n1', { f: 'write', key: 'k', value: 3 });
+    sim.deliverAll();
+    expect(replied(sim, viaCoordinator).status).toBe(200);
+    expect(sim.ids.map((id) => valueAt(sim, id, 'k'))).toEqual([3, 3, 3]);
+  });
+
+  it('sharded: reads go to the node holding the keys, everything else to the coordinator (one hop, then 503)', () => {
+    const sim = cluster(3);
+    const a = keyOn(sim, 'n2', 'a');
+    const b = keyOn(sim, 'n3', 'b');
+    const r1 = sim.client('n3', { f: 'read', key: a });
+    const r2 = sim.client('n2', { f: 'write', key: a, value: 1 });
+    const r3 = sim.client('n2', { f: 'txn', ops: [{ f: 'read', key: a }, { f: 'read', key: b }] });
+    expect(sim.forwards).toEqual([
+      ['n3', r1, 'n2'],
+      ['n2', r2, 'n1'],
+      ['n2', r3, 'n1'],
+    ]);
+    const twice = sim.client('n2', { f: 'write', key: a, value: 1 }, true);
+    expect(replied(sim, twice)).toMatchObject({ status: 503, body: { leader: 'n1' } });
+    expect(twopc(sim, 'n1').status()).toMatchObject({ role: 'coordinator', leader: 'n1', coordinator: 'n1', layout: 'sharded' });
+    expect(twopc(sim, 'n3').status()).toMatchObject({ role: 'participant', leader: 'n1', inDoubt: 0 });
+  });
+
+  it('the coordinator is the lowest id unless --set coordinator names another member', () => {
+    const sim = cluster(3, { coordinator: 'n3' });
+    expect(sim.ids.map((id) => twopc(sim, id).status().role)).toEqual(['participant', 'participant', 'coordinator']);
+    expect(() => cluster(3, { coordinator: 'n9' })).toThrow(/coordinator=n9: not a member/);
+  });
+});
+
+describe('isolation from locks (strict two-phase locking)', () => {
+  it('a read of a key write-locked by a prepared transaction waits for the decision, then sees it (linearizable local reads)', () => {
+    const sim = cluster(3);
+    const a = keyOn(sim, 'n2', 'a');
+    const b = keyOn(sim, 'n3', 'b');
+    load(sim, { [a]: 10, [b]: 10 });
+    const t = sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -1 }, { f: 'add', key: b, delta: 1 }] });
+    sim.deliver(is('prepare', 'n1', 'n2'));
+    sim.deliver(is('prepare', 'n1', 'n3'));
+    sim.deliver(is('vote', 'n2'));
+    sim.deliver(is('vote', 'n3'));
+    expect(replied(sim, t).status).toBe(200); // the client already knows it committed...
+    const read = sim.client('n2', { f: 'read', key: a });
+    expect(sim.replyTo(read)).toBeUndefined(); // ...so n2 may not serve the old value
+    sim.deliverAll();
+    expect(replied(sim, read)).toEqual({ status: 200, body: { value: 9 } });
+  });
+
+  it('a read spanning shards sees all of a concurrent transfer or none of it', () => {
+    const sim = cluster(3);
+    const a = keyOn(sim, 'n2', 'a');
+    const b = keyOn(sim, 'n3', 'b');
+    load(sim, { [a]: 10, [b]: 10 });
+    sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -4 }, { f: 'add', key: b, delta: 4 }] });
+    const transfer = txidInFlight(sim);
+    sim.deliver(is('prepare', 'n1', 'n2')); // the transfer holds a; its prepare to n3 is slow
+    const read = sim.client('n1', { f: 'txn', ops: [{ f: 'read', key: a }, { f: 'read', key: b }] });
+    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid !== transfer && m.to === 'n2'); // waits for a
+    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid !== transfer && m.to === 'n3'); // shares b
+    sim.deliver(is('prepare', 'n1', 'n3')); // the transfer finds the reader's lock on b: no
+    sim.deliverAll();
+    const body = replied(sim, read).body as { results: number[] };
+    expect(replied(sim, read).status).toBe(200);
+    expect(body.results).toEqual([10, 10]);
+    expect(sim.events.filter((e) => e.txid === transfer && e.event === 'voted-no').map((e) => e.node)).toEqual(['n3']);
+  });
+
+  it('a read-only participant keeps its read locks across a crash, so a transfer cannot slip in between the reads of one snapshot', () => {
+    const sim = cluster(3);
+    const a = keyOn(sim, 'n2', 'a');
+    const b = keyOn(sim, 'n3', 'b');
+    load(sim, { [a]: 10, [b]: 10 });
+    const read = sim.client('n1', { f: 'txn', ops: [{ f: 'read', key: a }, { f: 'read', key: b }] });
+    const snapshot = txidInFlight(sim);
+    sim.deliver(is('prepare', 'n1', 'n2')); // n2 reads a = 10 and votes yes; the prepare to n3 is slow
+    sim.crash('n2');
+    sim.restart('n2');
+    expect(twopc(sim, 'n2').participant.inDoubtTxids()).toEqual([snapshot]); // its prepare record brought the read lock back
+    const transfer = sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -4 }, { f: 'add', key: b, delta: 4 }] });
+    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid !== snapshot && m.to === 'n2');
+    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid !== snapshot && m.to === 'n3');
+    sim.deliverAll();
+    expect(replied(sim, transfer).status).toBe(409);
+    expect(replied(sim, read)).toMatchObject({ status: 200, body: { results: [10, 10] } });
+  });
+
+  it('no-wait: a transaction that finds a conflicting lock aborts at once with 409 instead of waiting (no deadlock possible)', () => {
+    const sim = cluster(3);
+    const a = keyOn(sim, 'n2', 'a');
+    const b = keyOn(sim, 'n3', 'b');
+    load(sim, { [a]: 10, [b]: 10 });
+    // Two transfers in opposite directions, each first locking a different shard: the
+    // classic deadlock under wait-for-lock. Here the second prepare at each shard votes no.
+    sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -1 }, { f: 'add', key: b, delta: 1 }] });
+    const t1 = txidInFlight(sim);
+    sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: b, delta: -1 }, { f: 'add', key: a, delta: 1 }] });
+    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid === t1 && m.to === 'n2');
+    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid !== t1 && m.to === 'n3');
+    sim.deliverAll();
+    const statuses = sim.replies.slice(-2).map((r) => r.reply.status);
+    expect(statuses).toEqual([409, 409]);
+    expect(settled(sim)).toBe(true);
+    expect([valueAt(sim, 'n2', a), valueAt(sim, 'n3', b)]).toEqual([10, 10]);
+  });
+});
