@@ -88,6 +88,7 @@ export class GossipCore implements Core<GossipMessage> {
         return;
       case 'message':
         this.received[input.msg.t] = (this.received[input.msg.t] ?? 0) + 1;
+        this.membership.heardFrom(input.from);
         this.membership.applyAll(input.msg.p);
         this.onMessage(input.from, input.msg);
         return;

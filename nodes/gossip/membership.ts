@@ -22,6 +22,11 @@
  * the next retransmitMult x ceil(log10(N + 1)) outgoing messages of any kind, fewest-sent
  * first (memberlist's TransmitLimitedQueue).
  *
+ * Start-up: the members of a static cluster start seconds apart, and the transport drops
+ * messages to a peer whose link is still being dialled. So for `startupGraceMs` after it
+ * starts, a node does not suspect a member it has never heard from; after that grace a
+ * member that never came up is detected like any other.
+ *
  * Local health (after Lifeguard, Dadgar et al. 2018): if this node itself was paused or
  * starved for longer than a protocol period, the silence it saw is its own fault; it drops
  * the probe in progress and pushes its suspicion deadlines back instead of convicting
@@ -93,10 +98,12 @@ export class Membership {
   private nextReconnectAt: number;
   /** Not-dead members other than this node, rebuilt only when a state changes (read every round). */
   private liveCache: NodeId[] | null = null;
+  private readonly heard = new Set<NodeId>();
+  private readonly graceUntil: number;
   private suspects = 0;
   private readonly suspicionMs: number;
   private readonly transmitLimit: number;
-  readonly counters = { probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, stalls: 0 };
+  readonly counters = { probes: 0, indirectProbes: 0, failedProbes: 0, graceProbes: 0, refutations: 0, stalls: 0 };
 
   constructor(
     readonly self: NodeId,
@@ -118,6 +125,7 @@ export class Membership {
     this.incarnation = lastIncarnation === null ? 0 : lastIncarnation + 1;
     if (lastIncarnation !== null) this.announceSelf();
     else io.persist({ inc: 0 });
+    this.graceUntil = now + opts.startupGraceMs;
     this.nextProbeAt = now + random.float() * opts.probeIntervalMs;
     this.nextReconnectAt = now + opts.reconnectIntervalMs;
   }
@@ -154,6 +162,11 @@ export class Membership {
     for (const [id, m] of this.members) out[STATES[m.rank]!].push(id);
     for (const list of Object.values(out)) list.sort();
     return out;
+  }
+
+  /** Any message from a member: it is up, and past its start-up. */
+  heardFrom(id: NodeId): void {
+    if (this.heard.size < this.members.size) this.heard.add(id);
   }
 
   applyAll(updates: readonly MemberUpdate[] | undefined): void {
@@ -270,6 +283,10 @@ export class Membership {
     if (!probe || probe.acked) return;
     const m = this.members.get(probe.target)!;
     if (m.rank !== 0) return;
+    if (this.now < this.graceUntil && !this.heard.has(probe.target)) {
+      this.counters.graceProbes++;
+      return;
+    }
     this.counters.failedProbes++;
     this.apply([probe.target, 1, m.incarnation]);
   }

@@ -50,6 +50,8 @@ export const gossipOptionsSchema = z
     retransmitMult: int(1, 100).default(4),
     /** Membership updates piggybacked on one message. */
     maxPiggyback: int(1, 1000).default(8),
+    /** After start, a member never heard from is not suspected for this long (peers of one cluster start seconds apart). */
+    startupGraceMs: int(0, 600_000).default(5000),
     /** How often to ping one dead member, so a healed partition or a missed rejoin is noticed (Serf's reconnect). */
     reconnectIntervalMs: int(10, 3_600_000).default(2000),
   })

@@ -9,7 +9,7 @@ import { Membership, type MemberUpdate } from '../../nodes/gossip/membership.js'
 import { gossipSim, live, node, options, viewOf, type GossipSim } from './sim-helpers.js';
 
 /** A fast failure detector, so the simulated runs stay short: probe every 100 ms. */
-const FAST = { probeIntervalMs: 100, probeTimeoutMs: 40, suspicionTimeoutMs: 400, antiEntropyIntervalMs: 500, reconnectIntervalMs: 300 } as const;
+const FAST = { probeIntervalMs: 100, probeTimeoutMs: 40, suspicionTimeoutMs: 400, antiEntropyIntervalMs: 500, reconnectIntervalMs: 300, startupGraceMs: 300 } as const;
 
 const memberEvents = (sim: GossipSim, observer: string, member: string) =>
   sim.events.filter((e) => e.node === observer && e.event === 'member' && e.member === member).map((e) => e.state);
@@ -84,6 +84,19 @@ describe('SWIM failure detection (§3.1) and suspicion (§4.2)', () => {
     sim.crash('n6');
     sim.restart('n6');
     expect(node(sim, 'n6').membership.incarnation).toBeGreaterThan(before);
+  });
+
+  it('start-up grace: a member that starts late is not suspected, one that never starts is declared dead after the grace', () => {
+    const sim = gossipSim(5, { ...FAST, startupGraceMs: 1000 }, 8);
+    sim.crash('n4'); // starts 600 ms late
+    sim.crash('n5'); // never starts
+    sim.runUntil(() => false, 600);
+    sim.restart('n4');
+    const detected = sim.runUntil(() => live(sim).every((id) => viewOf(sim, id, 'n5') === 'dead'), 10_000);
+    expect(detected).toBe(true);
+    expect(sim.now).toBeGreaterThan(1000);
+    for (const id of live(sim)) expect(memberEvents(sim, id, 'n4')).not.toContain('dead');
+    expect(sim.events.filter((e) => e.member === 'n4' && e.state === 'suspect')).toEqual([]);
   });
 
   it('a node that was itself stalled does not convict the members it could not hear (local health)', () => {
