@@ -11,6 +11,7 @@ import { UsageError } from '../nodes/common/errors.js';
 import { EXIT } from './commands/shared.js';
 import { registerNode } from './commands/node.js';
 import { registerRun } from './commands/run.js';
+import { registerBench } from './commands/bench.js';
 import { registerCheck } from './commands/check.js';
 import { registerProxy } from './commands/proxy.js';
 
@@ -23,6 +24,7 @@ function program(setCode: (code: number) => void): Command {
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0]!.replace(/^error: /, 'parley: ') + '\n') });
   registerNode(cli, setCode);
   registerRun(cli, setCode);
+  registerBench(cli, setCode);
   registerCheck(cli, setCode);
   registerProxy(cli, setCode);
   return cli;

@@ -1,0 +1,100 @@
+/**
+ * `parley bench`: a suite of scenarios (harness/suites.ts) run one after another, each in
+ * its own folder with its own results.json (so any one can be replayed), then one combined
+ * results.json, report.html and junit.xml for the whole suite.
+ *
+ * `--suite nightly` runs seeded chaos scenarios until `--time` is spent and exits 1 on any
+ * safety violation, printing the seed and a one-line replay command for each.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../nodes/common/errors.js';
+import { parseDuration, parseScenario, type Scenario } from './scenario.js';
+import { SUITES, nightlyScenarios, suiteScenarios, type SuiteName, type SuiteScenario } from './suites.js';
+import { runScenario } from './run.js';
+import { machineInfo } from './machine.js';
+import { RESULTS_SCHEMA, writeResults, type ResultsFile, type ScenarioResult } from './results.js';
+import { Progress } from './progress.js';
+import { abortOnSignals } from './run-command.js';
+import { exitCodeOf, publishOutputs, countedVerdicts } from './outputs.js';
+import { EXIT } from './commands/shared.js';
+
+export interface BenchFlags {
+  suite: string;
+  out?: string;
+  time?: string;
+  seed?: string;
+  toxiproxy?: string;
+  only?: string;
+  quiet?: boolean;
+}
+
+/** A nightly scenario takes about its load plus start-up, healing, final reads and checks. */
+const NIGHTLY_OVERHEAD_MS = 15_000;
+
+const folderName = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '-');
+
+export async function benchCommand(flags: BenchFlags): Promise<number> {
+  if (!(SUITES as readonly string[]).includes(flags.suite)) throw new UsageError(`--suite ${flags.suite}: expected one of ${SUITES.join(', ')}`);
+  const suite = flags.suite as SuiteName;
+  const timeBudget = flags.time === undefined ? 10 * 60_000 : parseDuration(flags.time);
+  if (timeBudget === null || timeBudget <= 0) throw new UsageError(`--time ${flags.time}: expected a duration like 10m`);
+  if (flags.time !== undefined && suite !== 'nightly') throw new UsageError('--time: only the nightly suite runs for a wall-clock budget');
+  const seed = flags.seed === undefined ? (suite === 'nightly' ? Math.floor(Date.now() / 1000) % 2 ** 31 : 1) : Number(flags.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31) throw new UsageError(`--seed ${flags.seed}: expected a whole number from 0 to 2147483647`);
+  const toxiproxy = flags.toxiproxy ?? process.env.TOXIPROXY_URL;
+  const out = path.resolve(flags.out ?? path.join('out', suite === 'nightly' ? `nightly-${seed}` : 'bench'));
+  if (fs.existsSync(path.join(out, 'results.json'))) throw new UsageError(`--out ${out}: already holds a run; choose another folder or remove it`);
+
+  const filter = (s: SuiteScenario) => !flags.only || s.input.name!.includes(flags.only);
+  const finite = suite === 'nightly' ? null : suiteScenarios(suite).filter(filter);
+  if (finite && finite.length === 0) throw new UsageError(`--only ${flags.only}: matches no scenario of the ${suite} suite`);
+  const resolve = (s: SuiteScenario): Scenario =>
+    parseScenario({ seed, ...s.input, ...(toxiproxy && { toxiproxy }) }, `suite ${suite} scenario ${s.input.name}`);
+  // Validate the whole finite suite before starting anything.
+  const planned = finite?.map(resolve) ?? [];
+
+  fs.mkdirSync(out, { recursive: true });
+  const { signal, dispose } = abortOnSignals();
+  const startedAt = new Date().toISOString();
+  const began = Date.now();
+  const scenarios: ScenarioResult[] = [];
+  const violations: { result: ScenarioResult; folder: string }[] = [];
+  try {
+    const queue = suite === 'nightly' ? nightlyScenarios(seed) : planned.values();
+    let i = 0;
+    for (const next of queue) {
+      if (signal.aborted) break;
+      const scenario = suite === 'nightly' ? resolve(next as SuiteScenario) : (next as Scenario);
+      if (suite === 'nightly' && Date.now() - began + scenario.duration + NIGHTLY_OVERHEAD_MS > timeBudget) break;
+      i++;
+      const folder = path.join(out, folderName(scenario.name!));
+      const label = `[${finite ? `${i}/${finite.length}` : `#${i}`} ${scenario.name}]`;
+      const progress = new Progress(label, process.stderr, flags.quiet === true);
+      progress.note(`${scenario.algo}, ${scenario.nodes} nodes, ${scenario.workload.type}, ${scenario.duration / 1000}s, seed ${scenario.seed}`);
+      fs.mkdirSync(folder, { recursive: true });
+      fs.writeFileSync(path.join(folder, 'scenario.json'), JSON.stringify(scenario, null, 2));
+      const scenarioFile = path.relative(process.cwd(), path.join(folder, 'scenario.json'));
+      const result = await runScenario(scenario, { dir: folder, command: `npx parley run --scenario ${scenarioFile}`, signal, progress });
+      scenarios.push(result);
+      const own: ResultsFile = { schema: RESULTS_SCHEMA, partial: result.status !== 'complete', meta: meta(startedAt, seed, suite), scenarios: [result] };
+      writeResults(folder, own);
+      if (countedVerdicts(own).some((v) => v.verdict.valid === false)) violations.push({ result, folder });
+    }
+  } finally {
+    dispose();
+  }
+  const results: ResultsFile = { schema: RESULTS_SCHEMA, partial: signal.aborted || scenarios.some((s) => s.status !== 'complete'), meta: meta(startedAt, seed, suite), scenarios };
+  writeResults(out, results);
+  await publishOutputs(results, out);
+  for (const v of violations) {
+    const replay = `npx parley run --replay ${path.relative(process.cwd(), path.join(v.folder, 'results.json'))}`;
+    process.stderr.write(`SAFETY VIOLATION in ${v.result.name} (seed ${v.result.scenario.seed}): replay with\n  ${replay}\n`);
+  }
+  if (scenarios.length === 0) return signal.aborted ? EXIT.internal : EXIT.ok;
+  return exitCodeOf(results);
+}
+
+function meta(startedAt: string, seed: number, suite: string): ResultsFile['meta'] {
+  return { ...machineInfo(), startedAt, finishedAt: new Date().toISOString(), command: process.argv.slice(2).join(' '), seed, suite };
+}
