@@ -13,8 +13,8 @@
  * at ballot b when b's proposer says the slot is chosen (that proposer proposed one value
  * per slot in b, so it is this one), a chosen value sent to it outright (decide, or a
  * promise that reports it chosen), or as the proposer that counted a majority of accepts.
- * The chosen prefix is logged as `{c}` so a restarted node rebuilds its state machine
- * without asking anyone.
+ * The chosen prefix is logged as `{c}`, riding along with other records, so a restarted node
+ * rebuilds its state machine up to it without asking anyone, and is told the rest again.
  */
 import { NO_BALLOT, compareBallots, sameBallot, sameValue, type Ballot, type PaxosRecord, type ReportedSlot, type SlotValue } from './messages.js';
 
@@ -203,7 +203,7 @@ export class Acceptor {
     while (this.slots[this.chosenUpTo + 1]?.chosen) this.chosenUpTo++;
   }
 
-  /** Log the chosen prefix if it moved; the core calls this once per Ready, after the values. */
+  /** Log the chosen prefix if it moved; the core calls this at the end of a Ready, after the values. */
   logChosen(): void {
     if (this.chosenUpTo > this.loggedChosenUpTo) {
       this.loggedChosenUpTo = this.chosenUpTo;

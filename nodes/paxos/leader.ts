@@ -1,0 +1,265 @@
+/**
+ * Multi-Paxos with a distinguished proposer (Paxos Made Simple §3), the default mode: the
+ * node whose phase 1 completes runs phase 2 for every later slot with the same ballot.
+ *
+ *   - Batching and pipelining: every request of one input batch goes in one slot (at most
+ *     maxBatchOps each), all new slots in one accept per peer, up to maxInflightSlots slots
+ *     proposed and not yet chosen.
+ *   - Failure detection: heartbeats (empty accepts) every heartbeatMs; a follower that hears
+ *     none for a randomized electionTimeout runs phase 1 with a higher ballot; a candidate
+ *     refused retries after a new randomized timeout, so duelling proposers do not livelock.
+ *     With stickyLeader an acceptor that heard the leader recently refuses other prepares,
+ *     and with checkQuorum a leader cut off from a majority steps down (the Raft
+ *     dissertation's §4.2.3 and §9.6, transposed).
+ *   - Catch-up: a follower reports the chosen point it reached and the one it was told; when
+ *     they differ it cannot learn those slots alone (it accepted them at another ballot, or
+ *     never), and the leader sends it the chosen values (decide). Unanswered accepts are
+ *     re-sent after retransmitMs.
+ *   - Reads are linearized with a read-index confirmation round, not a lease: a read waits
+ *     until a majority has answered an accept or heartbeat sent after it arrived, at our
+ *     ballot, so none of them had promised a higher one by then; it also waits until every
+ *     slot recovered at takeover is chosen and applied. A leader deposed while paused
+ *     (SIGSTOP) or whose clock jumped cannot collect that majority, whereas a lease would trust
+ *     a clock across the pause. `readMode=log` chooses reads in slots instead.
+ *   - Clients: a follower forwards to the leader it knows (one hop), or answers 503; a leader
+ *     that steps down answers its proposed writes 504 (they may yet be chosen by its
+ *     successor) and what it never proposed 503.
+ */
+import { reply, type ClientOp, type CoreContext, type NodeId } from '../common/core.js';
+import { KvState } from '../common/kv-state.js';
+import { PaxosCore, type Msg, type Role } from './core.js';
+import type { Proposal, SlotValue } from './messages.js';
+import type { PaxosOptions } from './options.js';
+
+interface PeerProgress {
+  /** Heard from since the last CheckQuorum. */
+  active: boolean;
+  /** Highest read-confirmation round answered at our ballot. */
+  ackedSeq: number;
+  /** Last slot of the catch-up in flight, and when to send it again if it is lost. */
+  catchupTo: number;
+  catchupAt: number;
+}
+
+interface PendingRead {
+  reqId: string;
+  op: ClientOp;
+  index: number;
+  seq: number;
+}
+
+export class StableLeaderCore extends PaxosCore {
+  role: Role = 'follower';
+  private electionDeadline = 0;
+  private lastHeardLeader = -Infinity;
+  private readonly progress = new Map<NodeId, PeerProgress>();
+  /** The last slot phase 1 recovered: reads wait until it is applied. */
+  private takeoverSlot = 0;
+  private nextHeartbeat = 0;
+  private lastQuorumCheck = 0;
+  private seq = 0;
+  private readsAwaitingSeq = false;
+  private pendingReads: PendingRead[] = [];
+
+  constructor(ctx: CoreContext<PaxosOptions>) {
+    super(ctx);
+    this.resetElectionTimer();
+  }
+
+  protected override get readSeq(): number {
+    return this.seq;
+  }
+
+  private resetElectionTimer(): void {
+    this.electionDeadline = this.now + this.random.int(this.opts.electionTimeoutMinMs, this.opts.electionTimeoutMaxMs);
+  }
+
+  protected tick(): void {
+    if (this.role !== 'leader') {
+      if (this.now >= this.electionDeadline) {
+        this.role = 'candidate';
+        this.leader = null;
+        this.resetElectionTimer(); // phase 1 not done by then: try again with a higher ballot
+        this.campaign();
+      }
+      return;
+    }
+    if (this.opts.checkQuorum && this.now - this.lastQuorumCheck >= this.opts.electionTimeoutMaxMs) {
+      this.lastQuorumCheck = this.now;
+      let active = 1;
+      for (const p of this.progress.values()) {
+        if (p.active) active++;
+        p.active = false;
+      }
+      if (active < this.quorum) return this.stepDown(null);
+    }
+    if (this.now >= this.nextHeartbeat) {
+      this.nextHeartbeat = this.now + this.opts.heartbeatMs;
+      this.heartbeat();
+      this.retransmit();
+    }
+  }
+
+  protected takeOver(recovery: { slot: number; value: SlotValue }[]): void {
+    const p = this.proposer!;
+    this.role = 'leader';
+    this.leader = this.id;
+    this.takeoverSlot = p.maxSlot;
+    this.seq = 0;
+    this.lastQuorumCheck = this.now;
+    this.nextHeartbeat = this.now + this.opts.heartbeatMs;
+    this.progress.clear();
+    for (const peer of this.peers) this.progress.set(peer, { active: true, ackedSeq: 0, catchupTo: 0, catchupAt: 0 });
+    if (!this.proposeAll(recovery)) return;
+    if (recovery.length === 0) this.heartbeat(); // followers learn who leads without waiting a heartbeat interval
+  }
+
+  protected preempted(leaderHint: NodeId | null): void {
+    this.stepDown(leaderHint);
+  }
+
+  private stepDown(leaderHint: NodeId | null): void {
+    if (this.role === 'leader') this.abandonLeadership();
+    this.role = 'follower';
+    this.proposer = null;
+    this.leader = leaderHint === this.id ? null : leaderHint;
+    this.resetElectionTimer();
+  }
+
+  private abandonLeadership(): void {
+    for (const reqIds of this.pending.values()) {
+      for (const reqId of reqIds) if (reqId !== null) this.out.reply(reqId, reply.unknown('leadership lost before the proposal was chosen'));
+    }
+    this.pending.clear();
+    for (const q of this.queue) this.out.reply(q.reqId, reply.unavailable('leadership lost before the request was proposed'));
+    this.queue = [];
+    for (const r of this.pendingReads) this.out.reply(r.reqId, reply.unavailable('leadership lost before the read was confirmed'));
+    this.pendingReads = [];
+    this.progress.clear();
+  }
+
+  // ---------------------------------------------------------------- as acceptor and learner
+
+  protected override sticky(from: NodeId): boolean {
+    if (!this.opts.stickyLeader) return false;
+    if (this.role === 'leader') return true;
+    return this.leader !== null && this.leader !== from && this.now - this.lastHeardLeader < this.opts.electionTimeoutMinMs;
+  }
+
+  protected override onPromised(): void {
+    this.leader = null;
+    this.resetElectionTimer(); // give the proposer we promised time to finish
+  }
+
+  protected override onValidAccept(from: NodeId): void {
+    if (this.proposer) this.stepDown(from); // only a proposer whose phase 1 completed sends accepts: it leads now
+    this.leader = from;
+    this.lastHeardLeader = this.now;
+    this.resetElectionTimer();
+  }
+
+  // ---------------------------------------------------------------- as leader
+
+  protected override onAcceptedBy(from: NodeId, m: Msg<'accepted'>): void {
+    const progress = this.progress.get(from);
+    if (!progress) return;
+    progress.active = true;
+    if (m.seq > progress.ackedSeq) progress.ackedSeq = m.seq;
+    if (m.chosen < m.seen) this.catchUp(from, progress, m.chosen + 1);
+    this.serveReads();
+  }
+
+  private catchUp(peer: NodeId, progress: PeerProgress, from: number): void {
+    if (from <= progress.catchupTo && this.now < progress.catchupAt) return;
+    const to = Math.min(this.acceptor.chosenUpTo, from + this.opts.maxCatchupSlots - 1);
+    if (to < from) return;
+    this.out.early(peer, { t: 'decide', from, values: this.acceptor.chosenValues(from, to) });
+    progress.catchupTo = to;
+    progress.catchupAt = this.now + this.opts.retransmitMs;
+  }
+
+  protected override beforeReady(): void {
+    if (this.role !== 'leader') return;
+    const confirm = this.readsAwaitingSeq;
+    if (confirm) this.seq++;
+    this.readsAwaitingSeq = false;
+    if (!this.proposeQueued() && confirm) this.heartbeat();
+  }
+
+  /** Every request of this input batch into slots, all of them in one accept per peer. */
+  private proposeQueued(): boolean {
+    const p = this.proposer!;
+    const values: Proposal[] = [];
+    while (this.queue.length > 0 && p.unchosen + values.length < this.opts.maxInflightSlots) {
+      values.push(this.newProposal(this.queue.splice(0, this.opts.maxBatchOps)));
+    }
+    if (values.length === 0 || !this.proposeSlots(p.nextSlot, values)) return false;
+    p.nextSlot += values.length;
+    return true;
+  }
+
+  private heartbeat(): void {
+    const p = this.proposer!;
+    const msg: Msg<'accept'> = { t: 'accept', ballot: p.ballot, from: p.nextSlot, values: [], chosen: this.acceptor.chosenUpTo, seq: this.seq };
+    for (const peer of this.peers) this.sendAccept(peer, msg);
+  }
+
+  /** Accepts lost on a dead link or dropped by a full one go again to whoever has not answered. */
+  private retransmit(): void {
+    const p = this.proposer!;
+    const overdue = p.overdue(this.now, this.opts.retransmitMs);
+    if (overdue.length === 0) return;
+    for (const peer of this.peers) {
+      const missing = overdue.filter((s) => !p.hasAccepted(s, peer));
+      for (let i = 0; i < missing.length; ) {
+        let j = i;
+        while (j + 1 < missing.length && missing[j + 1] === missing[j]! + 1 && j + 1 - i < this.opts.maxCatchupSlots) j++;
+        const from = missing[i]!;
+        const values = missing.slice(i, j + 1).map((s) => this.acceptor.value(s));
+        this.sendAccept(peer, { t: 'accept', ballot: p.ballot, from, values, chosen: this.acceptor.chosenUpTo, seq: this.seq });
+        i = j + 1;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- clients
+
+  protected onClient(reqId: string, op: ClientOp, forwarded: boolean): void {
+    if (this.role !== 'leader') {
+      if (this.leader !== null && !forwarded) this.out.forward(reqId, this.leader);
+      else this.out.reply(reqId, reply.unavailable('no leader known', { leader: this.leader }));
+      return;
+    }
+    if (this.opts.readMode === 'readindex' && KvState.isReadOnly(op)) {
+      const index = Math.max(this.acceptor.chosenUpTo, this.takeoverSlot);
+      const confirm = this.peers.length > 0;
+      this.pendingReads.push({ reqId, op, index, seq: confirm ? this.seq + 1 : this.seq });
+      if (confirm) this.readsAwaitingSeq = true;
+      this.serveReads();
+      return;
+    }
+    this.queue.push({ reqId, op });
+  }
+
+  protected override onForget(reqId: string): void {
+    this.pendingReads = this.pendingReads.filter((r) => r.reqId !== reqId);
+  }
+
+  protected override afterApply(): void {
+    this.serveReads();
+  }
+
+  private serveReads(): void {
+    if (this.pendingReads.length === 0 || this.role !== 'leader') return;
+    const acked = [this.seq];
+    for (const p of this.progress.values()) acked.push(p.ackedSeq);
+    acked.sort((a, b) => b - a);
+    const confirmed = acked[this.quorum - 1]!;
+    const still: PendingRead[] = [];
+    for (const r of this.pendingReads) {
+      if (r.seq <= confirmed && r.index <= this.appliedIndex) this.out.reply(r.reqId, this.state.apply(r.op).reply);
+      else still.push(r);
+    }
+    this.pendingReads = still;
+  }
+}
