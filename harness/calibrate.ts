@@ -50,6 +50,11 @@ async function pingPong(address: HostPort): Promise<{ p50: number; p99: number }
   }
 }
 
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)))]).finally(() => clearTimeout(timer));
+}
+
 export interface Calibration {
   directRttUs: { p50: number; p99: number };
   proxiedRttUs: { p50: number; p99: number } | null;
@@ -67,11 +72,14 @@ export async function calibrate(plane: FaultPlane | null): Promise<Calibration> 
     const directRttUs = await pingPong({ host: '127.0.0.1', port });
     let proxiedRttUs: Calibration['proxiedRttUs'] = null;
     if (plane) {
+      // A Toxiproxy on another host cannot reach our loopback echo: then there is no proxied figure.
       const name = `parley-calibration-${process.pid}`;
-      const proxy = await plane.client.createProxy({ name, upstream: `127.0.0.1:${port}`, listen: '127.0.0.1:0' });
       try {
+        const proxy = await plane.client.createProxy({ name, upstream: `127.0.0.1:${port}`, listen: '127.0.0.1:0' });
         const at = parseHostPort(proxy.listen);
-        if (at) proxiedRttUs = await pingPong(at);
+        if (at) proxiedRttUs = await withTimeout(pingPong(at), 5000);
+      } catch {
+        proxiedRttUs = null;
       } finally {
         await plane.client.removeProxy(name).catch(() => undefined);
       }

@@ -55,6 +55,7 @@ export class Cluster {
     readonly spec: ClusterSpec,
     nodes: NodeHandle[],
     private linkAddress: (from: string, to: string) => HostPort,
+    readonly isRemote = false,
   ) {
     this.nodes = nodes;
     this.byId = new Map(nodes.map((n) => [n.id, n]));
@@ -80,7 +81,7 @@ export class Cluster {
   /** Nodes that run elsewhere: only their API (and peer) addresses are known. */
   static remote(spec: ClusterSpec, nodes: { id: string; api: HostPort; listen: HostPort }[]): Cluster {
     const handles = nodes.map((n) => ({ ...n, dataDir: '', logFile: '', child: null }));
-    const cluster: Cluster = new Cluster(spec, handles, (_from, to): HostPort => cluster.node(to).listen);
+    const cluster: Cluster = new Cluster(spec, handles, (_from, to): HostPort => cluster.node(to).listen, true);
     return cluster;
   }
 
@@ -109,9 +110,9 @@ export class Cluster {
     return args;
   }
 
-  /** Spawn every node and wait until each answers GET /status. */
+  /** Spawn every local node and wait until each node, local or remote, answers GET /status. */
   async start(readyTimeoutMs = 15_000): Promise<void> {
-    for (const n of this.nodes) this.spawn(n);
+    if (!this.isRemote) for (const n of this.nodes) this.spawn(n);
     await Promise.all(this.nodes.map((n) => this.waitReady(n.id, readyTimeoutMs)));
   }
 

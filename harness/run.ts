@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { monoNs } from '../nodes/common/clock.js';
 import { Random } from '../nodes/common/random.js';
-import { formatHostPort } from '../nodes/common/address.js';
+import { formatHostPort, parseHostPort } from '../nodes/common/address.js';
 import { HistoryWriter, readHistory } from '../workloads/history.js';
 import { NodeClient } from '../workloads/client.js';
 import { runLoad, type LoadResult, type OpRecord } from '../workloads/load.js';
@@ -52,7 +52,14 @@ const LEADERLESS = new Set(['gossip']);
 export class HarnessError extends Error {}
 
 /** Fill in what a scenario leaves to the seed: the fault schedule of its named nemeses. */
-export function resolveScenario(scenario: Scenario): Scenario {
+export function resolveScenario(input: Scenario): Scenario {
+  const scenario = input.remote
+    ? {
+        ...input,
+        nodes: Object.keys(input.remote.nodes).length,
+        workload: { ...input.workload, keyPrefix: `${input.workload.keyPrefix}r${Date.now().toString(36)}-` },
+      }
+    : input;
   if (scenario.faults.length > 0 || !scenario.nemesis) return scenario;
   return { ...scenario, faults: expandNemesis(scenario) };
 }
@@ -101,15 +108,24 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
   try {
     plane = await FaultPlane.start({ url: scenario.toxiproxy, logDir: path.join(dir, 'logs') });
     plane.onUnexpectedExit = onUnexpectedExit;
-    cluster = await Cluster.plan({
-      algo: scenario.algo,
-      size: scenario.nodes,
-      dir,
-      settings: scenario.options,
-      nodeSettings: (id) => ({ seed: Random.derive(scenario.seed, `node:${id}`).int(0, 2 ** 31 - 1) }),
-    });
-    cluster.onUnexpectedExit = onUnexpectedExit;
-    await plane.wire(cluster);
+    if (scenario.remote) {
+      const remote = scenario.remote;
+      cluster = Cluster.remote(
+        { algo: scenario.algo, size: Object.keys(remote.nodes).length, dir },
+        Object.entries(remote.nodes).map(([id, n]) => ({ id, api: parseHostPort(n.api)!, listen: parseHostPort(n.peer)! })),
+      );
+      await plane.wireRemote(cluster, remote.nodes, remote.linkListenHost, remote.linkPortBase);
+    } else {
+      cluster = await Cluster.plan({
+        algo: scenario.algo,
+        size: scenario.nodes,
+        dir,
+        settings: scenario.options,
+        nodeSettings: (id) => ({ seed: Random.derive(scenario.seed, `node:${id}`).int(0, 2 ** 31 - 1) }),
+      });
+      cluster.onUnexpectedExit = onUnexpectedExit;
+      await plane.wire(cluster);
+    }
     calibration = await calibrate(plane);
     note(`calibration: loopback RTT p50 ${calibration.directRttUs.p50} µs direct, ${calibration.proxiedRttUs?.p50 ?? '-'} µs through one proxy`);
     progress.update({ phase: 'starting', elapsedMs: 0, totalMs: scenario.duration, opsPerSec: 0, errors: 0, faults: '' });

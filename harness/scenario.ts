@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { UsageError } from '../nodes/common/errors.js';
 import { ALGORITHMS } from '../nodes/registry.js';
+import { parseHostPort } from '../nodes/common/address.js';
 
 /** "20s", "500ms", "2m", "1h" or a number of milliseconds. */
 export function parseDuration(text: string | number): number | null {
@@ -33,6 +34,8 @@ const duration = (what = 'a duration like 500ms, 20s or 2m') =>
   });
 
 const probability = z.number().min(0).max(1);
+
+const hostPort = z.string().refine((v) => parseHostPort(v) !== null, 'expected host:port');
 
 export const PARTITION_SHAPES = ['halves', 'majority-minority', 'isolate', 'isolate-leader', 'bridge', 'ring', 'one-way'] as const;
 export const FAULT_KINDS = ['latency', 'bandwidth', 'drop', 'reset', 'partition', 'crash', 'pause', 'leader-crash'] as const;
@@ -79,6 +82,12 @@ export const workloadSchema = z.strictObject({
   total: z.number().int().min(1).default(100),
   maxTransfer: z.number().int().min(1).default(5),
   readRatio: probability.default(0.2),
+  /**
+   * Prefix of every key the workload touches. Spawned clusters start empty; a remote
+   * cluster keeps its data between runs, so each run there gets a fresh prefix and never
+   * reads a value an earlier run wrote.
+   */
+  keyPrefix: z.string().max(64).regex(/^[A-Za-z0-9_.-]*$/).default(''),
 });
 export type WorkloadSpec = z.infer<typeof workloadSchema>;
 
@@ -118,8 +127,20 @@ export const scenarioSchema = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   /** Where the fault proxy is: absent = parley's embedded server. */
   toxiproxy: z.string().url().optional(),
-  /** Addresses of nodes parley does not spawn (another host): id -> {api, peer}. */
-  remoteNodes: z.record(z.string(), z.strictObject({ api: z.string(), peer: z.string() })).optional(),
+  /**
+   * Nodes parley does not spawn (containers, other hosts), addressed by host and port. Each
+   * node was started with `--peer` pointing at the link proxies, whose listen ports follow
+   * one rule: the proxy of link `a->b` listens on linkPortBase + 100 * i(a) + i(b), where
+   * i() is the node's 1-based position in `nodes`. parley creates those proxies in the
+   * Toxiproxy it drives, with the peer addresses as upstreams.
+   */
+  remote: z
+    .strictObject({
+      nodes: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.strictObject({ api: hostPort, peer: hostPort })),
+      linkListenHost: z.string().min(1).default('127.0.0.1'),
+      linkPortBase: z.number().int().min(1024).max(55_000).default(20_000),
+    })
+    .optional(),
   /** Per-check time budget for the linearizability search, after which the verdict is unknown. */
   checkBudget: duration().default(30_000),
 });

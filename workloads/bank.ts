@@ -18,17 +18,17 @@ import type { Invocation } from './load.js';
 import type { Workload, WorkloadContext } from './workload.js';
 import type { WorkloadSpec } from '../harness/scenario.js';
 
-export const account = (i: number) => `acct${i}`;
+export const account = (spec: WorkloadSpec, i: number) => `${spec.keyPrefix}acct${i}`;
 
 export function openingBalances(spec: WorkloadSpec): Record<string, number> {
   const each = Math.floor(spec.total / spec.accounts);
   const out: Record<string, number> = {};
-  for (let i = 0; i < spec.accounts; i++) out[account(i)] = each + (i === 0 ? spec.total - each * spec.accounts : 0);
+  for (let i = 0; i < spec.accounts; i++) out[account(spec, i)] = each + (i === 0 ? spec.total - each * spec.accounts : 0);
   return out;
 }
 
 function readAll(spec: WorkloadSpec) {
-  return { f: 'txn' as const, ops: Array.from({ length: spec.accounts }, (_, i) => ({ f: 'read' as const, key: account(i) })) };
+  return { f: 'txn' as const, ops: Array.from({ length: spec.accounts }, (_, i) => ({ f: 'read' as const, key: account(spec, i) })) };
 }
 
 /** One transaction reading every account: the history's `read` with a map of balances. */
@@ -38,7 +38,7 @@ function readBalances(spec: WorkloadSpec, node: number): Invocation {
     complete: (o) => {
       const results = (o.body?.results ?? []) as Value[];
       const balances: Record<string, Value> = {};
-      for (let i = 0; i < spec.accounts; i++) balances[account(i)] = results[i] ?? null;
+      for (let i = 0; i < spec.accounts; i++) balances[account(spec, i)] = results[i] ?? null;
       return outcomeEntry(o, balances);
     },
   };
@@ -67,10 +67,10 @@ export const bank: Workload = {
         let to = ctx.random.int(0, spec.accounts - 2);
         if (to >= from) to++;
         const amount = ctx.random.int(1, spec.maxTransfer);
-        const value = { from: account(from), to: account(to), amount };
+        const value = { from: account(spec, from), to: account(spec, to), amount };
         return {
           node, f: 'transfer', value,
-          op: { f: 'txn', ops: [{ f: 'add', key: account(from), delta: -amount, floor: 0 }, { f: 'add', key: account(to), delta: amount }] },
+          op: { f: 'txn', ops: [{ f: 'add', key: account(spec, from), delta: -amount, floor: 0 }, { f: 'add', key: account(spec, to), delta: amount }] },
           complete: (o) => (o.type === 'fail' && o.status === 409 ? { type: 'fail', error: 'aborted' } : outcomeEntry(o, value)),
         };
       },

@@ -15,8 +15,9 @@ import { keyChooser, uniqueValue } from './keys.js';
 import { outcomeEntry, readOf } from './kv.js';
 import type { Invocation } from './load.js';
 import type { Workload } from './workload.js';
+import type { WorkloadSpec } from '../harness/scenario.js';
 
-const key = (i: number) => `d${i}`;
+const key = (spec: WorkloadSpec, i: number) => `${spec.keyPrefix}d${i}`;
 /** After the faults heal, every acknowledged write must be everywhere within this bound. */
 export const CONVERGENCE_BOUND_MS = 10_000;
 
@@ -29,7 +30,7 @@ export const dissemination: Workload = {
     let counter = 0;
     return {
       next(): Invocation {
-        const k = key(chooser.next(ctx.random));
+        const k = key(spec, chooser.next(ctx.random));
         // Spread over all nodes, whatever the target: dissemination is about every replica.
         const node = ctx.random.int(0, ctx.nodes - 1);
         if (ctx.random.chance(readShare)) return readOf(k, node);
@@ -39,7 +40,7 @@ export const dissemination: Workload = {
     };
   },
   isWrite: (f) => f === 'write',
-  finalOps: (spec, node) => Array.from({ length: spec.keys }, (_, i) => readOf(key(i), node)),
+  finalOps: (spec, node) => Array.from({ length: spec.keys }, (_, i) => readOf(key(spec, i), node)),
   check(input) {
     const verdicts: Verdict[] = [
       checkConvergence({ history: input.history, applied: input.applied, final: input.finalByNode, healedAt: input.healedAt, boundMs: CONVERGENCE_BOUND_MS }),

@@ -16,6 +16,7 @@ import type { Outcome } from './client.js';
 import { keyChooser, uniqueValue } from './keys.js';
 import type { Invocation } from './load.js';
 import type { Workload } from './workload.js';
+import type { WorkloadSpec } from '../harness/scenario.js';
 import type { JsonValue, Scalar } from './history.js';
 
 export function outcomeEntry(outcome: Outcome, okValue?: JsonValue): { type: Outcome['type']; value?: JsonValue; error?: JsonValue } {
@@ -23,7 +24,7 @@ export function outcomeEntry(outcome: Outcome, okValue?: JsonValue): { type: Out
   return { type: outcome.type, error: outcome.error ?? `http ${outcome.status}` };
 }
 
-export const kvKey = (i: number) => `k${i}`;
+export const kvKey = (spec: WorkloadSpec, i: number) => `${spec.keyPrefix}k${i}`;
 
 /** The first live node's answers, as durability's "value after recovery". */
 export function firstFinal(finalByNode: Record<string, Record<string, Scalar>>): Record<string, Scalar> {
@@ -46,7 +47,7 @@ export const kv: Workload = {
     let counter = 0;
     return {
       next(process): Invocation {
-        const key = kvKey(chooser.next(ctx.random));
+        const key = kvKey(spec, chooser.next(ctx.random));
         const node = ctx.nodeFor(process);
         const u = ctx.random.float() * total;
         if (u < spec.mix.read) {
@@ -83,7 +84,7 @@ export const kv: Workload = {
     };
   },
   isWrite: (f) => f === 'write' || f === 'cas',
-  finalOps: (spec, node) => Array.from({ length: spec.keys }, (_, i) => readOf(kvKey(i), node)),
+  finalOps: (spec, node) => Array.from({ length: spec.keys }, (_, i) => readOf(kvKey(spec, i), node)),
   check(input) {
     const verdicts: Verdict[] = [checkLinearizability(input.history, { model: 'cas-register', timeLimitMs: input.timeLimitMs })];
     verdicts.push(checkDurability({ history: input.history, final: firstFinal(input.finalByNode) }));

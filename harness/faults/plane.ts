@@ -18,6 +18,11 @@ import { Child } from '../supervisor.js';
 import type { Cluster } from '../cluster.js';
 import { allLinks, linkName } from './topology.js';
 
+/** The port the proxy of link from->to listens on, for nodes parley does not spawn. */
+export function linkPort(base: number, ids: readonly string[], from: string, to: string): number {
+  return base + 100 * (ids.indexOf(from) + 1) + (ids.indexOf(to) + 1);
+}
+
 export interface FaultPlaneOptions {
   /** A Toxiproxy server to drive; absent = start the embedded one. */
   url?: string;
@@ -94,6 +99,24 @@ export class FaultPlane {
       this.links.set(p.name, this.options.advertiseHost ? { host: this.options.advertiseHost, port: address.port } : address);
     }
     cluster.routeLinks((from, to) => this.address(from, to));
+  }
+
+  /**
+   * Remote nodes were started already, dialling their peers at fixed link ports (see
+   * Scenario.remote); create exactly those proxies, with the peers' addresses upstream.
+   */
+  async wireRemote(cluster: Cluster, nodes: Record<string, { peer: string }>, listenHost: string, portBase: number): Promise<void> {
+    const ids = cluster.ids;
+    const specs = allLinks(ids).map((name) => {
+      const [from, to] = name.split('->') as [string, string];
+      return { name, upstream: nodes[to]!.peer, listen: `${listenHost}:${linkPort(portBase, ids, from, to)}`, enabled: true };
+    });
+    const existing = await this.client.listProxies();
+    for (const s of specs) if (existing[s.name]) await this.client.removeProxy(s.name);
+    for (const p of await this.client.populate(specs)) {
+      const address = parseHostPort(p.listen);
+      if (address) this.links.set(p.name, address);
+    }
   }
 
   address(from: string, to: string): HostPort {
