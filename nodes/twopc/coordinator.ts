@@ -65,21 +65,20 @@ export class Coordinator {
     private readonly placement: Placement,
   ) {}
 
-  recover(record: TwoPcRecord): void {
+  /** Replay one log record; `retrace`: it belongs to the batch whose trace events the crash may have lost. */
+  recover(record: TwoPcRecord, retrace: boolean): void {
     if (record.k === 'epoch') this.epoch = Math.max(this.epoch, record.n);
     else if (record.k === 'commit') {
       this.committed.add(record.txid);
       this.pending.set(record.txid, { participants: record.participants, acked: new Set(), lastSent: -Infinity });
-    }
-    else if (record.k === 'end') this.pending.delete(record.txid);
+      if (retrace) this.env.event(record.txid, 'coordinator', 'decided-commit', record.participants);
+    } else if (record.k === 'end') this.pending.delete(record.txid);
   }
 
   /** Start a new incarnation; commits that were never fully acknowledged go out again at the first tick. */
   finishRecovery(): void {
     this.epoch++;
     this.env.persist({ k: 'epoch', n: this.epoch });
-    // Traced again: the crash may have come between the fsync and the trace write.
-    for (const [txid, p] of this.pending) this.env.event(txid, 'coordinator', 'decided-commit', p.participants);
   }
 
   begin(reqId: string, op: ClientOp): void {

@@ -66,10 +66,13 @@ export class TwoPcCore implements Core<TwoPcMessage> {
     };
     this.participant = new Participant(env, ctx.options);
     this.coordinator = this.id === this.coordinatorId ? new Coordinator(env, ctx.options, this.placement) : null;
-    for (const record of ctx.recovered as TwoPcRecord[]) {
-      this.participant.recover(record);
-      this.coordinator?.recover(record);
-    }
+    const recovered = ctx.recovered as TwoPcRecord[];
+    const batchEnds = recovered.flatMap((r, i) => (r.k === 'batch' ? [i] : []));
+    const retraceFrom = batchEnds.length >= 2 ? batchEnds.at(-2)! + 1 : 0;
+    recovered.forEach((record, i) => {
+      this.participant.recover(record, i >= retraceFrom);
+      this.coordinator?.recover(record, i >= retraceFrom);
+    });
     this.participant.finishRecovery();
     this.coordinator?.finishRecovery();
   }
@@ -96,7 +99,9 @@ export class TwoPcCore implements Core<TwoPcMessage> {
   }
 
   ready(): Ready<TwoPcMessage> {
-    return this.out.take();
+    const r = this.out.take();
+    if (r.persist.length > 0) r.persist.push({ k: 'batch' } satisfies TwoPcRecord);
+    return r;
   }
 
   private onMessage(from: NodeId, m: TwoPcMessage): void {
@@ -145,6 +150,7 @@ export class TwoPcCore implements Core<TwoPcMessage> {
       layout: this.opts.layout,
       termination: this.opts.termination,
       ...this.participant.inDoubt(this.now),
+      inDoubtOldest: this.participant.inDoubtSample(5),
       ...(c && { activeTxns: c.activeTxns, awaitingAcks: c.awaitingAcks }),
     };
   }

@@ -108,23 +108,28 @@ export class Participant {
 
   // ---------------------------------------------------------------- recovery
 
-  recover(record: TwoPcRecord): void {
+  /** Replay one log record; `retrace`: it belongs to the batch whose trace events the crash may have lost. */
+  recover(record: TwoPcRecord, retrace: boolean): void {
     switch (record.k) {
       case 'prepared':
         // `at` is machine-monotonic; after a reboot the clock starts again below it.
         this.prepared.set(record.txid, { ...record, at: Math.min(record.at, this.env.now()), results: [], lastInquiry: -Infinity, lastPeerAsk: -Infinity });
+        if (retrace) this.env.event(record.txid, 'participant', 'prepared');
         return;
       case 'committed': {
         const p = this.prepared.get(record.txid);
         if (p) for (const [key, value] of p.writes) this.state.apply({ f: 'write', key, value });
         this.prepared.delete(record.txid);
         this.outcomes.set(record.txid, 'commit');
+        if (retrace) this.env.event(record.txid, 'participant', 'applied-commit');
         return;
       }
-      case 'aborted':
-        this.prepared.delete(record.txid);
+      case 'aborted': {
+        const wasPrepared = this.prepared.delete(record.txid);
         this.outcomes.set(record.txid, 'abort');
+        if (retrace) this.env.event(record.txid, 'participant', wasPrepared ? 'applied-abort' : 'voted-no');
         return;
+      }
       default:
         return;
     }
@@ -350,6 +355,14 @@ export class Participant {
 
   inDoubtTxids(): string[] {
     return [...this.prepared.keys()];
+  }
+
+  /** The oldest in-doubt transactions and the keys they hold: what is blocked, for GET /status. */
+  inDoubtSample(limit: number): { txid: string; coordinator: NodeId; since: number; keys: string[] }[] {
+    return [...this.prepared.values()]
+      .sort((x, y) => x.at - y.at)
+      .slice(0, limit)
+      .map((p) => ({ txid: p.txid, coordinator: p.coordinator, since: Math.round(p.at), keys: [...p.writes.map(([key]) => key), ...p.reads] }));
   }
 
   writerOf(key: string): string | undefined {

@@ -61,7 +61,15 @@ export type TwoPcRecord =
   | { k: 'prepared'; txid: string; coordinator: NodeId; participants: NodeId[]; at: number; writes: [string, Value][]; reads: string[] }
   | { k: 'committed'; txid: string }
   /** Participant: aborted after a prepare, or refused a transaction it never voted on (cooperative termination). */
-  | { k: 'aborted'; txid: string };
+  | { k: 'aborted'; txid: string }
+  /**
+   * The end of one Ready's records. The runtime writes the trace after the WAL, so a
+   * kill -9 can keep a batch's records and lose its trace events (the page cache survives
+   * the kill even before the fsync); on restart the events of the last complete batch and
+   * of any partial one after it are traced again. Duplicates are harmless: the checker
+   * takes the first time of each event.
+   */
+  | { k: 'batch' };
 
 export function txidOf(coordinator: NodeId, epoch: number, seq: number): string {
   return `${coordinator}.${epoch}.${seq}`;

@@ -198,6 +198,31 @@ describe('recovery', () => {
   });
 });
 
+describe('the trace across a crash', () => {
+  it('events of the last logged batch are traced again on restart, since kill -9 can land between the log write and the trace write', () => {
+    const sim = cluster(3);
+    const own = keyOn(sim, 'n1', 'c');
+    const b = keyOn(sim, 'n2', 'b');
+    load(sim, { [own]: 10, [b]: 10 });
+    sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: own, delta: -1 }, { f: 'add', key: b, delta: 1 }] });
+    const txid = txidInFlight(sim);
+    sim.deliver(is('prepare', 'n1', 'n2'));
+    const before = sim.events.length;
+    sim.deliver(is('vote', 'n2')); // n1 logs its commit decision and, as a participant, its commit
+    expect(records(sim, 'n1').slice(-2)).toEqual([
+      { k: 'commit', txid, participants: ['n1', 'n2'] },
+      { k: 'committed', txid },
+    ]);
+    const lost = sim.events.splice(before).map((e) => `${e.node} ${e.event}`);
+    expect(lost).toEqual(['n1 decided-commit', 'n1 applied-commit']);
+    sim.crash('n1');
+    sim.restart('n1');
+    sim.tick(1);
+    expect(eventsOf(sim, txid).slice(-2).map((e) => `${e.node} ${e.event}`)).toEqual(lost);
+    expect(settled(sim)).toBe(true);
+  });
+});
+
 describe('cooperative termination (Bernstein, Hadzilacos & Goodman 1987, ch. 7)', () => {
   /** Four nodes; accounts on n2, n3 and n4; every participant prepared; then the coordinator is gone. */
   function preparedEverywhere(termination: 'blocking' | 'cooperative') {
@@ -241,7 +266,8 @@ describe('cooperative termination (Bernstein, Hadzilacos & Goodman 1987, ch. 7)'
     sim.inflight.push(held);
     sim.deliver(is('prepare', 'n1', 'n4'));
     expect(sim.inflight.find(is('vote', 'n4'))?.msg).toMatchObject({ yes: false });
-    expect(outcomeEvents(sim, txid).filter((e) => !e.includes('prepared'))).toEqual(['n4 voted-no', 'n2 applied-abort', 'n3 applied-abort', 'n4 voted-no']);
+    // n4's refusal is traced when made, again from its log's last batch on restart, and its late no vote.
+    expect(outcomeEvents(sim, txid).filter((e) => !e.includes('prepared'))).toEqual(['n4 voted-no', 'n2 applied-abort', 'n3 applied-abort', 'n4 voted-no', 'n4 voted-no']);
   });
 
   it('when every reachable participant is prepared it still blocks, until the coordinator is back', () => {

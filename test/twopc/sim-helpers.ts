@@ -57,7 +57,8 @@ export function settled(sim: TwoPcSim, maxMs = 10_000): boolean {
   );
 }
 
-export const records = (sim: TwoPcSim, id: string) => sim.disks.get(id)! as TwoPcRecord[];
+/** A node's log without the batch markers. */
+export const records = (sim: TwoPcSim, id: string) => (sim.disks.get(id)! as TwoPcRecord[]).filter((r) => r.k !== 'batch');
 
 /** The value a node's own state machine holds (what it would serve locally). */
 export const valueAt = (sim: TwoPcSim, id: string, key: string) => twopc(sim, id).participant.state.get(key);
