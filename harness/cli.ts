@@ -13,6 +13,7 @@ import { registerNode } from './commands/node.js';
 import { registerRun } from './commands/run.js';
 import { registerBench } from './commands/bench.js';
 import { registerCheck } from './commands/check.js';
+import { registerReport } from './commands/report.js';
 import { registerProxy } from './commands/proxy.js';
 
 export { EXIT };
@@ -26,6 +27,7 @@ function program(setCode: (code: number) => void): Command {
   registerRun(cli, setCode);
   registerBench(cli, setCode);
   registerCheck(cli, setCode);
+  registerReport(cli, setCode);
   registerProxy(cli, setCode);
   return cli;
 }

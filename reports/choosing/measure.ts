@@ -1,0 +1,75 @@
+/**
+ * From a run's scenarios to the measured choosing table: for each use case and each of the
+ * four algorithms, the relevant scenarios, whether the row's safety requirements held in
+ * all of them, the figures, and the rule's decision.
+ */
+import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
+import { ALGORITHM_COLUMNS, scenarioShape, verdictStatus, type AlgorithmId } from '../scenarios.js';
+import { chooseAlgorithm, type CellMeasure, type CellSafety, type RowDecision } from './rule.js';
+import { USE_CASES, type CellFigures, type UseCase } from './use-cases.js';
+
+export interface MeasuredCell extends CellMeasure, Omit<CellFigures, 'primary' | 'secondary'> {
+  /** Indices into the run's scenarios, for links to their details. */
+  scenarioIndices: number[];
+  shapes: string[];
+}
+
+export interface ChoosingRow {
+  useCase: UseCase;
+  cells: MeasuredCell[];
+  decision: RowDecision;
+  /** False when the measured algorithms did not run the same scenario shapes. */
+  comparable: boolean;
+}
+
+const SAFETY_ORDER: CellSafety['state'][] = ['violated', 'not-promised', 'undecided', 'unchecked', 'passed'];
+
+/** The worst safety state over the row's scenarios (see CellSafety for the order). */
+export function rowSafety(scenarios: readonly ScenarioResult[], requires: UseCase['requires']): CellSafety {
+  const found: CellSafety[] = [];
+  for (const s of scenarios) {
+    for (const v of s.checks) {
+      const status = verdictStatus(v, s);
+      const required = requires.includes(v.checker);
+      if (status === 'violated') found.push({ state: 'violated', checker: v.checker });
+      // An informational check decides a row only when the row requires that property.
+      else if (status === 'informational' && required) found.push({ state: 'not-promised', checker: v.checker });
+      else if (status === 'undecided') found.push({ state: 'undecided', checker: v.checker });
+    }
+    for (const checker of requires) {
+      if (!s.checks.some((v) => v.checker === checker)) found.push({ state: 'unchecked', checker });
+    }
+  }
+  found.sort((a, b) => SAFETY_ORDER.indexOf(a.state) - SAFETY_ORDER.indexOf(b.state));
+  return found[0] ?? { state: 'passed' };
+}
+
+function measureCell(useCase: UseCase, algo: AlgorithmId, run: ResultsFile): MeasuredCell {
+  const indices = run.scenarios.flatMap((s, i) => (s.algo === algo && useCase.relevant(s) ? [i] : []));
+  const scenarios = indices.map((i) => run.scenarios[i]!);
+  if (scenarios.length === 0) {
+    return { algo, scenarios: 0, safety: { state: 'passed' }, primary: null, secondary: null, figures: [], scenarioIndices: [], shapes: [] };
+  }
+  const { primary, secondary, figures, note } = useCase.measure(scenarios);
+  return {
+    algo,
+    scenarios: scenarios.length,
+    safety: rowSafety(scenarios, useCase.requires),
+    primary,
+    secondary,
+    figures,
+    ...(note ? { note } : {}),
+    scenarioIndices: indices,
+    shapes: [...new Set(scenarios.map(scenarioShape))].sort(),
+  };
+}
+
+export function measureChoosingTable(run: ResultsFile): ChoosingRow[] {
+  return USE_CASES.map((useCase) => {
+    const cells = ALGORITHM_COLUMNS.map((algo) => measureCell(useCase, algo, run));
+    const measured = cells.filter((c) => c.scenarios > 0);
+    const signature = (c: MeasuredCell) => c.shapes.join('|');
+    const comparable = measured.every((c) => signature(c) === signature(measured[0]!));
+    return { useCase, cells, decision: chooseAlgorithm(cells, useCase.rule, useCase.textbook), comparable };
+  });
+}

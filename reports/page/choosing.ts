@@ -1,0 +1,79 @@
+/**
+ * The measured "choosing the right algorithm" table: a row per use case, a column per
+ * algorithm, each cell the figures that decide it and the rule's verdict, and for each row
+ * the measured pick beside the textbook pick, saying so plainly where they differ. The rule
+ * is printed above the table from the same objects the code applies.
+ */
+import type { ResultsFile } from '../../harness/results.js';
+import { measureChoosingTable, type ChoosingRow, type MeasuredCell } from '../choosing/measure.js';
+import { describeMetrics, describeRuleInGeneral, type CellDecision } from '../choosing/rule.js';
+import { html, type SafeHtml } from '../html.js';
+import { ALGORITHM_COLUMNS, algorithmLabel, scenarioAnchor } from '../scenarios.js';
+import { algoName } from './summary.js';
+
+function cellHtml(run: ResultsFile, cell: MeasuredCell, decision: CellDecision): SafeHtml {
+  const cls = `cell cell-${decision.verdict.replace(' ', '-')}`;
+  if (cell.scenarios === 0) {
+    return html`<td class="${cls}"><span class="verdict">not measured</span><div class="reason">${decision.reason}</div></td>`;
+  }
+  const refs = cell.scenarioIndices.map((i, k) => html`${k > 0 ? ', ' : ''}<a href="#${scenarioAnchor(i)}">${run.scenarios[i]!.name}</a>`);
+  return html`<td class="${cls}">
+  <span class="verdict">${decision.verdict}</span>
+  <ul class="figures">${cell.figures.map((f) => {
+    const c = [f.role ?? '', f.alarm ? 'alarm' : ''].filter(Boolean).join(' ');
+    return html`<li class="${c}"><b class="value">${f.value}</b> <span class="label">${f.label}</span></li>`;
+  })}</ul>
+  <div class="reason">${decision.reason}${cell.note ? html`; ${cell.note}` : ''}</div>
+  <div class="refs muted">from ${refs}</div>
+</td>`;
+}
+
+function decidedBy(row: ChoosingRow): string {
+  const { primary, secondary } = row.useCase.rule;
+  switch (row.decision.decidedBy) {
+    case 'only candidate':
+      return 'the only algorithm that qualified';
+    case 'primary':
+      return `decided on ${primary.name}`;
+    case 'secondary':
+      return `tied on ${primary.name}, decided on ${secondary.name}`;
+    case 'textbook':
+      return 'tied on both figures; went to the textbook pick';
+    default:
+      return 'tied on both figures; first in column order';
+  }
+}
+
+function pickHtml(row: ChoosingRow): SafeHtml {
+  const { decision, useCase } = row;
+  const textbook = useCase.textbook.map(algorithmLabel).join(' or ');
+  if (decision.pick === null) {
+    return html`<td class="pick-col"><strong>none</strong><div class="differs">No algorithm qualified on these measurements (textbook: ${textbook}).</div></td>`;
+  }
+  const verdict = decision.agreesWithTextbook
+    ? html`<div class="agree">Agrees with the textbook (${textbook}).</div>`
+    : html`<div class="differs">Differs from the textbook pick, ${textbook}.</div>`;
+  return html`<td class="pick-col">${algoName(decision.pick)}<div class="small muted">${decidedBy(row)}</div>${verdict}</td>`;
+}
+
+export function choosingSection(run: ResultsFile): SafeHtml {
+  const rows = measureChoosingTable(run);
+  return html`<section class="block" id="choosing">
+  <h2>Choosing the right algorithm, measured</h2>
+  <p class="lede">Each row is a use case; each cell shows the figures from this algorithm's scenarios relevant to the row. A cell with no relevant scenario says "not measured"; nothing is estimated.</p>
+  <div class="rule-box"><b>The rule</b>, per row: ${describeRuleInGeneral(rows[0]!.useCase.rule.tolerance)}.
+    <ul>${rows.map((r) => html`<li><b>${r.useCase.title}</b>: ${describeMetrics(r.useCase.rule)}; requires ${r.useCase.requires.join(', ')} to have run and passed in every scenario of the row.</li>`)}</ul>
+    <div class="small muted">Verdicts: <b>pick</b> the rule's choice; <b>viable</b> safe but behind the pick; <b>unsuitable</b> a check failed or the algorithm does not promise the property; <b>unverified</b> a required check was undecided or did not run; <b>not measured</b> no relevant scenario or no figure.</div>
+  </div>
+  <div class="table-wrap"><table class="choosing">
+    <thead><tr><th class="usecase">Use case</th>${ALGORITHM_COLUMNS.map((a) => html`<th>${algorithmLabel(a)}</th>`)}<th class="pick">Measured pick</th></tr></thead>
+    <tbody>${rows.map(
+      (row) => html`<tr data-use-case="${row.useCase.id}">
+  <th scope="row" class="usecase-row">${row.useCase.title}<span class="asks">${row.useCase.asks}</span><span class="textbook">Textbook: ${row.useCase.textbook.map(algorithmLabel).join(', ')}</span>${row.comparable ? '' : html`<div class="caveat">Algorithms here did not all run the same scenarios; compare with care.</div>`}</th>
+  ${row.cells.map((cell, i) => cellHtml(run, cell, row.decision.cells[i]!))}
+  ${pickHtml(row)}
+</tr>`,
+    )}</tbody>
+  </table></div>
+</section>`;
+}
