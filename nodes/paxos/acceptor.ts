@@ -112,23 +112,42 @@ export class Acceptor {
     return { entries, upTo: end < this.lastSlot ? end : null };
   }
 
-  /** Phase 2b: accept `values` for slots from `from` at `b`, unless promised higher. */
-  accept(b: Ballot, from: number, values: readonly SlotValue[]): boolean {
+  /**
+   * Phase 2b: accept `values` for slots from `from` at `b`, unless promised higher (null).
+   * Returns how many leading slots we now hold with the proposed value, which is what a
+   * proposer may count: a slot we know chosen with another value stops the count, since that
+   * proposer's ballot is stale there (a higher one chose), and must not gain a vote from us.
+   */
+  accept(b: Ballot, from: number, values: readonly SlotValue[]): number | null {
     const c = compareBallots(b, this.promised);
-    if (c < 0) return false;
-    if (c > 0) this.promised = b; // the record below carries the promise too
-    let fresh = c > 0;
+    if (c < 0) return null;
+    let held = values.length;
+    let runStart = -1;
+    const run: SlotValue[] = [];
+    const flushRun = () => {
+      if (run.length > 0) this.persist({ a: b, s: runStart, v: run.splice(0) });
+    };
     const learnNow = sameBallot(b, this.announced.ballot);
     for (let i = 0; i < values.length; i++) {
       const s = from + i;
       const old = this.slots[s];
-      if (old?.chosen || (old && sameBallot(old.ballot, b))) continue; // retransmission or already decided
+      if (old?.chosen || (old && sameBallot(old.ballot, b))) {
+        // Decided here already, or a retransmission: nothing new to log.
+        if (old.chosen && !sameValue(old.value, values[i]!) && held === values.length) held = i;
+        flushRun();
+        continue;
+      }
       this.put(s, b, values[i]!, learnNow && s <= this.announced.upTo);
-      fresh = true;
+      if (run.length === 0) runStart = s;
+      run.push(values[i]!);
     }
-    if (fresh) this.persist(values.length > 0 ? { a: b, s: from, v: values as SlotValue[] } : { p: b });
+    flushRun();
+    if (c > 0) {
+      this.promised = b;
+      this.persist({ p: b });
+    }
     this.advance();
-    return true;
+    return held;
   }
 
   /**

@@ -52,8 +52,12 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   leader: NodeId | null = null;
   proposer: Proposer | null = null;
   appliedIndex = 0;
-  /** Proposal ids applied (see the header: a value chosen twice takes effect once). */
-  protected readonly appliedIds = new Set<string>();
+  /**
+   * Proposal ids applied, where a value can be chosen in two slots (leaderless retries, see
+   * the header). A stable leader never proposes a value in a second slot (recovered values
+   * are re-proposed in place), so it keeps no such set, which would grow with the log.
+   */
+  private readonly appliedIds: Set<string> | null;
   protected now: number;
   protected maxRoundSeen: number;
   /** Our promise is in this Ready's persist: accepts must not leave before it (no `early`). */
@@ -76,6 +80,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
       this.out.persist(record);
     });
     this.maxRoundSeen = this.acceptor.promised[0];
+    this.appliedIds = ctx.options.mode === 'leaderless' ? new Set() : null;
     this.applyRecovered();
   }
 
@@ -254,7 +259,8 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
 
   private onAccept(from: NodeId, m: Msg<'accept'>): void {
     this.noteRound(m.ballot);
-    if (!this.acceptor.accept(m.ballot, m.from, m.values)) return this.reject(from, m.ballot);
+    const held = this.acceptor.accept(m.ballot, m.from, m.values);
+    if (held === null) return this.reject(from, m.ballot);
     this.onValidAccept(from);
     this.acceptor.learnAt(m.ballot, m.chosen);
     this.apply();
@@ -262,7 +268,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
       t: 'accepted',
       ballot: m.ballot,
       from: m.from,
-      count: m.values.length,
+      count: held,
       chosen: this.acceptor.chosenUpTo,
       seen: m.chosen,
       seq: m.seq,
@@ -304,8 +310,8 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   /** Phase 2a: accept locally at our ballot, then ask every peer. False if our own acceptor refused. */
   protected proposeSlots(from: number, values: SlotValue[]): boolean {
     const p = this.proposer!;
-    if (!this.acceptor.accept(p.ballot, from, values)) {
-      this.preempted(null);
+    if (this.acceptor.accept(p.ballot, from, values) !== values.length) {
+      this.preempted(null); // promised higher, or a slot was chosen under a higher ballot
       return false;
     }
     for (let i = 0; i < values.length; i++) if (p.track(from + i, this.now, this.id)) this.acceptor.markChosen(from + i);
@@ -350,12 +356,22 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     this.onForget(reqId);
   }
 
+  private firstApplication(id: string): boolean {
+    if (this.appliedIds === null) return true;
+    if (this.appliedIds.has(id)) return false;
+    this.appliedIds.add(id);
+    return true;
+  }
+
+  protected wasApplied(id: string): boolean {
+    return this.appliedIds?.has(id) ?? false;
+  }
+
   /** Rebuild the state machine from the chosen prefix on disk, silently: it was applied and traced before the crash. */
   private applyRecovered(): void {
     while (this.appliedIndex < this.acceptor.chosenUpTo) {
       const v = this.acceptor.value(++this.appliedIndex);
-      if (v === null || this.appliedIds.has(v.id)) continue;
-      this.appliedIds.add(v.id);
+      if (v === null || !this.firstApplication(v.id)) continue;
       for (const op of v.ops) this.state.apply(op);
     }
   }
@@ -364,8 +380,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   protected apply(): void {
     while (this.appliedIndex < this.acceptor.chosenUpTo) {
       const v = this.acceptor.value(++this.appliedIndex);
-      if (v === null || this.appliedIds.has(v.id)) continue;
-      this.appliedIds.add(v.id);
+      if (v === null || !this.firstApplication(v.id)) continue;
       const waiting = this.pending.get(v.id);
       if (waiting) this.pending.delete(v.id);
       for (let i = 0; i < v.ops.length; i++) {

@@ -14,7 +14,9 @@
  *     finds it in a slot; if it is chosen twice anyway, it is applied once (core.ts).
  *   - Learning: a finished round tells everyone the chosen values (decide); every
  *     heartbeatMs each node tells its peers its chosen point (sync), and a peer that knows
- *     more answers with decide, so a node that missed decisions catches up.
+ *     more answers with decide, so a node that missed decisions catches up. A node that holds
+ *     accepted slots nobody has decided for a randomized electionTimeout runs a round itself
+ *     to finish them (their proposer may have crashed with its decide unsent).
  *   - Reads are chosen in slots like writes: with no leader there is no read index.
  */
 import type { ClientOp, CoreContext } from '../common/core.js';
@@ -31,6 +33,9 @@ export class LeaderlessCore extends PaxosCore {
   private backoffUntil = 0;
   private conflicts = 0;
   private nextSync = 0;
+  /** The chosen point we last saw move, and until when we wait before finishing stuck slots ourselves. */
+  private lastChosen = -1;
+  private stallDeadline = 0;
 
   constructor(ctx: CoreContext<PaxosOptions>) {
     super(ctx);
@@ -49,11 +54,19 @@ export class LeaderlessCore extends PaxosCore {
       if (this.now >= this.roundDeadline) this.abandonRound();
       return;
     }
-    this.maybeStartRound();
+    if (this.acceptor.chosenUpTo !== this.lastChosen) {
+      this.lastChosen = this.acceptor.chosenUpTo;
+      this.stallDeadline = this.now + this.random.int(this.opts.electionTimeoutMinMs, this.opts.electionTimeoutMaxMs);
+    }
+    // Slots accepted here but not known chosen, and no progress for a while: their proposer
+    // may have crashed, or its decide was lost. Nobody else will run phase 1 for them until a
+    // client asks, so a round of our own finishes them (what a new leader does at takeover).
+    const stuck = this.acceptor.lastSlot > this.acceptor.chosenUpTo && this.now >= this.stallDeadline;
+    this.maybeStartRound(stuck);
   }
 
-  private maybeStartRound(): void {
-    if (this.proposer || this.now < this.backoffUntil || this.waiting === 0) return;
+  private maybeStartRound(force = false): void {
+    if (this.proposer || this.now < this.backoffUntil || (this.waiting === 0 && !force)) return;
     this.role = 'proposer';
     this.roundDeadline = this.now + this.opts.electionTimeoutMaxMs;
     this.campaign();
@@ -64,7 +77,7 @@ export class LeaderlessCore extends PaxosCore {
     // A value in doubt that phase 1 found in some slot (re-proposed there, or already chosen) is not proposed again.
     const found = new Set(recovery.map((r) => r.value?.id));
     for (let s = p.firstSlot; s <= p.maxSlot; s++) if (this.acceptor.isChosen(s)) found.add(this.acceptor.value(s)?.id);
-    const own = this.inDoubt.filter((v) => !found.has(v.id) && !this.appliedIds.has(v.id));
+    const own = this.inDoubt.filter((v) => !found.has(v.id) && !this.wasApplied(v.id));
     this.inDoubt = [];
     while (this.queue.length > 0) own.push(this.newProposal(this.queue.splice(0, this.opts.maxBatchOps)));
     this.roundValues = own;
@@ -118,6 +131,6 @@ export class LeaderlessCore extends PaxosCore {
   }
 
   protected override afterApply(): void {
-    if (this.inDoubt.length > 0) this.inDoubt = this.inDoubt.filter((v) => !this.appliedIds.has(v.id));
+    if (this.inDoubt.length > 0) this.inDoubt = this.inDoubt.filter((v) => !this.wasApplied(v.id));
   }
 }

@@ -293,6 +293,27 @@ describe('learning chosen values (§2.3) and catching up', () => {
     expect(px(sim, 'n2').state.get('k')).toBe(1);
   });
 
+  it('an acceptor that knows a slot chosen gives a stale proposer no vote there, and never logs its value over the chosen one', () => {
+    const sim = scripted(3);
+    const chosen = { id: '2.n1.1', ops: [write('k', 'chosen')] } satisfies SlotValue;
+    const stale = { id: '1.n3.1', ops: [write('k', 'stale')] } satisfies SlotValue;
+    const later = { id: '1.n3.2', ops: [write('j', 'later')] } satisfies SlotValue;
+    const n2 = () => px(sim, 'n2');
+    n2().step({ type: 'message', from: 'n1', msg: { t: 'decide', from: 1, values: [chosen] } });
+    sim.flush('n2');
+    sim.inflight = [];
+    // n2 never promised anything, so [1, 'n3'] is a valid ballot here; but slot 1 was chosen (by a higher one).
+    n2().step({ type: 'message', from: 'n3', msg: { t: 'accept', ballot: [1, 'n3'], from: 1, values: [stale, later], chosen: 0, seq: 0 } });
+    sim.flush('n2');
+    expect(sim.inflight.find(is('accepted', 'n2', 'n3'))?.msg).toMatchObject({ from: 1, count: 0 });
+    expect(JSON.stringify(sim.disks.get('n2'))).not.toContain('stale');
+    expect(n2().acceptor.slot(2)).toMatchObject({ ballot: [1, 'n3'], value: later });
+    sim.crash('n2');
+    sim.restart('n2');
+    expect(n2().acceptor.isChosen(1) && n2().acceptor.value(1)).toEqual(chosen);
+    expect(n2().state.get('k')).toBe('chosen');
+  });
+
   it('a lagging acceptor catches up: the leader re-sends the chosen values it lacks', () => {
     const sim = scripted(3, { n1: 150 }, { maxCatchupSlots: 8 });
     elect(sim);
@@ -431,6 +452,22 @@ describe('failure detection, stickiness and duelling proposers', () => {
 });
 
 describe('leaderless retries', () => {
+  it('a slot whose proposer died before announcing it is finished by an acceptor that holds it, with no client asking', () => {
+    const sim = leaderless(3);
+    const a = sim.client('n1', write('k', 'A'));
+    sim.deliver(is('prepare', 'n1', 'n2'));
+    sim.deliver(is('promise', 'n2', 'n1'));
+    sim.deliver(is('accept', 'n1', 'n2'));
+    sim.deliver(is('accepted', 'n2', 'n1')); // chosen: n1 and n2 hold A
+    expect(sim.replyTo(a)?.status).toBe(200);
+    sim.crash('n1');
+    sim.drop((m) => m.from === 'n1'); // its decide never leaves
+    expect(px(sim, 'n2').commitIndex).toBe(0);
+    expect(sim.runUntil(() => ['n2', 'n3'].every((id) => px(sim, id).state.get('k') === 'A'), 3000)).toBe(true);
+    sim.restart('n1');
+    expect(sim.runUntil(() => px(sim, 'n1').state.get('k') === 'A', 3000)).toBe(true);
+  });
+
   it('a value chosen in two slots (a retry after a refusal) takes effect once, on every node alike', () => {
     const sim = leaderless(3);
     const a = { id: '1.n1.1', ops: [{ f: 'txn', ops: [{ f: 'add', key: 'balance', delta: 10 }] }] } satisfies SlotValue;
