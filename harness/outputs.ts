@@ -2,6 +2,7 @@
  * What a finished run leaves for people and machines: the exit code, and the files next to
  * results.json (report.html, junit.xml) plus the terminal summary.
  */
+import path from 'node:path';
 import type { ResultsFile } from './results.js';
 import { EXIT } from './commands/shared.js';
 
@@ -19,14 +20,10 @@ export function exitCodeOf(results: ResultsFile): number {
   return EXIT.ok;
 }
 
+/** report.html and junit.xml beside results.json, then the summary table on stdout. */
 export async function publishOutputs(results: ResultsFile, dir: string): Promise<void> {
-  for (const s of results.scenarios) {
-    process.stderr.write(
-      `${s.name}: ${s.status}, ${s.throughput} ok ops/s, p50 ${s.latency.overall.p50} ms, p99 ${s.latency.overall.p99} ms; ` +
-        s.checks.map((v) => `${v.checker} ${v.valid === true ? 'valid' : v.valid === false ? 'INVALID' : 'unknown'}`).join(', ') +
-        (s.error ? `\n  ${s.error}` : '') +
-        '\n',
-    );
-  }
-  process.stderr.write(`results: ${dir}/results.json\n`);
+  const { renderReport, writeJunit, terminalSummary } = await import('../reports/index.js');
+  const report = await renderReport([results], path.join(dir, 'report.html'));
+  writeJunit(results, path.join(dir, 'junit.xml'));
+  process.stdout.write(`${terminalSummary(results, { color: process.stdout.isTTY === true, reportPath: report })}\n`);
 }

@@ -95,6 +95,11 @@ export interface Availability {
   ok: number;
   fail: number;
   info: number;
+  /**
+   * Share of operations the system answered with an outcome it meant: 200, or 409 (a cas
+   * whose precondition failed, a transaction aborted by its own rules). A 503, a 504 or a
+   * timeout is the system being unavailable.
+   */
   okRatio: number;
   /** The longest stretch (ms) in which no write (or, with no writes, no operation) succeeded. */
   longestUnavailableMs: number;
@@ -104,7 +109,11 @@ export interface Availability {
 
 export function availability(records: readonly OpRecord[], originNs: number, endNs: number, isWrite: (f: string) => boolean, thresholdMs = 250): Availability {
   const counts = { ok: 0, fail: 0, info: 0 };
-  for (const r of records) counts[r.type]++;
+  let answered = 0;
+  for (const r of records) {
+    counts[r.type]++;
+    if (r.type === 'ok' || r.status === 409) answered++;
+  }
   const anyWrites = records.some((r) => isWrite(r.f));
   const successes = records
     .filter((r) => r.type === 'ok' && (!anyWrites || isWrite(r.f)))
@@ -123,7 +132,7 @@ export function availability(records: readonly OpRecord[], originNs: number, end
   return {
     total,
     ...counts,
-    okRatio: total === 0 ? 0 : counts.ok / total,
+    okRatio: total === 0 ? 0 : answered / total,
     longestUnavailableMs: Math.round(longest),
     windows: windows.map((w) => ({ startMs: Math.round(w.startMs), endMs: Math.round(w.endMs) })),
   };
