@@ -113,26 +113,35 @@ function trace(cluster: Cluster): CommitEvent[] {
 async function outage(cluster: Cluster, rnd: Random): Promise<void> {
   const client = new NodeClient(cluster.nodes.map((n) => n.api), { connections: clients, timeoutMs: 10_000 });
   const participants = cluster.ids.filter((id) => id !== 'n1');
-  const storm = runLoad({ mode: 'closed', concurrency: clients, durationMs: 4000 + Number(values['outage-ms']), source: source(() => transferOps(rnd)), client });
+  const inDoubt = async () => (await Promise.all(participants.map((id) => cluster.status(id, 2000)))).reduce((sum, s) => sum + (Number(s?.inDoubt) || 0), 0);
+  const stop = new AbortController();
+  const storm = runLoad({ mode: 'closed', concurrency: clients, durationMs: 600_000, source: source(() => transferOps(rnd)), client, signal: stop.signal });
   await sleep(1500);
-  for (let i = 0; i < 2000; i++) {
-    const s = await Promise.all(participants.map((id) => cluster.status(id, 500)));
-    if (s.some((x) => Number(x?.inDoubt) > 0)) break;
+  // Kill it at a moment when some participant is prepared and undecided; if the decisions
+  // win the race (nothing left in doubt), bring it back and try again.
+  let killNs = 0;
+  let blocked = 0;
+  for (let attempt = 0; attempt < 5 && blocked === 0; attempt++) {
+    if (attempt > 0) {
+      await cluster.restart('n1');
+      await sleep(1000);
+    }
+    const pollUntil = Date.now() + 10_000;
+    while (Date.now() < pollUntil && (await inDoubt()) === 0);
+    killNs = Number(monoNs());
+    await cluster.crash('n1');
+    blocked = await inDoubt();
   }
-  const killNs = Number(monoNs());
-  await cluster.crash('n1');
   await sleep(Number(values['outage-ms']));
   const restartNs = Number(monoNs());
   await cluster.restart('n1');
   const readyNs = Number(monoNs());
+  const resolveUntil = Date.now() + 15_000;
+  while (Date.now() < resolveUntil && (await inDoubt()) > 0) await sleep(20);
+  await sleep(1000);
+  stop.abort();
   const result = await storm;
   await client.close();
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const s = await Promise.all(cluster.ids.map((id) => cluster.status(id, 500)));
-    if (s.every((x) => Number(x?.inDoubt) === 0)) break;
-    await sleep(50);
-  }
 
   // A participant is in doubt from its prepared event to its applied event (Gray & Lamport's blocking).
   const prepared = new Map<string, number>();
@@ -143,7 +152,8 @@ async function outage(cluster: Cluster, rnd: Random): Promise<void> {
     if (e.event === 'prepared' && !prepared.has(k)) prepared.set(k, e.t);
     else if ((e.event === 'applied-commit' || e.event === 'applied-abort') && prepared.has(k)) {
       const at = prepared.get(k)!;
-      if (at < killNs && e.t > killNs && e.node !== 'n1') spans.push((e.t - at) / 1e6);
+      // Prepared before the coordinator came back (in-flight prepares land after the kill too), resolved after.
+      if (at < restartNs && e.t > restartNs && e.node !== 'n1') spans.push((e.t - at) / 1e6);
       prepared.delete(k);
     }
   }
@@ -153,7 +163,8 @@ async function outage(cluster: Cluster, rnd: Random): Promise<void> {
   const lastOkBefore = result.records.filter((r) => r.type === 'ok' && r.endNs < killNs).reduce((m, r) => Math.max(m, r.endNs), 0);
   console.log(
     `  outage   coordinator down ${((restartNs - killNs) / 1e6).toFixed(0)} ms, serving again ${((readyNs - killNs) / 1e6).toFixed(0)} ms after the kill; ` +
-      `${spans.length} participant-transactions in doubt across the crash: in doubt min ${q(0)} / median ${q(0.5)} / max ${q(1)} ms; ` +
+      `${blocked} transactions in doubt at the other participants just after the kill; ` +
+      `${spans.length} participant-transactions blocked until the restart, in doubt min ${q(0)} / median ${q(0.5)} / max ${q(1)} ms; ` +
       `no commit acknowledged for ${okAfter && lastOkBefore ? ((okAfter.endNs - lastOkBefore) / 1e6).toFixed(0) : '?'} ms`,
   );
 }
