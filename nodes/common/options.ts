@@ -31,6 +31,10 @@ export const runtimeOptionsSchema = z.object({
   /** Transport: ping interval on each outbound link, and silence after which a link is dead. */
   linkHeartbeatMs: int(5, 60_000).default(100),
   linkDeadMs: int(20, 600_000).default(1000),
+  /** Transport: `eager` keeps a link to every peer up from the start; `lazy` dials on first send (transport.ts). */
+  linkDial: z.enum(['eager', 'lazy']).default('eager'),
+  /** Lazy links: close an outbound link idle this long (0: never). */
+  linkIdleMs: int(0, 3_600_000).default(0),
   /** Messages for a peer whose socket already buffers this much are dropped, not queued. */
   maxBufferedBytes: int(1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Seed of the node's PRNG (election timeouts, gossip peers); derived from the id when absent. */

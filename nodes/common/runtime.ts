@@ -98,6 +98,8 @@ export class NodeRuntime<M> {
       peers: config.peers,
       heartbeatMs: config.runtime.linkHeartbeatMs,
       deadAfterMs: config.runtime.linkDeadMs,
+      dial: config.runtime.linkDial,
+      idleMs: config.runtime.linkIdleMs,
       maxBufferedBytes: config.runtime.maxBufferedBytes,
       random: Random.derive(seed, `transport:${config.id}`),
       onMessage: (from, payload) => this.onEnvelope(from, payload),

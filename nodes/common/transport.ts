@@ -11,6 +11,15 @@
  * whose socket already buffers `maxBufferedBytes`, is dropped and counted. The algorithms
  * above retransmit; the transport never grows without bound.
  *
+ * Dialling: `eager` (the default) dials every peer at start and redials a lost link in the
+ * background forever. `lazy` dials a peer on the first message for it (the message waits in
+ * the connecting socket, bounded like any other), redials only when there is something to
+ * send (after the same backoff), and closes an outbound link nobody used for `idleMs`.
+ * With N nodes eager keeps N(N-1) links and their heartbeats up whether or not they carry
+ * anything (2,450 at N = 50, plus a redial storm while peers are still starting); gossip
+ * talks to a few random peers at a time, so lazy links cost it only what it uses. A
+ * message on a lazy link whose dial then fails is lost, as if the peer crashed just after.
+ *
  * Wire frames (codec.ts): ["h", id] hello, ["p"] ping, ["o"] pong, ["m", payload].
  */
 import net from 'node:net';
@@ -39,6 +48,10 @@ export interface TransportOptions {
   random: Random;
   onMessage(from: NodeId, payload: unknown): void;
   log(line: string): void;
+  /** `eager` (default): dial every peer at start and keep every link up. `lazy`: dial on first send (see the header). */
+  dial?: 'eager' | 'lazy';
+  /** Lazy only: close an outbound link that sent nothing for this long; 0 keeps it open. */
+  idleMs?: number;
 }
 
 const RECONNECT_MIN_MS = 10;
@@ -52,6 +65,10 @@ class OutboundLink {
   socket: net.Socket | null = null;
   connected = false;
   lastHeard = 0;
+  private lastSent = 0;
+  private dialedAt = 0;
+  /** Lazy: no dial before this time (backoff after a failed or lost connection). */
+  private retryAt = 0;
   private attempts = 0;
   private retry: NodeJS.Timeout | null = null;
   private closed = false;
@@ -65,16 +82,20 @@ class OutboundLink {
 
   dial(): void {
     if (this.closed) return;
+    const lazy = this.transport.lazy;
     const socket = net.connect({ host: this.address.host, port: this.address.port });
     this.socket = socket;
+    this.dialedAt = monoMs();
     socket.setNoDelay(true);
+    // Lazy links carry messages before the connection is up, so the hello must be queued first.
+    if (lazy) socket.write(encodeFrame(['h', this.transport.id]));
     const decoder = new FrameDecoder();
     socket.on('connect', () => {
       this.connected = true;
       this.attempts = 0;
       this.lastHeard = monoMs();
       this.counters.connects++;
-      socket.write(encodeFrame(['h', this.transport.id]));
+      if (!lazy) socket.write(encodeFrame(['h', this.transport.id]));
     });
     socket.on('data', (chunk: Buffer) => {
       this.lastHeard = monoMs();
@@ -91,15 +112,20 @@ class OutboundLink {
       if (this.socket !== socket) return;
       this.connected = false;
       this.socket = null;
-      this.scheduleRedial();
+      if (lazy) this.retryAt = monoMs() + this.backoff();
+      else this.scheduleRedial();
     });
+  }
+
+  private backoff(): number {
+    const cap = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.attempts, 10));
+    this.attempts++;
+    return cap / 2 + this.transport.random.float() * (cap / 2);
   }
 
   private scheduleRedial(): void {
     if (this.closed || this.retry) return;
-    const cap = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.attempts, 10));
-    const delay = cap / 2 + this.transport.random.float() * (cap / 2);
-    this.attempts++;
+    const delay = this.backoff();
     this.retry = setTimeout(() => {
       this.retry = null;
       this.dial();
@@ -107,18 +133,36 @@ class OutboundLink {
   }
 
   send(frame: Buffer): boolean {
+    const lazy = this.transport.lazy;
+    if (lazy && !this.socket && !this.closed && monoMs() >= this.retryAt) this.dial();
     const socket = this.socket;
-    if (!this.connected || !socket || socket.writableLength > this.transport.maxBufferedBytes) {
+    if ((!this.connected && !lazy) || !socket || socket.writableLength > this.transport.maxBufferedBytes) {
       this.counters.dropped++;
       return false;
     }
     socket.write(frame);
     this.counters.msgsSent++;
     this.counters.bytesSent += frame.length;
+    if (lazy) this.lastSent = monoMs();
     return true;
   }
 
   heartbeat(now: number, ping: Buffer, deadAfterMs: number): void {
+    if (this.transport.lazy && this.socket) {
+      if (!this.connected && now - this.dialedAt > deadAfterMs) {
+        this.socket.destroy(); // a dial that never completes (SYNs black-holed)
+        return;
+      }
+      const idleMs = this.transport.idleMs;
+      if (this.connected && idleMs > 0 && now - this.lastSent > idleMs && this.socket.writableLength === 0) {
+        // Everything written is flushed; detach first so the next send dials afresh at once.
+        const idle = this.socket;
+        this.socket = null;
+        this.connected = false;
+        idle.destroy();
+        return;
+      }
+    }
     if (!this.connected || !this.socket) return;
     if (now - this.lastHeard > deadAfterMs) {
       this.transport.log(`link to ${this.peer} silent for ${Math.round(now - this.lastHeard)} ms: redialling`);
@@ -139,6 +183,8 @@ export class PeerTransport {
   readonly id: NodeId;
   readonly maxBufferedBytes: number;
   readonly random: Random;
+  readonly lazy: boolean;
+  readonly idleMs: number;
   private readonly links = new Map<NodeId, OutboundLink>();
   private readonly inbound = new Set<{ socket: net.Socket; lastHeard: number }>();
   private readonly received = new Map<NodeId, LinkCounters>();
@@ -151,6 +197,8 @@ export class PeerTransport {
     this.id = opts.id;
     this.maxBufferedBytes = opts.maxBufferedBytes;
     this.random = opts.random;
+    this.lazy = opts.dial === 'lazy';
+    this.idleMs = opts.idleMs ?? 0;
     for (const [peer, address] of opts.peers) this.links.set(peer, new OutboundLink(this, peer, address));
   }
 
@@ -166,7 +214,7 @@ export class PeerTransport {
       server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
     });
     server.on('error', (err) => this.log(`peer listener error: ${err.message}`));
-    for (const link of this.links.values()) link.dial();
+    if (!this.lazy) for (const link of this.links.values()) link.dial();
     this.timer = setInterval(() => this.heartbeat(), this.opts.heartbeatMs);
   }
 
