@@ -13,7 +13,10 @@
  * A transaction that writes nowhere has nothing to commit: once every participant has
  * voted yes (holding its read locks, so the reads form one snapshot), the client gets the
  * values and the participants get abort, which releases the locks and, by presumed abort,
- * needs neither a log record nor acknowledgements.
+ * needs neither a log record nor acknowledgements. (The trace therefore counts such
+ * snapshots as aborted.) Its participants do log their prepare: a participant that
+ * crashed and forgot its read locks before the last participant had read could let a
+ * transfer commit in between, and the snapshot would show half of it.
  *
  * Questions about transactions it has no record of (the previous incarnation died before
  * deciding, or it aborted and forgot) are answered abort. Transaction ids carry the

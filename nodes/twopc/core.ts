@@ -22,7 +22,10 @@
  *
  * GET /status reports `role: 'coordinator' | 'participant'` and `leader: <coordinator>`
  * (so fault targets named `leader` or `coordinator` resolve to it), and how many
- * transactions are in doubt here and since when.
+ * transactions are in doubt here and since when; GET /metrics adds the counters.
+ *
+ * Limits: membership is fixed (placement changes with N); the log is never compacted, and
+ * the sets of known outcomes that mirror it (participant.ts, coordinator.ts) grow with it.
  */
 import { ReadyBuffer, reply, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
 import { KvState } from '../common/kv-state.js';
