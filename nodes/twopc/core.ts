@@ -29,6 +29,7 @@
  */
 import { ReadyBuffer, reply, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
 import { KvState } from '../common/kv-state.js';
+import { UsageError } from '../common/errors.js';
 import { Coordinator } from './coordinator.js';
 import { Participant } from './participant.js';
 import { compareIds, Placement, type NodeEnv, type TwoPcMessage, type TwoPcRecord } from './protocol.js';
@@ -55,7 +56,7 @@ export class TwoPcCore implements Core<TwoPcMessage> {
     const members = [ctx.id, ...ctx.peers].sort(compareIds);
     this.coordinatorId = ctx.options.coordinator ?? members[0]!;
     if (!members.includes(this.coordinatorId)) {
-      throw new Error(`--set coordinator=${this.coordinatorId}: not a member of the cluster (members: ${members.join(', ')})`);
+      throw new UsageError(`--set coordinator=${this.coordinatorId}: not a member of the cluster (members: ${members.join(', ')})`);
     }
     this.placement = new Placement(ctx.options.layout, members);
     const env: NodeEnv = {
