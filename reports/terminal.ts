@@ -32,7 +32,7 @@ function checkLines(s: ScenarioResult, color: boolean): string {
     .map((v) => {
       const status = verdictStatus(v, s);
       const note = status === 'informational' ? ` (not promised: ${v.valid === true ? 'held' : v.valid === false ? 'invalid' : 'undecided'})` : '';
-      const text = `${MARK[status]} ${verdictTitle(v)}${note}`;
+      const text = terminalSafe(`${MARK[status]} ${verdictTitle(v)}${note}`);
       return color ? `${ANSI[status][0]}${text}${ANSI[status][1]}` : text;
     })
     .join('\n');
@@ -58,7 +58,7 @@ export function terminalSummary(results: ResultsFile, options: TerminalOptions =
       fmtMs(s.availability.longestUnavailableMs),
       s.convergence ? fmtMs(s.convergence.p50Ms) : MISSING,
       s.ops.ok > 0 ? fmtPerOp(s.messages.perOk) : MISSING,
-      terminalSafe(checkLines(s, color)),
+      checkLines(s, color),
     ]);
   }
 

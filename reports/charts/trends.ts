@@ -15,7 +15,7 @@ export function trendCharts(comparison: RunComparison): ChartFigure[] {
   return metrics.flatMap((metric, k) => {
     const points = comparison.scenarios.flatMap((s) =>
       s.metrics[k]!.values.flatMap((value, i) =>
-        value === null ? [] : [{ run: labels[i]!, scenario: `${s.name} (${algorithmLabel(s.algo)})`, algorithm: algorithmLabel(s.algo), value, tip: `${s.name} (${algorithmLabel(s.algo)}), run ${labels[i]}: ${metric.format(value)}` }],
+        value === null ? [] : [{ run: labels[i]!, scenario: `${s.name} (${algorithmLabel(s.algo)})`, algo: s.algo, algorithm: algorithmLabel(s.algo), value, tip: `${s.name} (${algorithmLabel(s.algo)}), run ${labels[i]}: ${metric.format(value)}` }],
       ),
     );
     if (points.length === 0) return [];
@@ -30,7 +30,7 @@ export function trendCharts(comparison: RunComparison): ChartFigure[] {
         encoding: {
           x: { field: 'run', type: 'ordinal', title: null, sort: labels, axis: { labelAngle: 0 } },
           y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-          color: { field: 'algorithm', type: 'nominal', title: null, scale: algorithmColor(comparison.scenarios.map((s) => s.algo)) },
+          color: { field: 'algorithm', type: 'nominal', title: null, scale: algorithmColor(points.map((p) => p.algo)) },
           detail: { field: 'scenario' },
           description: { field: 'tip' },
         },

@@ -8,17 +8,11 @@ import type { JsonValue } from '../../workloads/history.js';
 import type { Evidence, LinearizabilityEvidence, Verdict } from '../../workloads/checkers/verdict.js';
 import { ROLE_COLORS, describeOp, showValue, timelineChart } from '../charts/timeline.js';
 import { fmtMs } from '../format.js';
-import { html, type HtmlValue, type SafeHtml } from '../html.js';
+import { html, type SafeHtml } from '../html.js';
 import { algorithmLabel, evidenceAnchor, verdictStatus, verdictTitle } from '../scenarios.js';
 import { figureHtml } from './figure.js';
 import { algoName } from './summary.js';
-
-/** A plain table: the header row and one array of cells per row. */
-export function dataTable(head: readonly string[], rows: readonly (readonly HtmlValue[])[]): SafeHtml {
-  if (rows.length === 0) return html``;
-  return html`<div class="table-wrap"><table><thead><tr>${head.map((h) => html`<th>${h}</th>`)}</tr></thead>
-<tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody></table></div>`;
-}
+import { dataTable } from './table.js';
 
 /** The fields of a tagged record other than the ones a table already shows, as `name: value`. */
 function rest(record: object, shown: readonly string[]): string {
@@ -36,7 +30,7 @@ async function linearizabilityEvidence(e: LinearizabilityEvidence, id: string): 
   ]);
   return html`<p class="small muted">Key ${e.key === null ? '(single register)' : showValue(e.key)}: ${e.linearized} of ${e.operations} operations could be ordered; the register then held ${showValue(e.stateBefore)}.</p>
 ${await figureHtml(timelineChart(e, id))}
-${dataTable(['role', 'process', 'operation', 'invoked', 'completed', 'history index'], rows)}`;
+${dataTable(['role', 'process', 'operation', 'invoked', 'completed', 'history index'], rows, [1, 3, 4, 5])}`;
 }
 
 function otherEvidence(e: Exclude<Evidence, LinearizabilityEvidence>): SafeHtml {

@@ -8,7 +8,7 @@ import type { LatencyBlock, ResultsFile, ScenarioResult } from '../../harness/re
 import { fmtBytes, fmtCount, fmtMicros, fmtMs, fmtRate, MISSING } from '../format.js';
 import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import { scenarioAnchor } from '../scenarios.js';
-import { dataTable } from './evidence.js';
+import { dataTable } from './table.js';
 import { algoName } from './summary.js';
 
 const fact = (name: string, value: HtmlValue) => html`<div><span>${name}</span><span class="num">${value}</span></div>`;
@@ -27,7 +27,7 @@ function phases(s: ScenarioResult): SafeHtml {
     (r): r is string[] => r !== null,
   );
   const byF = Object.entries(s.latency.byF).map(([f, l]) => [`${f} only`, fmtCount(l.count), fmtMs(l.p50), fmtMs(l.p90), fmtMs(l.p99), fmtMs(l.p999), fmtMs(l.max)]);
-  return dataTable(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [...rows, ...byF]);
+  return dataTable(['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], [...rows, ...byF], [1, 2, 3, 4, 5, 6]);
 }
 
 function faultsTable(s: ScenarioResult): SafeHtml {
@@ -37,6 +37,7 @@ function faultsTable(s: ScenarioResult): SafeHtml {
       `#${f.id}`, f.kind, f.targets.join(', ') || (f.links.length ? `${f.links.length} links` : '—'),
       fmtMs(f.startMs), fmtMs(f.endMs), fmtMs(f.recoveredMs), f.reason ? `${f.status}: ${f.reason}` : f.status,
     ]),
+    [3, 4, 5],
   );
 }
 

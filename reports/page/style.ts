@@ -65,9 +65,13 @@ th, td { padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align
 thead th { font-size: 12px; font-weight: 650; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; border-bottom: 1px solid var(--line-strong); white-space: nowrap; }
 tbody tr:hover td { background: #fafbfc; }
 .table-wrap { overflow-x: auto; }
-table.scenarios td { white-space: nowrap; padding: 7px 8px; }
-table.scenarios thead th { white-space: normal; vertical-align: bottom; padding: 7px 8px; }
-table.scenarios td.checks { white-space: normal; min-width: 200px; }
+table.scenarios { font-size: 13px; }
+table.scenarios td { padding: 7px 7px; }
+table.scenarios td.checks .chip { white-space: normal; }
+table.scenarios td.load, table.scenarios td.faults { min-width: 100px; }
+table.scenarios thead th { white-space: normal; vertical-align: bottom; padding: 7px 7px; }
+table.scenarios td.checks { white-space: normal; min-width: 150px; max-width: 220px; }
+table.scenarios td.name { white-space: normal; min-width: 150px; max-width: 240px; overflow-wrap: anywhere; }
 tr.group th { background: var(--canvas); font-size: 13px; color: var(--ink); border-top: 1px solid var(--line-strong); }
 .algo-dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%; background: var(--algo, var(--faint)); margin-right: 6px; vertical-align: baseline; }
 .muted { color: var(--muted); }

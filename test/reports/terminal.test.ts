@@ -1,0 +1,56 @@
+/** The table printed at the end of a run. */
+import { describe, expect, it } from 'vitest';
+import { terminalSafe, terminalSummary } from '../../reports/terminal.js';
+import { benchRun, linearizable, scenarioResult, XSS_NAME } from './fixtures/results.js';
+
+describe('terminalSummary', () => {
+  const run = benchRun();
+  const text = terminalSummary(run, { reportPath: 'out/bench/report.html' });
+  const lines = text.split('\n');
+
+  it('has one row per scenario with its figures', () => {
+    for (const s of run.scenarios) expect(text).toContain(s.name);
+    const raft = lines.find((l) => l.includes('raft-kv-partition'))!;
+    expect(raft).toContain('9.1k');
+    expect(raft).toContain('1.40 ms');
+    expect(raft).toContain('9.80 ms');
+    expect(raft).toContain('partition');
+    expect(raft).toContain('✓ linearizability (cas-register)');
+  });
+
+  it('marks violations, undecided and informational checks differently', () => {
+    expect(lines.find((l) => l.includes('paxos-kv-partition'))).toContain('✗ linearizability');
+    expect(lines.find((l) => l.includes('twopc-kv-partition'))).toContain('? linearizability');
+    expect(lines.find((l) => l.includes('gossip-kv-partition'))).toContain('i linearizability (cas-register) (not promised: invalid)');
+  });
+
+  it('spells out each violation and ends with the overall answer and exit code', () => {
+    expect(text).toMatch(/^SAFETY VIOLATION +linearizability \(cas-register\) in paxos-kv-partition \(Multi-Paxos\): Not linearizable/m);
+    expect(text).toMatch(/^UNDECIDED +linearizability \(cas-register\) in twopc-kv-partition/m);
+    expect(text).not.toMatch(/^SAFETY VIOLATION.*gossip/m);
+    expect(lines.at(-1)).toBe('1 safety violation: 10 passed, 1 violated, 1 undecided of 12 checks in 13 scenarios (exit 1); report: out/bench/report.html');
+  });
+
+  it('says exit 0 when every promised check passed', () => {
+    const clean = { ...run, scenarios: run.scenarios.filter((s) => s.checks.every((v) => v.valid === true || s.informational.includes(v.checker))) };
+    expect(terminalSummary(clean).split('\n').at(-1)).toMatch(/^every check passed: .* \(exit 0\)$/);
+  });
+
+  it('shows a skipped fault as skipped rather than as no fault', () => {
+    expect(lines.find((l) => l.includes('gossip-failover'))).toContain('leader-crash (skipped)');
+  });
+
+  it('prints names literally but strips control characters, so a name cannot drive the terminal', () => {
+    expect(text).toContain(XSS_NAME);
+    const evil = scenarioResult({ name: 'evil\u001b[2J\u001b]0;owned\u0007', algo: 'raft', workload: 'kv', throughput: 1, p50: 1, p99: 1, checks: [linearizable()] });
+    const out = terminalSummary({ ...run, scenarios: [evil] });
+    expect(out).not.toContain('\u001b');
+    expect(out).not.toContain('\u0007');
+    expect(terminalSafe('a\tb\nc')).toBe('a\tb\nc');
+  });
+
+  it('colours verdicts only when asked', () => {
+    expect(text).not.toContain('\u001b[');
+    expect(terminalSummary(run, { color: true })).toContain('\u001b[1;31m✗ linearizability');
+  });
+});
