@@ -209,14 +209,14 @@ export class Cluster {
     return bestVotes > this.nodes.length / 2 ? best : null;
   }
 
-  /** Wait until the live nodes agree on a leader that itself says it leads. */
+  /** Wait until the live nodes agree on a leader that itself says it leads (2PC's coordinator says 'coordinator'). */
   async waitForLeader(timeoutMs = 10_000, exclude: string[] = []): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const leader = await this.leader();
       if (leader && !exclude.includes(leader) && this.isUp(leader)) {
         const s = await this.status(leader, 500);
-        if (s?.role === 'leader') return leader;
+        if (s?.role === 'leader' || s?.role === 'coordinator') return leader;
       }
       await new Promise((r) => setTimeout(r, 25));
     }
