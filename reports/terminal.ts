@@ -7,7 +7,8 @@
  */
 import Table from 'cli-table3';
 import type { ResultsFile, ScenarioResult } from '../harness/results.js';
-import { combineValidity, exitCodeFor } from '../workloads/checkers/verdict.js';
+import { exitCodeOf } from '../harness/outputs.js';
+import { combineValidity } from '../workloads/checkers/verdict.js';
 import { fmtMs, fmtPerOp, fmtRate, fmtRatio, MISSING } from './format.js';
 import { algorithmLabel, faultsLabel, safetyViolations, undecidedChecks, verdictStatus, verdictTitle, type VerdictStatus } from './scenarios.js';
 
@@ -78,7 +79,7 @@ export function terminalSummary(results: ResultsFile, options: TerminalOptions =
     validity === false ? `${violations.length} safety violation${violations.length === 1 ? '' : 's'}` : validity === 'unknown' ? 'no violation found, but not every check could decide' : 'every check passed';
   lines.push(
     `${verdict}: ${passed} passed, ${violations.length} violated, ${undecided.length} undecided of ${all.length} checks in ${results.scenarios.length} scenarios` +
-      ` (exit ${exitCodeFor(validity)})${results.partial ? '; the run was cut short' : ''}${options.reportPath ? `; report: ${options.reportPath}` : ''}`,
+      ` (exit ${exitCodeOf(results)})${results.partial ? '; the run was cut short' : ''}${options.reportPath ? `; report: ${options.reportPath}` : ''}`,
   );
   return lines.join('\n');
 }

@@ -28,7 +28,7 @@ export function trendCharts(comparison: RunComparison): ChartFigure[] {
         data: { values: points },
         mark: { type: 'line', point: { size: 22 } },
         encoding: {
-          x: { field: 'run', type: 'ordinal', title: null, sort: labels, axis: { labelAngle: 0 } },
+          x: { field: 'run', type: 'ordinal', title: null, sort: labels, axis: { labelAngle: 0, labelOverlap: 'greedy' } },
           y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
           color: { field: 'algorithm', type: 'nominal', title: null, scale: algorithmColor(points.map((p) => p.algo)) },
           detail: { field: 'scenario' },

@@ -157,7 +157,7 @@ td .change-worse { color: var(--red); font-weight: 650; }
 td .change-noise, td .change-missing { color: var(--faint); }
 td.delta.worse { background: var(--red-bg); }
 td.delta.better { background: var(--green-bg); }
-.trail { letter-spacing: 2px; font-size: 13px; }
+.trail { letter-spacing: 1px; font-size: 13px; white-space: nowrap; }
 .trail .passed { color: var(--green); } .trail .violated { color: var(--red); } .trail .undecided { color: var(--amber); } .trail .absent { color: var(--faint); }
 tr.regressed td:first-child { box-shadow: inset 4px 0 0 var(--red); }
 .trends { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 12px; margin-top: 16px; }

@@ -5,7 +5,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { escapeHtml, html, jsonForScript, trustedMarkup } from '../../reports/html.js';
-import { reportDocument } from '../../reports/page/document.js';
+import { embeddedData, reportDocument } from '../../reports/page/document.js';
 import { PAGE_SCRIPT } from '../../reports/page/script.js';
 import { benchRun, XSS_NAME, XSS_SUMMARY } from './fixtures/results.js';
 
@@ -67,7 +67,15 @@ describe('the rendered page', () => {
   it('embeds the results it was drawn from, parseable back to the same value', () => {
     const m = /<script type="application\/json" id="parley-results">([^<]*)<\/script>/.exec(page);
     expect(m).not.toBeNull();
-    expect(JSON.parse(m![1]!)).toEqual([run]);
+    expect(JSON.parse(m![1]!)).toEqual({ schema: 'parley.report-data/1', latest: run, runs: [], trends: [] });
+  });
+
+  it('for several runs, embeds the latest in full and the compared figures of every run', () => {
+    const older = benchRun({ startedAt: '2025-11-19T02:00:00.000Z', scale: { raft: 2 } });
+    const data = embeddedData([older, run]);
+    expect(data.latest).toBe(run);
+    expect(data.runs.map((r) => r.startedAt)).toEqual([older.meta.startedAt, run.meta.startedAt]);
+    expect(data.trends.find((t) => t.name === 'raft-kv-partition')!.metrics.throughput).toEqual([18_200, 9100]);
   });
 
   it('allows only its own script, by hash, and no network at all', () => {

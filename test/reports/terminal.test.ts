@@ -36,6 +36,14 @@ describe('terminalSummary', () => {
     expect(terminalSummary(clean).split('\n').at(-1)).toMatch(/^every check passed: .* \(exit 0\)$/);
   });
 
+  it('names a scenario that did not complete, and gives the harness-failure exit code (70)', () => {
+    const clean = run.scenarios.filter((s) => s.algo === 'raft');
+    const failed = { ...run, partial: true, scenarios: [...clean, { ...clean[0]!, name: 'raft-cut', status: 'partial' as const, error: 'interrupted (SIGINT)' }] };
+    const out = terminalSummary(failed).split('\n');
+    expect(out).toContain('PARTIAL           raft-cut: interrupted (SIGINT)');
+    expect(out.at(-1)).toMatch(/\(exit 70\); the run was cut short$/);
+  });
+
   it('shows a skipped fault as skipped rather than as no fault', () => {
     expect(lines.find((l) => l.includes('gossip-failover'))).toContain('leader-crash (skipped)');
   });
