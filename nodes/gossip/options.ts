@@ -37,6 +37,8 @@ export const gossipOptionsSchema = z
      */
     rumorStop: z.enum(RUMOR_STOP_RULES).default('blind'),
     rumorK: int(1, 1_000_000).default(3),
+    /** Versions received from peers are made durable in one batch this often; 0: with every batch, like own writes (core.ts). */
+    replicaPersistMs: int(0, 600_000).default(1000),
     /** Most versions in one rumor or anti-entropy message; the rest follow in the next ones. */
     maxBatch: int(1, 100_000).default(1000),
     /** SWIM failure detector (Das et al. 2002 §3): protocol period, direct-ack timeout, indirect probes. */

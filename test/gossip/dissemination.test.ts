@@ -221,6 +221,29 @@ describe('client contract: local replica, durable writes, no consensus', () => {
     expect(holders(sim, 'x', 'two')).toHaveLength(3);
   });
 
+  it('replicated versions are checkpointed every replicaPersistMs: a crash loses at most that window, never an own write, and anti-entropy refills it', () => {
+    const sim = gossipSim(3, { ...NEVER, antiEntropyIntervalMs: 200, replicaPersistMs: 1000 });
+    write(sim, 'n1', 'early', 'e');
+    sim.runUntil(() => holders(sim, 'early', 'e').length === 3, 500);
+    sim.runUntil(() => false, 1100); // past a checkpoint
+    write(sim, 'n1', 'late', 'l');
+    sim.runUntil(() => holders(sim, 'late', 'l').length === 3, 500);
+    const replicaRecords = () => sim.disks.get('n2')!.filter((r) => 'vs' in (r as object)).length;
+    const checkpoints = replicaRecords();
+    expect(checkpoints).toBeGreaterThanOrEqual(1);
+    sim.crash('n2'); // before the next checkpoint
+    sim.restart('n2');
+    expect(node(sim, 'n2').store.value('early')).toBe('e'); // checkpointed
+    expect(node(sim, 'n2').store.value('late')).toBeNull(); // inside the window: lost here, not anywhere else
+    expect(node(sim, 'n2').store.digest()).toEqual({ n1: [1, 1] }); // and it claims only what it has
+    sim.runUntil(() => holders(sim, 'late', 'l').length === 3, 2000);
+    expect(holders(sim, 'late', 'l')).toHaveLength(3);
+    // Own writes never wait for a checkpoint.
+    sim.crash('n1');
+    sim.restart('n1');
+    expect(node(sim, 'n1').store.value('late')).toBe('l');
+  });
+
   it('each node traces the first time it holds each version, once, with its version for the checker', () => {
     const sim = gossipSim(4, { ...NEVER, antiEntropyIntervalMs: 100 });
     write(sim, 'n1', 'x', 'a');

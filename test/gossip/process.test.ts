@@ -26,6 +26,7 @@ const SETTINGS = {
   suspicionTimeoutMs: 1200,
   reconnectIntervalMs: 400,
   startupGraceMs: 3000,
+  replicaPersistMs: 0, // every version durable before it is forwarded: the restart below must find what it held
 };
 
 async function startCluster(size: number): Promise<Cluster> {

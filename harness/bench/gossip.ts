@@ -1,0 +1,349 @@
+/**
+ * Gossip benchmark (not a test): what the "large-scale decentralized networks" row needs,
+ * against cluster size N.
+ *
+ *   1. Simulator (exact rounds): rounds until every node holds a rumor, for the push model
+ *      at fanout 1 (Pittel: log2 N + ln N + O(1)) and for the configured stop rule, with its
+ *      residue (nodes the rumor never reached, left to anti-entropy; Demers et al. Table 1)
+ *      and rumor messages per node per update.
+ *   2. Real processes on loopback, peers linked directly (no proxy yet, so no injected
+ *      latency: these are the zero-latency figures; the Gossip Glomers latency run waits for
+ *      the fault plane):
+ *      - isolated writes, one at a time: time from acknowledgement until the last node held
+ *        the write (from each node's data/applied.jsonl, CLOCK_MONOTONIC ns shared with this
+ *        process), in rumor rounds too; rumor messages per write;
+ *      - a Gossip Glomers load, 100 writes/s to random nodes, each write its own key: every
+ *        peer message (rumors, anti-entropy, SWIM) and byte per write, convergence p50/max;
+ *      - time until a kill -9'd node is declared dead by every live node (events.jsonl).
+ *
+ *   npm run bench:gossip -- [--nodes 5,10,25,50] [--rate 100] [--seconds 10] [--isolated 20]
+ *                           [--fsync true] [--sim-seeds 1000] [--set key=value ...]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Cluster } from '../cluster.js';
+import { describeMachine } from '../machine.js';
+import { Sim } from '../sim/sim.js';
+import { monoNs } from '../../nodes/common/clock.js';
+import { Random } from '../../nodes/common/random.js';
+import { GossipCore, type GossipMessage } from '../../nodes/gossip/core.js';
+import { gossipOptionsSchema, type GossipOptions } from '../../nodes/gossip/options.js';
+import { NodeClient } from '../../workloads/client.js';
+import { runLoad, type OpSource } from '../../workloads/load.js';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '5,10,25,50' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
+    isolated: { type: 'string', default: '20' },
+    fsync: { type: 'string', default: 'true' },
+    'sim-seeds': { type: 'string', default: '1000' },
+    'sim-only': { type: 'boolean', default: false },
+    set: { type: 'string', multiple: true, default: [] },
+  },
+});
+
+/**
+ * Runtime settings for many processes on a small machine: lazy links (transport.ts) so idle
+ * nodes keep only the links they use, link heartbeats every second (SWIM does the failure
+ * detection; link liveness only has to notice black holes), a 25 ms tick (half the rumor
+ * round), and a start-up grace longer than it takes 50 processes to start here.
+ */
+const RUNTIME_SETTINGS: Record<string, string> = {
+  tickMs: '25',
+  linkDial: 'lazy',
+  linkIdleMs: '5000',
+  linkHeartbeatMs: '1000',
+  linkDeadMs: '5000',
+  requestTimeoutMs: '5000',
+  startupGraceMs: '60000',
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quantile = (xs: number[], q: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+};
+const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+
+// ------------------------------------------------------------------ simulator
+
+function simRounds(n: number, seeds: number, overrides: Record<string, unknown>): { mean: number; p50: number; max: number; residue: number; rumorsPerNode: number; reachedAll: number } {
+  const ROUND = 50;
+  const options: GossipOptions = gossipOptionsSchema.parse({
+    antiEntropyIntervalMs: 600_000,
+    probeIntervalMs: 600_000,
+    probeTimeoutMs: 500_000,
+    reconnectIntervalMs: 3_600_000,
+    rumorIntervalMs: ROUND,
+    ...overrides,
+  });
+  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+  const rounds: number[] = [];
+  let missed = 0;
+  let rumors = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const sim = new Sim<GossipMessage, GossipOptions>({ create: (ctx) => new GossipCore(ctx) }, ids, options, seed);
+    sim.client('n1', { f: 'write', key: 'k', value: 'v' });
+    const core = (id: string) => sim.core<GossipCore>(id);
+    let allAt: number | null = null;
+    for (let round = 1; round <= 1000; round++) {
+      sim.tick(ROUND);
+      sim.deliverAll();
+      if (allAt === null && ids.every((id) => core(id).store.value('k') === 'v')) allAt = round;
+      const cold = ids.every((id) => core(id).rumors.size === 0);
+      if (cold || (allAt !== null && overrides.rumorK === 1_000_000)) break;
+    }
+    if (allAt !== null) rounds.push(allAt);
+    missed += ids.filter((id) => core(id).store.value('k') !== 'v').length;
+    for (const id of ids) rumors += core(id).sent.rumor ?? 0;
+  }
+  return {
+    mean: rounds.reduce((a, b) => a + b, 0) / Math.max(1, rounds.length),
+    p50: quantile(rounds, 0.5),
+    max: Math.max(...rounds),
+    residue: missed / (n * seeds),
+    rumorsPerNode: rumors / (n * seeds),
+    reachedAll: rounds.length / seeds,
+  };
+}
+
+function simulator(sizes: number[], seeds: number, defaults: GossipOptions): void {
+  console.log(`\n1. simulator (harness/sim/sim.ts, the same core), ${seeds} seeds per N; a round = every node's rumor round, then every message delivered`);
+  console.log('   push, fanout 1, never stopping (Pittel):');
+  console.log('       N  log2N+lnN  mean rounds  (diff)  p50  max');
+  for (const n of sizes) {
+    const r = simRounds(n, seeds, { rumorFanout: 1, rumorStop: 'blind', rumorK: 1_000_000 });
+    const predicted = Math.log2(n) + Math.log(n);
+    console.log(`   ${String(n).padStart(5)}  ${predicted.toFixed(2).padStart(9)}  ${r.mean.toFixed(2).padStart(11)}  ${(r.mean - predicted >= 0 ? '+' : '') + (r.mean - predicted).toFixed(2)}  ${String(r.p50).padStart(4)}  ${String(r.max).padStart(3)}`);
+  }
+  const rule = `${defaults.rumorStop} k=${defaults.rumorK}, fanout ${defaults.rumorFanout}`;
+  console.log(`   the configured stop rule (${rule}), rumors only (no anti-entropy):`);
+  console.log('       N  reached all  mean rounds  max  residue  rumor msgs/node/update');
+  for (const n of sizes) {
+    const r = simRounds(n, seeds, { rumorFanout: defaults.rumorFanout, rumorStop: defaults.rumorStop, rumorK: defaults.rumorK });
+    console.log(
+      `   ${String(n).padStart(5)}  ${(100 * r.reachedAll).toFixed(1).padStart(10)}%  ${r.mean.toFixed(2).padStart(11)}  ${String(r.max).padStart(3)}  ${(100 * r.residue).toFixed(2).padStart(6)}%  ${r.rumorsPerNode.toFixed(2).padStart(8)}`,
+    );
+  }
+}
+
+// ------------------------------------------------------------------ processes
+
+interface Totals {
+  msgs: number;
+  bytes: number;
+  rumors: number;
+}
+
+async function totals(cluster: Cluster, ids: string[]): Promise<Totals> {
+  const out: Totals = { msgs: 0, bytes: 0, rumors: 0 };
+  await Promise.all(
+    ids.map(async (id) => {
+      const [m, s] = await Promise.all([cluster.metrics(id, 5000), cluster.status(id, 5000)]);
+      out.msgs += Number(m?.msgsSent ?? 0);
+      out.bytes += Number(m?.bytesSent ?? 0);
+      out.rumors += Number((s?.sent as Record<string, number> | undefined)?.rumor ?? 0);
+    }),
+  );
+  return out;
+}
+
+async function waitAllAlive(cluster: Cluster, ids: string[], n: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const views = await Promise.all(ids.map((id) => cluster.status(id, 5000)));
+    if (views.every((s) => ((s?.members as { alive?: string[] } | undefined)?.alive?.length ?? 0) === n)) return;
+    if (Date.now() > deadline) throw new Error(`not every node saw all ${n} alive within ${timeoutMs} ms`);
+    await sleep(500);
+  }
+}
+
+/** Per node: "key\0value" -> first time (ns) it held that value. */
+function readTraces(cluster: Cluster, ids: string[]): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const id of ids) {
+    const first = new Map<string, number>();
+    const file = path.join(cluster.node(id).dataDir, 'applied.jsonl');
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const a = JSON.parse(line) as { k: string; v: unknown; t: number };
+      const k = `${a.k}\u0000${String(a.v)}`;
+      if (!first.has(k)) first.set(k, a.t);
+    }
+    out.set(id, first);
+  }
+  return out;
+}
+
+/** For each acknowledged write: ms from its acknowledgement until the last live node held it (null: some never did). */
+function convergence(traces: Map<string, Map<string, number>>, acks: Map<string, number>): (number | null)[] {
+  const out: (number | null)[] = [];
+  for (const [kv, ackNs] of acks) {
+    let last = -Infinity;
+    for (const first of traces.values()) {
+      const t = first.get(kv);
+      if (t === undefined) {
+        last = NaN;
+        break;
+      }
+      last = Math.max(last, t);
+    }
+    out.push(Number.isNaN(last) ? null : Math.max(0, (last - ackNs) / 1e6));
+  }
+  return out;
+}
+
+async function waitConverged(cluster: Cluster, ids: string[], acks: Map<string, number>, timeoutMs: number): Promise<(number | null)[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = convergence(readTraces(cluster, ids), acks);
+    if (c.every((x) => x !== null) || Date.now() > deadline) return c;
+    await sleep(250);
+  }
+}
+
+async function measure(n: number, settings: Record<string, string>, opts: GossipOptions): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `parley-bench-gossip-${n}-`));
+  const cluster = await Cluster.plan({ algo: 'gossip', size: n, dir, settings });
+  const ids = cluster.ids;
+  const rnd = new Random(n);
+  const client = new NodeClient(
+    cluster.nodes.map((x) => x.api),
+    { connections: 4, timeoutMs: 10_000 },
+  );
+  try {
+    const started = Date.now();
+    await cluster.start(180_000);
+    await waitAllAlive(cluster, ids, n, 120_000);
+    const startMs = Date.now() - started;
+    const settledNs = Number(monoNs());
+    const cpu0 = cluster.nodes.map((x) => x.child?.resourceUsage()?.cpuSeconds ?? 0);
+    const idleFrom = Date.now();
+    const idle0 = await totals(cluster, ids);
+    await sleep(5000);
+    const idle1 = await totals(cluster, ids);
+    const idleSeconds = (Date.now() - idleFrom) / 1000;
+    const cpu1 = cluster.nodes.map((x) => x.child?.resourceUsage()?.cpuSeconds ?? 0);
+    const idleCpu = (100 * cpu1.reduce((a, c, i) => a + c - cpu0[i]!, 0)) / n / idleSeconds;
+    const rss = cluster.nodes.reduce((a, x) => a + (x.child?.resourceUsage()?.rssBytes ?? 0), 0) / n / 2 ** 20;
+
+    // Isolated writes: one at a time, each given time to settle, so each is measured alone.
+    const isolatedAcks = new Map<string, number>();
+    const iso0 = await totals(cluster, ids);
+    for (let i = 0; i < Number(values.isolated); i++) {
+      const key = `iso${i}`;
+      const outcome = await client.invoke(rnd.int(0, n - 1), { f: 'write', key, value: key });
+      if (outcome.type === 'ok') isolatedAcks.set(`${key}\u0000${key}`, Number(monoNs()));
+      await sleep(1200);
+    }
+    const isolated = (await waitConverged(cluster, ids, isolatedAcks, 10_000)).filter((x): x is number => x !== null);
+    const iso1 = await totals(cluster, ids);
+
+    // Gossip Glomers load: open loop at a fixed rate, random nodes, one key per write.
+    const loadAcks = new Map<string, number>();
+    let seq = 0;
+    const source: OpSource = {
+      next: () => {
+        const key = `w${seq++}`;
+        return {
+          node: rnd.int(0, n - 1),
+          op: { f: 'write', key, value: key },
+          f: 'write',
+          key,
+          value: key,
+          complete: (o) => {
+            if (o.type === 'ok') loadAcks.set(`${key}\u0000${key}`, Number(monoNs()));
+            return { type: o.type };
+          },
+        };
+      },
+    };
+    const load0 = await totals(cluster, ids);
+    const result = await runLoad({ mode: 'open', rate: Number(values.rate), concurrency: 32, durationMs: Number(values.seconds) * 1000, source, client });
+    const load1 = await totals(cluster, ids);
+    const loaded = await waitConverged(cluster, ids, loadAcks, 30_000);
+    const converged = loaded.filter((x): x is number => x !== null);
+    const writes = loadAcks.size;
+
+    // Crash detection: kill -9 one node; every live node must declare it dead.
+    const victim = ids[rnd.int(1, n - 1)]!;
+    const crashNs = Number(monoNs());
+    await cluster.crash(victim);
+    const live = ids.filter((id) => id !== victim);
+    const deadline = Date.now() + 120_000;
+    let detected = false;
+    while (!detected && Date.now() < deadline) {
+      const views = await Promise.all(live.map((id) => cluster.status(id, 5000)));
+      detected = views.every((s) => ((s?.members as { dead?: string[] } | undefined)?.dead ?? []).includes(victim));
+      if (!detected) await sleep(200);
+    }
+    const firstSuspect: number[] = [];
+    const dead: number[] = [];
+    let falseAlarms = 0;
+    for (const id of live) {
+      const file = path.join(cluster.node(id).dataDir, 'events.jsonl');
+      const events = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+      for (const e of events) {
+        if (e.event !== 'member') continue;
+        const t = Number(e.t);
+        if (e.member === victim && t >= crashNs) {
+          if (e.state === 'suspect') firstSuspect.push((t - crashNs) / 1e6);
+          if (e.state === 'dead' && !dead[live.indexOf(id)]) dead[live.indexOf(id)] = (t - crashNs) / 1e6;
+        } else if (e.member !== victim && e.state !== 'alive' && t >= settledNs) falseAlarms++;
+      }
+    }
+    const deadTimes = dead.filter((x) => x !== undefined);
+
+    const isoWrites = Math.max(1, isolatedAcks.size);
+    const perWrite = (a: Totals, b: Totals, key: keyof Totals) => (b[key] - a[key]) / Math.max(1, writes);
+    const backgroundPerSecond = (idle1.msgs - idle0.msgs) / idleSeconds;
+    const loadSeconds = (result.endNs - result.startNs) / 1e9;
+    const lines = [
+      `N=${n}: started and all alive everywhere in ${(startMs / 1000).toFixed(1)} s; idle ${fmt(idleCpu, 2)} % CPU and ${fmt(rss, 0)} MiB RSS per node; ` +
+        `background (SWIM + anti-entropy) ${fmt(backgroundPerSecond, 0)} msgs/s cluster-wide`,
+      `   isolated writes (${isolated.length}/${isolatedAcks.size} converged): ack -> last node p50 ${fmt(quantile(isolated, 0.5), 1)} ms, max ${fmt(Math.max(...isolated), 1)} ms ` +
+        `(~${fmt(quantile(isolated, 0.5) / opts.rumorIntervalMs, 1)} / ${fmt(Math.max(...isolated) / opts.rumorIntervalMs, 1)} rumor rounds); rumor msgs per write ${fmt((iso1.rumors - iso0.rumors) / isoWrites, 1)}`,
+      `   ${values.rate} writes/s for ${fmt(loadSeconds, 1)} s (${writes} acknowledged, ${result.neverSent} never sent): ` +
+        `${fmt(perWrite(load0, load1, 'msgs'), 1)} msgs/write (${fmt(perWrite(load0, load1, 'rumors'), 1)} rumors, background would be ${fmt((backgroundPerSecond * loadSeconds) / Math.max(1, writes), 1)}), ` +
+        `${fmt(perWrite(load0, load1, 'bytes'), 0)} bytes/write; converged ${converged.length}/${writes}: p50 ${fmt(quantile(converged, 0.5), 1)} ms, p95 ${fmt(quantile(converged, 0.95), 1)} ms, max ${fmt(Math.max(...converged), 1)} ms`,
+      `   kill -9 ${victim}: first suspicion after ${fmt(Math.min(...firstSuspect), 0)} ms, dead everywhere after ${fmt(Math.max(...deadTimes), 0)} ms ` +
+        `(median node ${fmt(quantile(deadTimes, 0.5), 0)} ms; ${deadTimes.length}/${live.length} traced${detected ? '' : ', NOT all within 120 s'}); live nodes suspected during the whole run: ${falseAlarms}`,
+    ];
+    return lines.join('\n');
+  } finally {
+    await client.close();
+    await cluster.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes = values.nodes!.split(',').map(Number);
+  const settings: Record<string, string> = { ...RUNTIME_SETTINGS, fsync: values.fsync! };
+  for (const kv of values.set!) settings[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  const gossipKeys = new Set(Object.keys(gossipOptionsSchema.shape));
+  const opts = gossipOptionsSchema.parse(Object.fromEntries(Object.entries(settings).filter(([k]) => gossipKeys.has(k))));
+  console.log('parley gossip benchmark: dissemination, messages per write and failure detection against N');
+  console.log(`machine: ${describeMachine()}`);
+  console.log(`command: npm run bench:gossip -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+  console.log(
+    `gossip: rumors every ${opts.rumorIntervalMs} ms to ${opts.rumorFanout} (${opts.rumorStop}, k=${opts.rumorK}); anti-entropy every ${opts.antiEntropyIntervalMs} ms to ${opts.antiEntropyFanout}; ` +
+      `SWIM probe ${opts.probeIntervalMs} ms / ack timeout ${opts.probeTimeoutMs} ms / ${opts.indirectChecks} indirect, suspicion ${opts.suspicionTimeoutMs ?? `${opts.suspicionMult} x max(1, log10 N) x probe`} ms`,
+  );
+  console.log(`runtime: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  simulator(sizes, Number(values['sim-seeds']), opts);
+  if (values['sim-only']) return;
+  console.log('\n2. processes on loopback, peers linked directly (no proxy, no injected latency)');
+  for (const n of sizes) console.log(await measure(n, settings, opts));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 70;
+});
