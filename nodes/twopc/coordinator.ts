@@ -10,20 +10,19 @@
  *            `retryMs` to whoever has not acknowledged, across restarts, until all have;
  *            then write an end record and forget the transaction.
  *
- * A transaction that writes nowhere has nothing to commit: once every participant has
- * voted yes (holding its read locks, so the reads form one snapshot), the client gets the
- * values and the participants get abort, which releases the locks and, by presumed abort,
- * needs neither a log record nor acknowledgements. (The trace therefore counts such
- * snapshots as aborted.) Its participants do log their prepare: a participant that
- * crashed and forgot its read locks before the last participant had read could let a
- * transfer commit in between, and the snapshot would show half of it.
+ * Commit decisions are numbered in the order they are made (`seq`, logged with them). A
+ * transaction that only reads is no 2PC transaction at all: it is a snapshot read at the
+ * latest number decided when it arrives (versions.ts, participant.ts), served by the
+ * shards without locks or log records, so reading every balance never aborts a transfer.
+ * It is strictly serializable: every commit acknowledged before the read began has a
+ * number at or below its snapshot, and none decided after it began does.
  *
  * Questions about transactions it has no record of (the previous incarnation died before
  * deciding, or it aborted and forgot) are answered abort. Transaction ids carry the
  * incarnation (`epoch`, logged at start-up) so a restarted coordinator never reuses one.
  */
 import { reply, type ClientOp, type ClientReply, type NodeId, type Value } from '../common/core.js';
-import type { IndexedOp, NodeEnv, PartOp, Placement, TwoPcRecord, VoteMessage } from './protocol.js';
+import type { IndexedOp, NodeEnv, PartOp, Placement, TwoPcMessage, TwoPcRecord, VoteMessage } from './protocol.js';
 import { txidOf } from './protocol.js';
 import type { TwoPcOptions } from './options.js';
 
@@ -33,7 +32,6 @@ interface ActiveTxn {
   op: ClientOp;
   ops: PartOp[];
   participants: NodeId[];
-  readOnly: boolean;
   votes: Map<NodeId, [number, Value][]>;
   deadline: number;
 }
@@ -44,9 +42,22 @@ interface PendingCommit {
   lastSent: number;
 }
 
+interface SnapshotRead {
+  reqId: string | null;
+  op: ClientOp;
+  ops: PartOp[];
+  at: number;
+  waiting: Set<NodeId>;
+  values: Map<string, Value>;
+  deadline: number;
+}
+
 export class Coordinator {
   epoch = 0;
   private seq = 0;
+  /** Number of the latest commit decision. */
+  private commitSeq = 0;
+  private readonly reads = new Map<string, SnapshotRead>();
   private readonly active = new Map<string, ActiveTxn>();
   private readonly byRequest = new Map<string, string>();
   /** Logged commit decisions not yet acknowledged by every participant. */
@@ -55,12 +66,12 @@ export class Coordinator {
    * Every commit decision in the log, ended or not, so that even a stale question (an
    * inquiry delayed past the end record) gets the true answer. Presumed abort would allow
    * "abort" there, since such an asker has already committed, but the trace would then
-   * show both decisions. Never pruned, like the log it mirrors.
+   * show both decisions. Never pruned, like the log it mirrors. txid -> commit number.
    */
-  private readonly committed = new Set<string>();
+  private readonly committed = new Map<string, number>();
   /** Transactions of earlier incarnations answered abort by presumption, traced once each. */
   private readonly presumed = new Set<string>();
-  readonly counters = { begun: 0, committed: 0, aborted: 0, abortedByVote: 0, abortedByTimeout: 0, readOnly: 0, decisionsResent: 0, presumedAborts: 0 };
+  readonly counters = { begun: 0, committed: 0, aborted: 0, abortedByVote: 0, abortedByTimeout: 0, snapshotReads: 0, snapshotFailures: 0, decisionsResent: 0, presumedAborts: 0 };
 
   constructor(
     private readonly env: NodeEnv,
@@ -72,7 +83,8 @@ export class Coordinator {
   recover(record: TwoPcRecord, retrace: boolean): void {
     if (record.k === 'epoch') this.epoch = Math.max(this.epoch, record.n);
     else if (record.k === 'commit') {
-      this.committed.add(record.txid);
+      this.committed.set(record.txid, record.seq);
+      this.commitSeq = Math.max(this.commitSeq, record.seq);
       this.pending.set(record.txid, { participants: record.participants, acked: new Set(), lastSent: -Infinity });
       if (retrace) this.env.event(record.txid, 'coordinator', 'decided-commit', record.participants);
     } else if (record.k === 'end') this.pending.delete(record.txid);
@@ -95,12 +107,49 @@ export class Coordinator {
       }
     });
     const participants = this.placement.members.filter((m) => parts.has(m));
-    const readOnly = ops.every((o) => o.f === 'read');
     const txid = txidOf(this.env.id, this.epoch, ++this.seq);
-    this.active.set(txid, { txid, reqId, op, ops, participants, readOnly, votes: new Map(), deadline: this.env.now() + this.opts.prepareTimeoutMs });
     this.byRequest.set(reqId, txid);
+    if (ops.every((o) => o.f === 'read')) return this.snapshot(txid, reqId, op, ops, parts);
+    this.active.set(txid, { txid, reqId, op, ops, participants, votes: new Map(), deadline: this.env.now() + this.opts.prepareTimeoutMs });
     this.counters.begun++;
-    for (const p of participants) this.env.send(p, { t: 'prepare', txid, ops: parts.get(p)!, participants, readOnly });
+    for (const p of participants) this.env.send(p, { t: 'prepare', txid, ops: parts.get(p)!, participants });
+  }
+
+  private snapshot(rid: string, reqId: string, op: ClientOp, ops: PartOp[], parts: Map<NodeId, IndexedOp[]>): void {
+    this.counters.snapshotReads++;
+    // Replicated, every node holds every key: one of them is enough.
+    const asked = this.placement.layout === 'replicated' ? [this.env.id] : [...parts.keys()];
+    const at = this.commitSeq;
+    this.reads.set(rid, { reqId, op, ops, at, waiting: new Set(asked), values: new Map(), deadline: this.env.now() + this.opts.prepareTimeoutMs });
+    for (const p of asked) this.env.send(p, { t: 'snapRead', rid, at, keys: [...new Set(parts.get(p)!.map(({ op: o }) => o.key))] });
+  }
+
+  onSnapValues(from: NodeId, m: Extract<TwoPcMessage, { t: 'snapValues' }>): void {
+    const r = this.reads.get(m.rid);
+    if (!r || !r.waiting.delete(from)) return;
+    if ('error' in m) {
+      this.counters.snapshotFailures++;
+      return this.finishRead(m.rid, reply.unavailable(`snapshot read failed at ${from}: ${m.error}`));
+    }
+    for (const [key, value] of m.values) r.values.set(key, value);
+    if (r.waiting.size > 0) return;
+    const results = r.ops.map((o) => r.values.get(o.key) ?? null);
+    this.finishRead(m.rid, r.op.f === 'read' ? reply.ok({ value: results[0]! }) : reply.ok({ ok: true, results, snapshot: r.at }));
+  }
+
+  private finishRead(rid: string, answer: ClientReply): void {
+    const r = this.reads.get(rid)!;
+    this.reads.delete(rid);
+    if (r.reqId === null) return;
+    this.byRequest.delete(r.reqId);
+    this.env.reply(r.reqId, answer);
+  }
+
+  /** The oldest snapshot still being read (participants may forget versions below it). */
+  private horizon(): number {
+    let h = this.commitSeq;
+    for (const r of this.reads.values()) h = Math.min(h, r.at);
+    return h;
   }
 
   onVote(from: NodeId, m: VoteMessage): void {
@@ -126,28 +175,21 @@ export class Coordinator {
 
   private allVotedYes(txn: ActiveTxn): void {
     this.finish(txn);
-    const answer = this.success(txn);
-    if (txn.readOnly) {
-      this.counters.readOnly++;
-      this.env.event(txn.txid, 'coordinator', 'decided-abort', txn.participants);
-      for (const p of txn.participants) this.env.send(p, { t: 'decide', txid: txn.txid, commit: false });
-    } else {
-      this.counters.committed++;
-      this.env.persist({ k: 'commit', txid: txn.txid, participants: txn.participants });
-      this.committed.add(txn.txid);
-      this.env.event(txn.txid, 'coordinator', 'decided-commit', txn.participants);
-      this.pending.set(txn.txid, { participants: txn.participants, acked: new Set(), lastSent: this.env.now() });
-      for (const p of txn.participants) this.env.send(p, { t: 'decide', txid: txn.txid, commit: true });
-    }
-    if (txn.reqId !== null) this.env.reply(txn.reqId, answer);
+    this.counters.committed++;
+    const seq = ++this.commitSeq;
+    this.env.persist({ k: 'commit', txid: txn.txid, participants: txn.participants, seq });
+    this.committed.set(txn.txid, seq);
+    this.env.event(txn.txid, 'coordinator', 'decided-commit', txn.participants);
+    this.pending.set(txn.txid, { participants: txn.participants, acked: new Set(), lastSent: this.env.now() });
+    const horizon = this.horizon();
+    for (const p of txn.participants) this.env.send(p, { t: 'decide', txid: txn.txid, commit: true, seq, horizon });
+    if (txn.reqId !== null) this.env.reply(txn.reqId, this.success(txn));
   }
 
   private success(txn: ActiveTxn): ClientReply {
     const results: Value[] = new Array<Value>(txn.ops.length).fill(null);
     for (const votes of txn.votes.values()) for (const [i, value] of votes) results[i] = value;
     switch (txn.op.f) {
-      case 'read':
-        return reply.ok({ value: results[0]! });
       case 'txn':
         return reply.ok({ ok: true, results, txid: txn.txid });
       default:
@@ -186,7 +228,8 @@ export class Coordinator {
   }
 
   private tellOutcome(to: NodeId, txid: string): void {
-    if (this.committed.has(txid)) return this.env.send(to, { t: 'decide', txid, commit: true });
+    const seq = this.committed.get(txid);
+    if (seq !== undefined) return this.env.send(to, { t: 'decide', txid, commit: true, seq, horizon: this.horizon() });
     if (!txid.startsWith(`${this.env.id}.${this.epoch}.`) && !this.presumed.has(txid)) {
       this.presumed.add(txid);
       this.counters.presumedAborts++;
@@ -197,10 +240,11 @@ export class Coordinator {
 
   /** The client gave up (the runtime answered 504); the transaction goes on without it. */
   clientGone(reqId: string): void {
-    const txid = this.byRequest.get(reqId);
-    if (txid === undefined) return;
+    const id = this.byRequest.get(reqId);
+    if (id === undefined) return;
     this.byRequest.delete(reqId);
-    this.active.get(txid)!.reqId = null;
+    const work = this.active.get(id) ?? this.reads.get(id);
+    if (work) work.reqId = null;
   }
 
   tick(now: number): void {
@@ -210,18 +254,23 @@ export class Coordinator {
       const missing = txn.participants.filter((p) => !txn.votes.has(p));
       this.abort(txn, reply.unavailable(`aborted: no vote from ${missing.join(', ')} within ${this.opts.prepareTimeoutMs} ms`, { txid: txn.txid }));
     }
+    for (const [rid, r] of this.reads) {
+      if (now < r.deadline) continue;
+      this.counters.snapshotFailures++;
+      this.finishRead(rid, reply.unavailable(`snapshot read: no answer from ${[...r.waiting].join(', ')} within ${this.opts.prepareTimeoutMs} ms`));
+    }
     for (const [txid, p] of this.pending) {
       if (now - p.lastSent < this.opts.retryMs) continue;
       p.lastSent = now;
       for (const q of p.participants) {
         if (p.acked.has(q)) continue;
         this.counters.decisionsResent++;
-        this.env.send(q, { t: 'decide', txid, commit: true });
+        this.env.send(q, { t: 'decide', txid, commit: true, seq: this.committed.get(txid)!, horizon: this.horizon() });
       }
     }
   }
 
-  status(): { epoch: number; activeTxns: number; awaitingAcks: number } {
-    return { epoch: this.epoch, activeTxns: this.active.size, awaitingAcks: this.pending.size };
+  status(): { epoch: number; commitSeq: number; activeTxns: number; activeReads: number; awaitingAcks: number } {
+    return { epoch: this.epoch, commitSeq: this.commitSeq, activeTxns: this.active.size, activeReads: this.reads.size, awaitingAcks: this.pending.size };
   }
 }

@@ -126,6 +126,10 @@ export class TwoPcCore implements Core<TwoPcMessage> {
         return this.coordinator?.onAck(from, m.txid);
       case 'inquire':
         return this.coordinator?.onInquire(from, m.txids);
+      case 'snapRead':
+        return this.participant.onSnapRead(from, m);
+      case 'snapValues':
+        return this.coordinator?.onSnapValues(from, m);
     }
   }
 
@@ -155,7 +159,7 @@ export class TwoPcCore implements Core<TwoPcMessage> {
       termination: this.opts.termination,
       ...this.participant.inDoubt(this.now),
       inDoubtOldest: this.participant.inDoubtSample(5),
-      ...(c && { activeTxns: c.activeTxns, awaitingAcks: c.awaitingAcks }),
+      ...(c && { commitSeq: c.commitSeq, activeTxns: c.activeTxns, activeReads: c.activeReads, awaitingAcks: c.awaitingAcks }),
     };
   }
 

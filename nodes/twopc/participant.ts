@@ -24,12 +24,20 @@
  * have been acknowledged to its client; an unlocked key here reflects every committed
  * transaction, since none can commit without this node's yes vote. Hence single-node
  * reads are linearizable without a round trip to the coordinator.
+ *
+ * A read spanning shards is a snapshot at a commit sequence number `s` (versions.ts): it
+ * waits only for the transactions prepared here when it arrives that write its keys,
+ * since only those can still be numbered <= s (any later prepare is decided after the
+ * snapshot was taken, so it is numbered above s); then it reads version <= s. It takes no
+ * lock, so it never makes a transfer abort.
  */
 import { reply, type ClientOp, type NodeId, type Value } from '../common/core.js';
 import { KvState } from '../common/kv-state.js';
 import { LockTable } from './locks.js';
-import type { IndexedOp, NodeEnv, Outcome, TwoPcMessage, TwoPcRecord } from './protocol.js';
+import type { NodeEnv, PeerAnswer, TwoPcMessage, TwoPcRecord } from './protocol.js';
 import type { TwoPcOptions } from './options.js';
+import { Versions } from './versions.js';
+import { evaluate } from './evaluate.js';
 
 interface PreparedTxn {
   txid: string;
@@ -44,62 +52,42 @@ interface PreparedTxn {
   lastPeerAsk: number;
 }
 
-/** Read-only work waiting for write locks to clear: a local read, or a read-only prepare. */
+/** A local read waiting for write locks to clear. */
 interface Waiter {
   holder: string;
   keys: string[];
   deadline: number;
   resume(): void;
-  /** Give up: `why` says which lock it waited for, or who called it off. */
   expire(why: string): void;
 }
 
-type Evaluation = { writes: [string, Value][]; results: [number, Value][] } | { problem: string; current?: Value };
-
-/** Run a participant's ops against the current state without changing it (what the vote promises). */
-export function evaluate(state: KvState, ops: readonly IndexedOp[]): Evaluation {
-  const view = new Map<string, Value>();
-  const get = (key: string): Value => (view.has(key) ? view.get(key)! : state.get(key));
-  const results: [number, Value][] = [];
-  for (const { i, op } of ops) {
-    switch (op.f) {
-      case 'read':
-        results.push([i, get(op.key)]);
-        break;
-      case 'write':
-        view.set(op.key, op.value);
-        results.push([i, op.value]);
-        break;
-      case 'cas': {
-        const current = get(op.key);
-        if (current !== op.from) return { problem: 'precondition', current };
-        view.set(op.key, op.to);
-        results.push([i, op.to]);
-        break;
-      }
-      case 'add': {
-        const current = get(op.key);
-        const base = current === null ? 0 : current;
-        if (typeof base !== 'number') return { problem: `key ${op.key} holds a non-number` };
-        const next = base + op.delta;
-        if (op.floor !== undefined && next < op.floor) return { problem: `key ${op.key} would fall to ${next}, below ${op.floor}` };
-        view.set(op.key, next);
-        results.push([i, next]);
-        break;
-      }
-    }
-  }
-  return { writes: [...view], results };
+/** A snapshot read waiting for the transactions that were in doubt here when it arrived. */
+interface SnapshotWaiter {
+  rid: string;
+  from: NodeId;
+  at: number;
+  keys: string[];
+  blockers: Set<string>;
+  deadline: number;
 }
+
+/** What this participant knows of a finished transaction. */
+type Known = { outcome: 'commit'; seq: number } | { outcome: 'abort' };
+type Decision = { outcome: 'commit'; seq: number; horizon: number } | { outcome: 'abort' };
 
 export class Participant {
   readonly state = new KvState();
+  private readonly versions = new Versions();
   private readonly locks = new LockTable();
   private readonly prepared = new Map<string, PreparedTxn>();
   /** Outcomes known here (decided, voted no, refused): for repeated decisions and peers' questions. Never pruned. */
-  private readonly outcomes = new Map<string, Outcome>();
+  private readonly outcomes = new Map<string, Known>();
   private waiters: Waiter[] = [];
-  readonly counters = { prepared: 0, votedNo: 0, conflicts: 0, committed: 0, aborted: 0, inquiries: 0, peerAsks: 0, resolvedByPeers: 0, refused: 0, readWaits: 0, readTimeouts: 0 };
+  private snapshots: SnapshotWaiter[] = [];
+  readonly counters = {
+    prepared: 0, votedNo: 0, conflicts: 0, committed: 0, aborted: 0, inquiries: 0, peerAsks: 0, resolvedByPeers: 0, refused: 0,
+    readWaits: 0, readTimeouts: 0, snapshotReads: 0, snapshotWaits: 0, snapshotFailures: 0,
+  };
 
   constructor(
     private readonly env: NodeEnv,
@@ -118,15 +106,19 @@ export class Participant {
         return;
       case 'committed': {
         const p = this.prepared.get(record.txid);
-        if (p) for (const [key, value] of p.writes) this.state.apply({ f: 'write', key, value });
+        for (const [key, value] of p?.writes ?? []) {
+          this.state.apply({ f: 'write', key, value });
+          // Only the latest version survives a restart: older snapshots are refused, not misread.
+          this.versions.install(key, record.seq, value, record.seq);
+        }
         this.prepared.delete(record.txid);
-        this.outcomes.set(record.txid, 'commit');
+        this.outcomes.set(record.txid, { outcome: 'commit', seq: record.seq });
         if (retrace) this.env.event(record.txid, 'participant', 'applied-commit');
         return;
       }
       case 'aborted': {
         const wasPrepared = this.prepared.delete(record.txid);
-        this.outcomes.set(record.txid, 'abort');
+        this.outcomes.set(record.txid, { outcome: 'abort' });
         if (retrace) this.env.event(record.txid, 'participant', wasPrepared ? 'applied-abort' : 'voted-no');
         return;
       }
@@ -149,18 +141,8 @@ export class Participant {
     const again = this.prepared.get(m.txid);
     if (again) return this.env.send(from, { t: 'vote', txid: m.txid, yes: true, results: again.results });
     if (this.outcomes.has(m.txid)) return this.voteNo(from, m.txid, 'already decided here');
-    if (this.waiters.some((w) => w.holder === m.txid)) return;
     const writes = [...new Set(m.ops.filter(({ op }) => op.f !== 'read').map(({ op }) => op.key))];
     const reads = [...new Set(m.ops.filter(({ op }) => op.f === 'read' && !writes.includes(op.key)).map(({ op }) => op.key))];
-    if (m.readOnly) {
-      const blocked = this.locks.share(m.txid, reads);
-      if (blocked.length === 0) return this.prepareNow(from, m, reads, writes);
-      this.wait(m.txid, reads, () => this.prepareNow(from, m, reads, writes), (why) => {
-        this.locks.release(m.txid, reads);
-        this.voteNo(from, m.txid, why);
-      });
-      return;
-    }
     const conflict = this.locks.conflict(m.txid, reads, writes);
     if (conflict) {
       this.counters.conflicts++;
@@ -171,10 +153,7 @@ export class Participant {
 
   private prepareNow(from: NodeId, m: Extract<TwoPcMessage, { t: 'prepare' }>, reads: string[], writeKeys: string[]): void {
     const result = evaluate(this.state, m.ops);
-    if ('problem' in result) {
-      this.locks.release(m.txid, reads);
-      return this.voteNo(from, m.txid, result.problem, result.current);
-    }
+    if ('problem' in result) return this.voteNo(from, m.txid, result.problem, result.current);
     const at = this.env.now();
     this.locks.lock(m.txid, reads, writeKeys);
     this.env.persist({ k: 'prepared', txid: m.txid, coordinator: from, participants: m.participants, at, writes: result.writes, reads });
@@ -190,7 +169,7 @@ export class Participant {
   /** No vote, no log record: under presumed abort a participant that votes no forgets the transaction. */
   private voteNo(to: NodeId, txid: string, reason: string, current?: Value): void {
     this.counters.votedNo++;
-    this.outcomes.set(txid, 'abort');
+    this.outcomes.set(txid, { outcome: 'abort' });
     this.env.event(txid, 'participant', 'voted-no');
     this.env.send(to, current === undefined ? { t: 'vote', txid, yes: false, reason } : { t: 'vote', txid, yes: false, reason, current });
   }
@@ -198,21 +177,21 @@ export class Participant {
   // ---------------------------------------------------------------- phase 2
 
   onDecide(from: NodeId, m: Extract<TwoPcMessage, { t: 'decide' }>): void {
-    if (this.prepared.has(m.txid)) this.resolve(m.txid, m.commit ? 'commit' : 'abort');
-    else if (!m.commit) this.takeWaiter(m.txid)?.expire('the coordinator aborted it');
+    if (this.prepared.has(m.txid)) this.resolve(m.txid, m.commit ? { outcome: 'commit', seq: m.seq, horizon: m.horizon } : { outcome: 'abort' });
     // A commit is acknowledged even when it was installed long ago: the coordinator re-sends
     // it until every participant has said so, and a participant only forgets after installing.
     if (m.commit) this.env.send(from, { t: 'ack', txid: m.txid });
   }
 
-  private resolve(txid: string, outcome: Outcome): void {
+  private resolve(txid: string, decision: Decision): void {
     const p = this.prepared.get(txid)!;
     this.prepared.delete(txid);
-    this.outcomes.set(txid, outcome);
-    if (outcome === 'commit') {
-      this.env.persist({ k: 'committed', txid });
+    this.outcomes.set(txid, decision.outcome === 'commit' ? { outcome: 'commit', seq: decision.seq } : decision);
+    if (decision.outcome === 'commit') {
+      this.env.persist({ k: 'committed', txid, seq: decision.seq });
       for (const [key, value] of p.writes) {
         this.state.apply({ f: 'write', key, value });
+        this.versions.install(key, decision.seq, value, decision.horizon);
         this.env.applied(key, value);
       }
       this.counters.committed++;
@@ -222,27 +201,30 @@ export class Participant {
       this.env.persist({ k: 'aborted', txid });
       this.counters.aborted++;
     }
-    this.env.event(txid, 'participant', outcome === 'commit' ? 'applied-commit' : 'applied-abort');
+    this.env.event(txid, 'participant', decision.outcome === 'commit' ? 'applied-commit' : 'applied-abort');
     this.locks.release(txid, [...p.reads, ...p.writes.map(([key]) => key)]);
     this.wakeWaiters();
+    for (const w of [...this.snapshots]) {
+      if (!w.blockers.delete(txid) || w.blockers.size > 0) continue;
+      this.snapshots = this.snapshots.filter((x) => x !== w);
+      this.answerSnapshot(w.from, w.rid, w.at, w.keys);
+    }
   }
 
   // ---------------------------------------------------------------- termination
 
   onPeerAsk(from: NodeId, txids: string[]): void {
-    const answers: [string, Outcome | 'prepared'][] = [];
+    const answers: PeerAnswer[] = [];
     for (const txid of txids) {
+      const known = this.outcomes.get(txid);
       if (this.prepared.has(txid)) answers.push([txid, 'prepared']);
-      else if (this.outcomes.has(txid)) answers.push([txid, this.outcomes.get(txid)!]);
+      else if (known?.outcome === 'commit') answers.push([txid, 'commit', known.seq]);
+      else if (known) answers.push([txid, 'abort']);
       else {
         // Never voted yes: refuse it for good, durably, before saying so (Ready order:
         // persist, then messages), so a prepare still on its way gets a no.
-        const waiting = this.takeWaiter(txid);
-        if (waiting) waiting.expire(`refused: ${from} asked about it before it could prepare`);
-        else {
-          this.outcomes.set(txid, 'abort');
-          this.env.event(txid, 'participant', 'voted-no');
-        }
+        this.outcomes.set(txid, { outcome: 'abort' });
+        this.env.event(txid, 'participant', 'voted-no');
         this.env.persist({ k: 'aborted', txid });
         this.counters.refused++;
         answers.push([txid, 'abort']);
@@ -251,11 +233,13 @@ export class Participant {
     this.env.send(from, { t: 'peerAnswer', answers });
   }
 
-  onPeerAnswer(answers: [string, Outcome | 'prepared'][]): void {
-    for (const [txid, answer] of answers) {
-      if (answer === 'prepared' || !this.prepared.has(txid)) continue;
+  onPeerAnswer(answers: PeerAnswer[]): void {
+    for (const answer of answers) {
+      const txid = answer[0];
+      if (answer[1] === 'prepared' || !this.prepared.has(txid)) continue;
       this.counters.resolvedByPeers++;
-      this.resolve(txid, answer);
+      // A peer does not know the coordinator's snapshot horizon: keep every version (-Infinity).
+      this.resolve(txid, answer[1] === 'commit' ? { outcome: 'commit', seq: answer[2], horizon: -Infinity } : { outcome: 'abort' });
     }
   }
 
@@ -266,6 +250,13 @@ export class Participant {
       this.waiters = this.waiters.filter((x) => x !== w);
       if (key === undefined) w.resume();
       else w.expire(`waited ${this.opts.lockWaitMs} ms for key ${key}, write-locked by transaction ${this.locks.writerOf(key)!} (prepared, awaiting its decision)`);
+    }
+    for (const w of [...this.snapshots]) {
+      if (now < w.deadline) continue;
+      this.snapshots = this.snapshots.filter((x) => x !== w);
+      this.counters.snapshotFailures++;
+      const error = `waited ${this.opts.lockWaitMs} ms for in-doubt transaction(s) ${[...w.blockers].join(', ')} (prepared, awaiting a decision)`;
+      this.env.send(w.from, { t: 'snapValues', rid: w.rid, error });
     }
     const inquiries = new Map<NodeId, string[]>();
     const asks = new Map<NodeId, string[]>();
@@ -315,19 +306,15 @@ export class Participant {
   }
 
   readGone(reqId: string): void {
-    const w = this.takeWaiter(`read:${reqId}`);
-    if (w) this.locks.release(w.holder, w.keys);
+    const w = this.waiters.find((x) => x.holder === `read:${reqId}`);
+    if (!w) return;
+    this.waiters = this.waiters.filter((x) => x !== w);
+    this.locks.release(w.holder, w.keys);
   }
 
   private wait(holder: string, keys: string[], resume: () => void, expire: Waiter['expire']): void {
     const deadline = this.env.now() + this.opts.lockWaitMs;
     this.waiters.push({ holder, keys, deadline, resume, expire });
-  }
-
-  private takeWaiter(holder: string): Waiter | undefined {
-    const w = this.waiters.find((x) => x.holder === holder);
-    if (w) this.waiters = this.waiters.filter((x) => x !== w);
-    return w;
   }
 
   private wakeWaiters(): void {
@@ -336,6 +323,28 @@ export class Participant {
       this.waiters = this.waiters.filter((x) => x !== w);
       w.resume();
     }
+  }
+
+  onSnapRead(from: NodeId, m: Extract<TwoPcMessage, { t: 'snapRead' }>): void {
+    this.counters.snapshotReads++;
+    const blockers = new Set<string>();
+    for (const p of this.prepared.values()) if (p.writes.some(([key]) => m.keys.includes(key))) blockers.add(p.txid);
+    if (blockers.size === 0) return this.answerSnapshot(from, m.rid, m.at, m.keys);
+    this.counters.snapshotWaits++;
+    this.snapshots.push({ rid: m.rid, from, at: m.at, keys: m.keys, blockers, deadline: this.env.now() + this.opts.lockWaitMs });
+  }
+
+  private answerSnapshot(to: NodeId, rid: string, at: number, keys: string[]): void {
+    const values: [string, Value][] = [];
+    for (const key of keys) {
+      const value = this.versions.at(key, at);
+      if (value === undefined) {
+        this.counters.snapshotFailures++;
+        return this.env.send(to, { t: 'snapValues', rid, error: `snapshot ${at} is older than the versions of ${key} kept here` });
+      }
+      values.push([key, value]);
+    }
+    this.env.send(to, { t: 'snapValues', rid, values });
   }
 
   // ---------------------------------------------------------------- observation
@@ -349,7 +358,7 @@ export class Participant {
       inDoubtSince: since === Infinity ? null : Math.round(since),
       inDoubtOldestMs: since === Infinity ? 0 : Math.round(now - since),
       lockedKeys: this.locks.lockedKeys,
-      waitingReads: this.waiters.length,
+      waitingReads: this.waiters.length + this.snapshots.length,
     };
   }
 

@@ -21,35 +21,42 @@ export interface IndexedOp {
   op: PartOp;
 }
 
-export type Outcome = 'commit' | 'abort';
-
 export type TwoPcMessage =
   /**
-   * Phase 1 (Gray & Lamport 2006, §3: "prepare"). `readOnly`: no participant writes, so a
-   * participant may let it wait for write locks to clear (locks.ts says why that cannot
-   * deadlock). `participants` lets an in-doubt participant ask its peers (cooperative termination).
+   * Phase 1 (Gray & Lamport 2006, §3: "prepare"). `participants` lets an in-doubt
+   * participant ask its peers (cooperative termination).
    */
-  | { t: 'prepare'; txid: string; ops: IndexedOp[]; participants: NodeId[]; readOnly: boolean }
+  | { t: 'prepare'; txid: string; ops: IndexedOp[]; participants: NodeId[] }
   | { t: 'vote'; txid: string; yes: true; results: [number, Value][] }
   /** `current` is set when a cas found another value: the client gets it back with its 409. */
   | { t: 'vote'; txid: string; yes: false; reason: string; current?: Value }
-  /** Phase 2. Commits are re-sent until acknowledged; aborts are sent once (presumed abort). */
-  | { t: 'decide'; txid: string; commit: boolean }
+  /**
+   * Phase 2. Commits are re-sent until acknowledged; aborts are sent once (presumed abort).
+   * A commit carries its sequence number and the coordinator's snapshot horizon (versions.ts).
+   */
+  | { t: 'decide'; txid: string; commit: true; seq: number; horizon: number }
+  | { t: 'decide'; txid: string; commit: false }
   | { t: 'ack'; txid: string }
   /** An in-doubt participant asks the coordinator for the outcome (recovery, or a lost decision). */
   | { t: 'inquire'; txids: string[] }
   /** Cooperative termination: an in-doubt participant asks the other participants. */
   | { t: 'peerAsk'; txids: string[] }
   /** `prepared`: the peer is in doubt too, and cannot help. */
-  | { t: 'peerAnswer'; answers: [txid: string, answer: Outcome | 'prepared'][] };
+  | { t: 'peerAnswer'; answers: PeerAnswer[] }
+  /** A read-only transaction spanning shards: the values of `keys` in snapshot `at` (no locks, no log). */
+  | { t: 'snapRead'; rid: string; at: number; keys: string[] }
+  | { t: 'snapValues'; rid: string; values: [string, Value][] }
+  | { t: 'snapValues'; rid: string; error: string };
+
+export type PeerAnswer = [txid: string, answer: 'commit', seq: number] | [txid: string, answer: 'abort' | 'prepared'];
 
 export type VoteMessage = Extract<TwoPcMessage, { t: 'vote' }>;
 
 export type TwoPcRecord =
   /** Coordinator: a new incarnation; transaction ids carry it, so none is ever reused after a crash. */
   | { k: 'epoch'; n: number }
-  /** Coordinator: the commit decision, forced before any participant hears it. */
-  | { k: 'commit'; txid: string; participants: NodeId[] }
+  /** Coordinator: the commit decision, forced before any participant hears it; `seq` numbers it among all commits. */
+  | { k: 'commit'; txid: string; participants: NodeId[]; seq: number }
   /** Coordinator: every participant acknowledged the commit; the decision may be forgotten. */
   | { k: 'end'; txid: string }
   /**
@@ -59,7 +66,7 @@ export type TwoPcRecord =
    * restarted participant still reports how long it has been in doubt.
    */
   | { k: 'prepared'; txid: string; coordinator: NodeId; participants: NodeId[]; at: number; writes: [string, Value][]; reads: string[] }
-  | { k: 'committed'; txid: string }
+  | { k: 'committed'; txid: string; seq: number }
   /** Participant: aborted after a prepare, or refused a transaction it never voted on (cooperative termination). */
   | { k: 'aborted'; txid: string }
   /**

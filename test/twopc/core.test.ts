@@ -44,7 +44,7 @@ describe('two-phase commit (Gray & Lamport 2006, §3)', () => {
     expect(sim.replyTo(req)).toBeUndefined();
     expect(records(sim, 'n1').filter((r) => r.k === 'commit')).toHaveLength(1); // only load()'s
     sim.deliver(is('vote', 'n3'));
-    expect(records(sim, 'n1').at(-1)).toEqual({ k: 'commit', txid, participants: ['n2', 'n3'] });
+    expect(records(sim, 'n1').at(-1)).toEqual({ k: 'commit', txid, participants: ['n2', 'n3'], seq: 2 }); // load() committed seq 1
     expect(replied(sim, req)).toEqual({ status: 200, body: { ok: true, results: [7, 13], txid } });
     // Until the decision arrives the participants keep their locks.
     expect(twopc(sim, 'n2').participant.writerOf(a)).toBe(txid);
@@ -52,7 +52,7 @@ describe('two-phase commit (Gray & Lamport 2006, §3)', () => {
 
     sim.deliverAll();
     expect([valueAt(sim, 'n2', a), valueAt(sim, 'n3', b)]).toEqual([7, 13]);
-    expect(records(sim, 'n2').at(-1)).toEqual({ k: 'committed', txid });
+    expect(records(sim, 'n2').at(-1)).toEqual({ k: 'committed', txid, seq: 2 });
     expect(records(sim, 'n1').at(-1)).toEqual({ k: 'end', txid }); // every ack in: forgotten
     expect(twopc(sim, 'n2').participant.writerOf(a)).toBeUndefined();
     expect(outcomeEvents(sim, txid)).toEqual(['n2 prepared', 'n3 prepared', 'n1 decided-commit', 'n2 applied-commit', 'n3 applied-commit']);
@@ -188,8 +188,8 @@ describe('recovery', () => {
     expect(twopc(sim, 'n1').coordinator!.status().awaitingAcks).toBe(1);
     sim.tick(10);
     expect(sim.inflight.filter(is('decide', 'n1')).map((m) => [m.to, m.msg])).toEqual([
-      ['n2', { t: 'decide', txid, commit: true }],
-      ['n3', { t: 'decide', txid, commit: true }],
+      ['n2', { t: 'decide', txid, commit: true, seq: 2, horizon: 2 }],
+      ['n3', { t: 'decide', txid, commit: true, seq: 2, horizon: 2 }],
     ]);
     expect(settled(sim, 1000)).toBe(true);
     expect([valueAt(sim, 'n2', a), valueAt(sim, 'n3', b)]).toEqual([8, 12]);
@@ -210,8 +210,8 @@ describe('the trace across a crash', () => {
     const before = sim.events.length;
     sim.deliver(is('vote', 'n2')); // n1 logs its commit decision and, as a participant, its commit
     expect(records(sim, 'n1').slice(-2)).toEqual([
-      { k: 'commit', txid, participants: ['n1', 'n2'] },
-      { k: 'committed', txid },
+      { k: 'commit', txid, participants: ['n1', 'n2'], seq: 2 },
+      { k: 'committed', txid, seq: 2 },
     ]);
     const lost = sim.events.splice(before).map((e) => `${e.node} ${e.event}`);
     expect(lost).toEqual(['n1 decided-commit', 'n1 applied-commit']);

@@ -105,42 +105,52 @@ describe('isolation from locks (strict two-phase locking)', () => {
     expect(replied(sim, read)).toEqual({ status: 200, body: { value: 9 } });
   });
 
-  it('a read spanning shards sees all of a concurrent transfer or none of it', () => {
+  it('a read spanning shards is a snapshot at one commit number: it waits only for what was in doubt when it arrived, and aborts nobody', () => {
     const sim = cluster(3);
     const a = keyOn(sim, 'n2', 'a');
     const b = keyOn(sim, 'n3', 'b');
-    load(sim, { [a]: 10, [b]: 10 });
-    sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -4 }, { f: 'add', key: b, delta: 4 }] });
-    const transfer = txidInFlight(sim);
-    sim.deliver(is('prepare', 'n1', 'n2')); // the transfer holds a; its prepare to n3 is slow
+    load(sim, { [a]: 10, [b]: 10 }); // commit number 1
+    const t = sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -4 }, { f: 'add', key: b, delta: 4 }] });
+    sim.deliver(is('prepare', 'n1', 'n2')); // the transfer is in doubt at n2; its prepare to n3 is slow
     const read = sim.client('n1', { f: 'txn', ops: [{ f: 'read', key: a }, { f: 'read', key: b }] });
-    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid !== transfer && m.to === 'n2'); // waits for a
-    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid !== transfer && m.to === 'n3'); // shares b
-    sim.deliver(is('prepare', 'n1', 'n3')); // the transfer finds the reader's lock on b: no
+    expect(sim.inflight.filter(is('snapRead')).map((m) => [m.to, m.msg])).toEqual([
+      ['n2', { t: 'snapRead', rid: expect.any(String), at: 1, keys: [a] }],
+      ['n3', { t: 'snapRead', rid: expect.any(String), at: 1, keys: [b] }],
+    ]);
+    sim.deliver(is('snapRead', 'n1', 'n2')); // waits: the transfer might yet be numbered 1 or below
+    sim.deliver(is('snapRead', 'n1', 'n3')); // answers b = 10 at once
+    expect(sim.replyTo(read)).toBeUndefined();
+    sim.deliverAll(); // the transfer prepares at n3 (no read lock stops it), commits as number 2
+    expect(replied(sim, t).status).toBe(200);
+    expect(replied(sim, read)).toMatchObject({ status: 200, body: { ok: true, results: [10, 10], snapshot: 1 } });
+    const after = sim.client('n1', { f: 'txn', ops: [{ f: 'read', key: a }, { f: 'read', key: b }] });
     sim.deliverAll();
-    const body = replied(sim, read).body as { results: number[] };
-    expect(replied(sim, read).status).toBe(200);
-    expect(body.results).toEqual([10, 10]);
-    expect(sim.events.filter((e) => e.txid === transfer && e.event === 'voted-no').map((e) => e.node)).toEqual(['n3']);
+    expect(replied(sim, after)).toMatchObject({ status: 200, body: { results: [6, 14], snapshot: 2 } });
+    expect(sim.events.filter((e) => e.event === 'voted-no')).toEqual([]);
   });
 
-  it('a read-only participant keeps its read locks across a crash, so a transfer cannot slip in between the reads of one snapshot', () => {
-    const sim = cluster(3);
-    const a = keyOn(sim, 'n2', 'a');
-    const b = keyOn(sim, 'n3', 'b');
-    load(sim, { [a]: 10, [b]: 10 });
-    const read = sim.client('n1', { f: 'txn', ops: [{ f: 'read', key: a }, { f: 'read', key: b }] });
-    const snapshot = txidInFlight(sim);
-    sim.deliver(is('prepare', 'n1', 'n2')); // n2 reads a = 10 and votes yes; the prepare to n3 is slow
-    sim.crash('n2');
-    sim.restart('n2');
-    expect(twopc(sim, 'n2').participant.inDoubtTxids()).toEqual([snapshot]); // its prepare record brought the read lock back
-    const transfer = sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -4 }, { f: 'add', key: b, delta: 4 }] });
-    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid !== snapshot && m.to === 'n2');
-    sim.deliver((m) => m.msg.t === 'prepare' && m.msg.txid !== snapshot && m.to === 'n3');
-    sim.deliverAll();
-    expect(replied(sim, transfer).status).toBe(409);
-    expect(replied(sim, read)).toMatchObject({ status: 200, body: { results: [10, 10] } });
+  it('a snapshot keeps the versions it may need while it is read; a shard restarted in between refuses it (503) rather than misread it', () => {
+    for (const restart of [false, true]) {
+      const sim = cluster(3);
+      const a = keyOn(sim, 'n2', 'a');
+      const b = keyOn(sim, 'n3', 'b');
+      load(sim, { [a]: 10, [b]: 10 });
+      const read = sim.client('n1', { f: 'txn', ops: [{ f: 'read', key: a }, { f: 'read', key: b }] });
+      const held = sim.inflight.splice(0); // both snapshot reads are slow
+      const t = sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -4 }, { f: 'add', key: b, delta: 4 }] });
+      sim.deliverAll(); // the transfer commits everywhere as number 2, with horizon 1 (the read is active)
+      expect(replied(sim, t).status).toBe(200);
+      if (restart) {
+        sim.crash('n3');
+        sim.restart('n3'); // its log replays only the latest version of b
+      }
+      sim.inflight.push(...held);
+      sim.deliverAll();
+      if (restart) {
+        expect(replied(sim, read)).toMatchObject({ status: 503 });
+        expect(String(replied(sim, read).body.error)).toMatch(/snapshot 1 is older than the versions of b\d+ kept here/);
+      } else expect(replied(sim, read)).toMatchObject({ status: 200, body: { results: [10, 10] } });
+    }
   });
 
   it('no-wait: a transaction that finds a conflicting lock aborts at once with 409 instead of waiting (no deadlock possible)', () => {

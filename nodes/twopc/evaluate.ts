@@ -1,0 +1,47 @@
+/**
+ * What a participant's yes vote promises: its share of the client's operations run against
+ * its state without changing it, giving the values it will install on commit and the
+ * results the client gets, or the reason it must vote no (an add below its floor, a cas
+ * that finds another value). Locks held from the vote on keep the answer true until the
+ * decision.
+ */
+import type { Value } from '../common/core.js';
+import type { KvState } from '../common/kv-state.js';
+import type { IndexedOp } from './protocol.js';
+
+type Evaluation = { writes: [string, Value][]; results: [number, Value][] } | { problem: string; current?: Value };
+
+export function evaluate(state: KvState, ops: readonly IndexedOp[]): Evaluation {
+  const view = new Map<string, Value>();
+  const get = (key: string): Value => (view.has(key) ? view.get(key)! : state.get(key));
+  const results: [number, Value][] = [];
+  for (const { i, op } of ops) {
+    switch (op.f) {
+      case 'read':
+        results.push([i, get(op.key)]);
+        break;
+      case 'write':
+        view.set(op.key, op.value);
+        results.push([i, op.value]);
+        break;
+      case 'cas': {
+        const current = get(op.key);
+        if (current !== op.from) return { problem: 'precondition', current };
+        view.set(op.key, op.to);
+        results.push([i, op.to]);
+        break;
+      }
+      case 'add': {
+        const current = get(op.key);
+        const base = current === null ? 0 : current;
+        if (typeof base !== 'number') return { problem: `key ${op.key} holds a non-number` };
+        const next = base + op.delta;
+        if (op.floor !== undefined && next < op.floor) return { problem: `key ${op.key} would fall to ${next}, below ${op.floor}` };
+        view.set(op.key, next);
+        results.push([i, next]);
+        break;
+      }
+    }
+  }
+  return { writes: [...view], results };
+}
