@@ -74,9 +74,23 @@ export function firedFaults(scenario: ScenarioResult): (FaultRecord & { startMs:
   return scenario.faults.filter((f): f is FaultRecord & { startMs: number } => typeof f.startMs === 'number');
 }
 
-/** Distinct kinds of the faults that fired, in first-fired order. */
-export function faultKinds(scenario: ScenarioResult): string[] {
-  return [...new Set(firedFaults(scenario).map((f) => f.kind))];
+/**
+ * The share of operations that succeeded while a fault was active, from the throughput
+ * buckets that overlap a fault window (so at bucket resolution, 1 s by default): the
+ * whole-run ok ratio dilutes a 3 s outage in a 20 s run. Null without a fired fault.
+ */
+export function okRatioDuringFaults(scenario: ScenarioResult): number | null {
+  const windows = firedFaults(scenario).map((f) => [f.startMs, f.endMs ?? scenario.durationMs] as const);
+  if (windows.length === 0) return null;
+  const { bucketMs, buckets } = scenario.throughputOverTime;
+  let ok = 0;
+  let all = 0;
+  for (const b of buckets) {
+    if (!windows.some(([start, end]) => b.tMs < end && b.tMs + bucketMs > start)) continue;
+    ok += b.ok;
+    all += b.ok + b.fail + b.info;
+  }
+  return all === 0 ? null : ok / all;
 }
 
 /**

@@ -18,7 +18,7 @@ import { compile, type Config, type TopLevelSpec } from 'vega-lite';
 import { parse, View } from 'vega';
 import { ALGORITHM_COLORS, ALGORITHM_COLUMNS, algorithmLabel } from '../scenarios.js';
 
-export const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, Roboto, "Helvetica Neue", Arial, sans-serif';
+const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, Roboto, "Helvetica Neue", Arial, sans-serif';
 export const INK = '#1d2330';
 export const MUTED = '#5b6474';
 export const ALARM = '#c62828';

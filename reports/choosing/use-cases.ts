@@ -8,7 +8,7 @@
 import type { ScenarioResult } from '../../harness/results.js';
 import type { CheckerName } from '../../workloads/checkers/verdict.js';
 import { fmtCount, fmtMs, fmtPerOp, fmtRate, fmtRatio } from '../format.js';
-import { crashedCoordinator, crashedLeader, firedFaults, isCoordinatorCrash, isLeaderCrash, verdictFor, verdictStatus, type AlgorithmId } from '../scenarios.js';
+import { crashedCoordinator, crashedLeader, firedFaults, isCoordinatorCrash, isLeaderCrash, okRatioDuringFaults, verdictFor, verdictStatus, type AlgorithmId } from '../scenarios.js';
 import { maxOf, median, minOf } from '../stats.js';
 import type { ChoosingRule } from './rule.js';
 
@@ -89,7 +89,7 @@ const databases: UseCase = {
         { label: scenarios.length > 1 ? `throughput (median of ${scenarios.length})` : 'throughput', value: fmtRate(throughput, ' ops/s'), role: 'primary' },
         { label: 'p99 latency (worst)', value: fmtMs(p99), role: 'secondary' },
         underFaults,
-        { label: 'ok under faults (worst)', value: fmtRatio(minOf(faulted.map((s) => s.availability.okRatio))) },
+        { label: 'ok while faults were active (worst)', value: fmtRatio(minOf(faulted.flatMap((s) => okRatioDuringFaults(s) ?? []))) },
       ],
     };
   },

@@ -8,7 +8,7 @@ import type { Verdict } from '../../workloads/checkers/verdict.js';
 import { fmtMs, fmtPerOp, fmtRate, fmtRatio, MISSING } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import {
-  ALGORITHM_COLORS, ALGORITHM_COLUMNS, algorithmLabel, evidenceAnchor, faultsLabel, isAlgorithmId, safetyViolations,
+  ALGORITHM_COLORS, ALGORITHM_COLUMNS, algorithmLabel, evidenceAnchor, faultsLabel, isAlgorithmId, okRatioDuringFaults, safetyViolations,
   scenarioAnchor, undecidedChecks, verdictStatus, verdictTitle, type VerdictStatus,
 } from '../scenarios.js';
 
@@ -80,6 +80,11 @@ function algorithmCards(run: ResultsFile): SafeHtml {
   })}</div>`;
 }
 
+function duringFaults(s: ScenarioResult): SafeHtml | null {
+  const ratio = okRatioDuringFaults(s);
+  return ratio === null ? null : html`<div class="small muted" title="share ok in the throughput buckets that overlap a fault">${fmtRatio(ratio)} in faults</div>`;
+}
+
 function scenarioRow(s: ScenarioResult, i: number): SafeHtml {
   const lat = s.latency.overall;
   const faults = faultsLabel(s);
@@ -91,7 +96,7 @@ function scenarioRow(s: ScenarioResult, i: number): SafeHtml {
   <td class="num">${fmtRate(s.throughput)}</td>
   <td class="num">${fmtMs(lat.count > 0 ? lat.p50 : null)}</td>
   <td class="num">${fmtMs(lat.count > 0 ? lat.p99 : null)}</td>
-  <td class="num">${fmtRatio(s.availability.total > 0 ? s.availability.okRatio : null)}</td>
+  <td class="num">${fmtRatio(s.availability.total > 0 ? s.availability.okRatio : null)}${duringFaults(s)}</td>
   <td class="num">${fmtMs(s.availability.longestUnavailableMs)}</td>
   <td class="num">${s.convergence ? fmtMs(s.convergence.p50Ms) : MISSING}</td>
   <td class="num">${s.ops.ok > 0 ? fmtPerOp(s.messages.perOk) : MISSING}</td>

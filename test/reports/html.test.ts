@@ -103,3 +103,33 @@ describe('the rendered page', () => {
     expect(page).toContain('direct 41.0 µs');
   });
 });
+
+describe('runs with little in them', () => {
+  it('renders a scenario that failed before measuring anything, and an algorithm parley does not know', async () => {
+    const run = benchRun();
+    const base = run.scenarios[0]!;
+    const empty = { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+    const failed = {
+      ...base, name: 'raft-died', status: 'failed' as const, error: 'n2 exited on its own (code 1)', checks: [], faults: [], failover: [], convergence: null,
+      ops: { total: 0, ok: 0, fail: 0, info: 0, neverSent: 0 }, throughput: 0, throughputOverTime: { bucketMs: 1000, buckets: [] },
+      latency: { overall: empty, byF: {}, curve: [], byPhase: {} }, nodesDetail: [], calibration: null,
+      availability: { total: 0, ok: 0, fail: 0, info: 0, okRatio: 0, longestUnavailableMs: 0, windows: [] },
+    };
+    const foreign = { ...base, name: 'zab-kv', algo: 'zab' };
+    const page = await reportDocument([{ ...run, partial: true, scenarios: [failed, foreign] }]);
+    expect(page).toContain('Incomplete run');
+    expect(page).toContain('n2 exited on its own (code 1)');
+    expect(page).toContain('<b>raft-died</b> failed');
+    expect(page).toContain('zab-kv');
+    // Nothing measured for Raft or anyone else in the choosing table but a row per use case.
+    expect(page.match(/<tr data-use-case=/g)).toHaveLength(4);
+    expect(page).not.toContain('class="chart-error"');
+    expect(page).not.toContain('NaN');
+  });
+
+  it('renders a run with no scenarios at all', async () => {
+    const page = await reportDocument([{ ...benchRun(), scenarios: [] }]);
+    expect(page).toContain('0 scenarios');
+    expect(page).not.toContain('NaN');
+  });
+});

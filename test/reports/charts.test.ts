@@ -1,0 +1,61 @@
+/** Chart specs: the axes they promise, what they leave out, and that each draws in Node. */
+import { describe, expect, it } from 'vitest';
+import { renderSvg } from '../../reports/charts/render.js';
+import { availabilityChart, latencyCurveChart, logTicks, percentileAxisPosition, scalingChart, throughputChart } from '../../reports/charts/run-charts.js';
+import { describeOp, timelineChart } from '../../reports/charts/timeline.js';
+import { okRatioDuringFaults } from '../../reports/scenarios.js';
+import { benchRun, violationEvidence } from './fixtures/results.js';
+
+const run = benchRun();
+
+describe('chart specs', () => {
+  it('places percentiles on the HdrHistogram axis: one decade per nine', () => {
+    expect(percentileAxisPosition(50)).toBe(2);
+    expect(percentileAxisPosition(90)).toBeCloseTo(10);
+    expect(percentileAxisPosition(99)).toBeCloseTo(100);
+    expect(percentileAxisPosition(99.99)).toBeCloseTo(10_000);
+  });
+
+  it('ticks a log latency axis 1-2-5 over two decades, by decade beyond', () => {
+    expect(logTicks(0.3, 8)).toEqual([0.1, 0.2, 0.5, 1, 2, 5, 10]);
+    expect(logTicks(0.3, 40)).toEqual([0.1, 1, 10, 100]);
+  });
+
+  it('leaves out what was not measured instead of drawing zeros', () => {
+    const quiet = { ...run.scenarios[0]!, throughputOverTime: { bucketMs: 1000, buckets: [] }, faults: [], failover: [], availability: { ...run.scenarios[0]!.availability, windows: [] } };
+    expect(throughputChart(quiet, 0)).toBeNull();
+    expect(availabilityChart([quiet])).toBeNull();
+    expect(scalingChart(run.scenarios.filter((s) => s.workload === 'kv'))).toBeNull();
+    expect(latencyCurveChart([{ ...quiet, latency: { ...quiet.latency, curve: [] } }], 'kv')).toBeNull();
+  });
+
+  it('draws a timeline with open-ended operations stopping past the last event', async () => {
+    const evidence = violationEvidence();
+    const figure = timelineChart(evidence, 'timeline-test');
+    const svg = await renderSvg(figure.spec);
+    // The write that never returned is labelled and described as such.
+    expect(svg).toContain('write &quot;v2&quot; (no reply)');
+    expect(svg).toContain('never returned');
+    expect(svg).toContain('stuck: process 3 read → &quot;&lt;b&gt;v0&lt;/b&gt;&quot;');
+    expect(describeOp(evidence.window[2]!)).toBe('cas ["v1","v3"] (fail)');
+  });
+
+  it('shades the faults that fired behind throughput', async () => {
+    const figure = throughputChart(run.scenarios[0]!, 0)!;
+    const svg = await renderSvg(figure.spec);
+    expect(svg).toContain('partition on n1: 5.00 s to 8.01 s');
+    expect(figure.caption).toBe('Shaded: partition while active.');
+  });
+});
+
+describe('ok ratio while faults were active', () => {
+  it('counts only the buckets that overlap a fault window', () => {
+    const s = run.scenarios[0]!; // partitions at 5-8 s and 12-15 s
+    const buckets = s.throughputOverTime.buckets.filter((b) => (b.tMs >= 5000 && b.tMs < 8010) || (b.tMs >= 12_000 && b.tMs < 15_010));
+    const ok = buckets.reduce((n, b) => n + b.ok, 0);
+    const all = buckets.reduce((n, b) => n + b.ok + b.fail + b.info, 0);
+    expect(okRatioDuringFaults(s)).toBeCloseTo(ok / all, 10);
+    expect(okRatioDuringFaults(s)!).toBeLessThan(s.availability.okRatio);
+    expect(okRatioDuringFaults(run.scenarios.find((x) => x.name === 'gossip-failover')!)).toBeNull();
+  });
+});
