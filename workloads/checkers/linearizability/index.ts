@@ -26,6 +26,8 @@ export interface LinearizabilityOptions {
 }
 
 const WINDOW_MAX = 40;
+/** At most this long is spent re-searching a violating key for a clearer explanation. */
+const EXPLAIN_MS = 10_000;
 
 export function checkLinearizability(events: readonly HistoryEvent[], options: LinearizabilityOptions): Verdict {
   const began = performance.now();
@@ -68,7 +70,12 @@ export function checkLinearizability(events: readonly HistoryEvent[], options: L
       continue;
     }
     stats.keysChecked++;
-    const evidence = explain(k, result.prefix, result.stuck, result.stateBefore, events, origin);
+    // Search again without the observer bounds to blame the op a reader would: the read
+    // that saw the impossible value, not the write the bounds stopped early. If that takes
+    // too long, the first search's picture is still a true one.
+    const plain = searchKey(k, { deadline: Math.min(deadline, performance.now() + EXPLAIN_MS), maxMemoWords, observerBounds: false });
+    const failure = plain.outcome === 'not-linearizable' ? plain : result;
+    const evidence = explain(k, failure.prefix, failure.stuck, failure.stateBefore, events, origin);
     return {
       ...base,
       valid: false,

@@ -48,6 +48,12 @@ export interface KeyOps {
   end: Float64Array;
   /** 1 when the op may never take effect (the search may skip it at its bound). */
   optional: Uint8Array;
+  /**
+   * -Infinity, or for a write whose value only it writes and someone read: it may take
+   * effect only once every op that ended before the earliest observer began is placed
+   * (see firstObserverBounds).
+   */
+  notBefore: Float64Array;
   /** Value id -> value. Id 0 is null, the register's initial value. */
   values: Scalar[];
   counts: KeyCounts;
@@ -115,7 +121,7 @@ function compileKey(source: Operation[], model: RegisterModel): KeyOps {
     key: source[0]?.key ?? null,
     ops: kept.map((r) => r.op),
     kind: new Uint8Array(n), a: new Int32Array(n), b: new Int32Array(n),
-    start: new Float64Array(n), end: new Float64Array(n), optional: new Uint8Array(n),
+    start: new Float64Array(n), end: new Float64Array(n), optional: new Uint8Array(n), notBefore: firstObserverBounds(kept),
     values, counts,
   };
   kept.forEach((r, i) => {
@@ -162,6 +168,33 @@ function classify(op: Operation, model: RegisterModel, intern: (v: Scalar) => nu
     default:
       throw new HistoryShapeError(at, 'f', `"${op.f}" is not an operation of the ${model} model (read, write${model === 'cas-register' ? ', cas' : ''})`);
   }
+}
+
+/**
+ * In a linearization, little can sit between a write W of a value only W writes and the
+ * first op that observed that value (R): a write in between would hide the value, a read
+ * of another value would be illegal, a read of it would be the first observer. Only a
+ * precondition failure whose `from` is not the value fits (it is legal there). So every
+ * other definite op that must precede R (it ended before R began) must precede W too (an
+ * optional op that took effect would too, but one that never did precedes nothing). R is
+ * unknown, but it began no earlier than the earliest observer, so those that ended before
+ * that must precede W. The search uses this to stop trying W early, which is what made
+ * histories with many long concurrent writes slow.
+ */
+function firstObserverBounds(rows: Row[]): Float64Array {
+  const out = new Float64Array(rows.length).fill(-Infinity);
+  const writers = new Map<number, number>();
+  const firstSeen = new Map<number, number>();
+  for (const r of rows) {
+    const w = written(r);
+    if (w >= 0) writers.set(w, (writers.get(w) ?? 0) + 1);
+    if (r.kind === READ || r.kind === CAS) firstSeen.set(r.a, Math.min(firstSeen.get(r.a) ?? Infinity, r.op.start));
+  }
+  rows.forEach((r, i) => {
+    const v = written(r);
+    if ((r.kind === WRITE || r.kind === CAS) && v !== 0 && writers.get(v) === 1 && firstSeen.has(v)) out[i] = firstSeen.get(v)!;
+  });
+  return out;
 }
 
 /** The value a row leaves in the register when it takes effect, or -1 for rows that never change it. */

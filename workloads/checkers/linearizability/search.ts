@@ -28,6 +28,12 @@ export interface SearchLimits {
   deadline: number;
   /** Most 32-bit words of memo the search may hold (each memo entry costs ceil(n/32) + 2). */
   maxMemoWords: number;
+  /**
+   * Use KeyOps.notBefore. On by default: it only prunes, but it moves the point where a
+   * failing search gets stuck onto the write, so the explanation of a violation is found
+   * again without it.
+   */
+  observerBounds?: boolean;
 }
 
 export type SearchResult =
@@ -72,6 +78,7 @@ function step(kind: number, a: number, b: number, state: number): number {
 export function searchKey(k: KeyOps, limits: SearchLimits): SearchResult {
   const n = k.kind.length;
   if (n === 0) return { outcome: 'linearizable', configurations: 0 };
+  const notBefore = limits.observerBounds === false ? new Float64Array(n).fill(-Infinity) : k.notBefore;
 
   // Entries 2i (call) and 2i+1 (return) of row i, as list nodes 1..2n; node 0 is the head.
   // At equal times calls sort before returns: the ops are then concurrent, the lenient reading
@@ -166,10 +173,14 @@ export function searchKey(k: KeyOps, limits: SearchLimits): SearchResult {
     return true;
   };
 
-  // The stack of placements: row, register value before it, and whether it was a skip.
+  // The stack of placements: row, register value before it, and whether it was forced (a
+  // skip, or an op that changes nothing): undoing a forced one goes on backtracking.
   const stackRow = new Int32Array(n);
   const stackState = new Int32Array(n);
-  const stackSkip = new Uint8Array(n);
+  const stackMode = new Uint8Array(n);
+  const PLACED = 0;
+  const FORCED = 1;
+  const SKIPPED = 2;
   let depth = 0;
 
   let best = { depth: -1, prefix: [] as number[], stuck: -1, state: 0 };
@@ -177,14 +188,31 @@ export function searchKey(k: KeyOps, limits: SearchLimits): SearchResult {
   let cursor = next[HEAD]!;
   let iterations = 0;
 
-  const place = (row: number, newState: number, skip: boolean): void => {
+  const place = (row: number, newState: number, mode: number): void => {
     stackRow[depth] = row;
     stackState[depth] = state;
-    stackSkip[depth] = skip ? 1 : 0;
+    stackMode[depth] = mode;
     depth++;
     state = newState;
     lift(row);
     cursor = next[HEAD]!;
+  };
+  /**
+   * True when every unplaced op that would have to precede `row` ends at or after `t`:
+   * all definite ops but `row` itself and precondition failures on another value than the
+   * one `row` writes (register-ops.ts, firstObserverBounds). Optional ops are exempt: one
+   * that never takes effect precedes nothing.
+   */
+  const settledBefore = (from: number, row: number, t: number): boolean => {
+    const v = k.kind[row] === CAS ? k.b[row]! : k.a[row]!;
+    for (let node = from; node !== NIL; node = next[node]!) {
+      const e = node - 1;
+      if ((e & 1) === 0) continue;
+      const other = e >> 1;
+      if (other === row || k.optional[other] === 1 || (k.kind[other] === CAS_FAILED && k.a[other] !== v)) continue;
+      return timeOf(e) >= t;
+    }
+    return true;
   };
   const mark = (row: number): void => {
     placed[row >>> 5]! ^= 1 << (row & 31);
@@ -198,11 +226,16 @@ export function searchKey(k: KeyOps, limits: SearchLimits): SearchResult {
     const e = cursor - 1;
     const row = e >> 1;
     if ((e & 1) === 0) {
-      const s = step(k.kind[row]!, k.a[row]!, k.b[row]!, state);
-      if (s >= 0) {
+      const kind = k.kind[row]!;
+      const s = step(kind, k.a[row]!, k.b[row]!, state);
+      if (s >= 0 && (notBefore[row] === -Infinity || settledBefore(cursor, row, notBefore[row]!))) {
         mark(row);
         if (remember(s)) {
-          place(row, s, false);
+          // An op that leaves the register unchanged and can take effect now may as well
+          // take effect now: moving it to the front of any completion of this configuration
+          // breaks no real-time order (it is a candidate) and changes no state. So if this
+          // placement fails, so does the configuration: no other candidate is tried here.
+          place(row, s, kind === READ || kind === CAS_FAILED ? FORCED : PLACED);
           continue;
         }
         mark(row);
@@ -215,18 +248,19 @@ export function searchKey(k: KeyOps, limits: SearchLimits): SearchResult {
     if (k.optional[row] === 1) {
       mark(row);
       if (remember(state)) {
-        place(row, state, true);
+        place(row, state, SKIPPED);
         continue;
       }
       mark(row);
       if (memoFull) return { outcome: 'unknown', reason: 'state-limit', configurations: entries };
     } else if (depth > best.depth) {
       const prefix: number[] = [];
-      for (let d = 0; d < depth; d++) if (stackSkip[d] === 0) prefix.push(stackRow[d]!);
+      for (let d = 0; d < depth; d++) if (stackMode[d] !== SKIPPED) prefix.push(stackRow[d]!);
       best = { depth, prefix, stuck: row, state };
     }
-    // Backtrack to the last real placement and try the next candidate after it. Undoing a
-    // skip goes further back: a skip happens at a return entry, with no candidates after it.
+    // Backtrack to the last unforced placement and try the next candidate after it. A skip
+    // happens at a return entry, with no candidates after it; a forced read was the only
+    // move worth trying (see above).
     for (;;) {
       if (depth === 0) {
         return { outcome: 'not-linearizable', configurations: entries, prefix: best.prefix, stuck: best.stuck, stateBefore: best.state };
@@ -236,7 +270,7 @@ export function searchKey(k: KeyOps, limits: SearchLimits): SearchResult {
       mark(undone);
       unlift(undone);
       state = stackState[depth]!;
-      if (stackSkip[depth] === 0) {
+      if (stackMode[depth] === PLACED) {
         cursor = next[2 * undone + 1]!;
         break;
       }
