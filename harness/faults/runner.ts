@@ -35,7 +35,7 @@ export class FaultError extends Error {}
 export class FaultRunner {
   readonly records: FaultRecord[];
   private readonly reverts = new Map<number, () => Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
 
   constructor(
@@ -62,13 +62,15 @@ export class FaultRunner {
     await Promise.all(this.records.map((r) => this.fire(r)));
   }
 
+  /** Sleep until `ms` after the origin; stop() wakes every sleeper at once. */
   private sleepUntil(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.timers.delete(t);
         resolve();
       }, Math.max(0, ms - this.nowMs()));
-      this.timers.add(t);
+      this.timers.set(t, resolve);
     });
   }
 
@@ -81,9 +83,14 @@ export class FaultRunner {
       record.status = 'active';
       this.log(`fault #${record.id} ${describe(record)} started`);
       this.reverts.set(record.id, revert);
+      if (this.stopped) {
+        // stop() ran while this fault was being applied: end it now rather than leave it in force.
+        await this.end(record);
+        return;
+      }
       // Resolving a target (e.g. waiting for a leader) may delay the start: the fault still lasts its full duration.
       await this.sleepUntil(record.startMs! + record.spec.duration);
-      await this.end(record);
+      await this.end(record); // a no-op when stop() already ended it
     } catch (err) {
       record.status = 'failed';
       record.reason = err instanceof Error ? err.message : String(err);
@@ -226,7 +233,10 @@ export class FaultRunner {
   /** End every active fault now (the load is over, Ctrl-C, or a node died). */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const [t, wake] of this.timers) {
+      clearTimeout(t);
+      wake();
+    }
     this.timers.clear();
     const active = this.records.filter((r) => this.reverts.has(r.id));
     for (const r of active) await this.end(r).catch((err) => this.log(`could not end fault #${r.id}: ${(err as Error).message}`));
