@@ -16,9 +16,11 @@
  *   - a read (GET, or a txn of reads) of keys this node holds: served here, under the
  *     participant's locks (participant.ts says why that is linearizable);
  *   - a read of keys one other node holds: forwarded to that node;
- *   - anything else (writes, cas, txns, reads spanning nodes): forwarded to the
- *     coordinator, which runs 2PC. If the coordinator cannot be reached, the runtime
- *     answers 503; while it is down, prepared participants stay in doubt, with their locks.
+ *   - a read spanning nodes: forwarded to the coordinator, which reads a snapshot at its
+ *     latest commit number from each shard (coordinator.ts);
+ *   - anything else (writes, cas, txns that write): forwarded to the coordinator, which
+ *     runs 2PC. If the coordinator cannot be reached, the runtime answers 503; while it is
+ *     down, prepared participants stay in doubt, with their locks.
  *
  * GET /status reports `role: 'coordinator' | 'participant'` and `leader: <coordinator>`
  * (so fault targets named `leader` or `coordinator` resolve to it), and how many

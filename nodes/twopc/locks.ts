@@ -3,12 +3,13 @@
  * keys it writes, held from its prepare until the decision (strict two-phase locking), and
  * across a crash (the prepare record names them).
  *
- * Conflict policy: no-wait for anything that writes. A prepare that finds a conflicting
- * lock votes no at once and the client gets 409; nothing that writes ever waits. Read-only
- * work (a local read, or the prepare of a transaction that writes nowhere) may wait up to
- * `lockWaitMs` for a write lock to clear. Every edge of the waits-for graph therefore goes
- * from a reader to a writer that itself waits for nobody: there is no cycle, hence no
- * deadlock, and no need for wait-die timestamps.
+ * Conflict policy: no-wait. A prepare that finds a conflicting lock votes no at once and
+ * the client gets 409; no transaction ever waits for a lock, so none can deadlock, and no
+ * wait-die timestamps are needed. (Wait-die would mostly kill the same transactions: the
+ * requester of a held lock is usually the younger one.) Only a local read, which holds
+ * nothing else, may wait up to `lockWaitMs` for a write lock to clear: every edge of the
+ * waits-for graph goes from such a read to a writer that waits for nobody. Reads spanning
+ * shards take no locks at all (versions.ts).
  *
  * A waiting reader takes its shared locks at once, alongside the writer it waits for, so
  * new writers find them and vote no: a stream of writers cannot starve it.

@@ -1,6 +1,7 @@
 /**
- * The client API over both data layouts, request routing, and the isolation that locks
- * give reads: what a client of the 2PC node sees, replayed on the deterministic simulator.
+ * The client API over both data layouts, request routing, and the isolation reads get
+ * (locks on one node, snapshots across shards): what a client of the 2PC node sees,
+ * replayed on the deterministic simulator.
  */
 import { describe, expect, it } from 'vitest';
 import { cluster, is, keyOn, load, replied, settled, twopc, txidInFlight, valueAt } from './sim-helpers.js';
@@ -87,7 +88,7 @@ describe('data layouts', () => {
   });
 });
 
-describe('isolation from locks (strict two-phase locking)', () => {
+describe('isolation: strict two-phase locking for writers, snapshots at a commit number for reads spanning shards', () => {
   it('a read of a key write-locked by a prepared transaction waits for the decision, then sees it (linearizable local reads)', () => {
     const sim = cluster(3);
     const a = keyOn(sim, 'n2', 'a');
