@@ -7,7 +7,7 @@
  * effect next (it has begun, and everything that must precede it has been placed). The
  * search tries them in order; placing one "lifts" its call and return out of the list and
  * restarts from the head. Reaching a return entry means its operation should already have
- * been placed: backtrack. Lowe's memo makes it polynomial in practice: the future of the
+ * been placed: backtrack. Lowe's memo keeps it tractable in practice: the future of the
  * search depends only on (set of placed ops, register value), so a configuration seen
  * once is never explored again.
  *
