@@ -73,7 +73,7 @@ export interface UnknownEvidence {
   kind: 'unknown';
   /** The key the search was on when it gave up, if any. */
   key?: Key | null;
-  reason: 'time-limit' | 'state-limit' | 'search-limit';
+  reason: 'time-limit' | 'state-limit';
   /** What was decided before giving up. */
   keysChecked?: number;
   keysTotal?: number;
