@@ -34,6 +34,7 @@ import { calibrate, type Calibration } from './calibrate.js';
 import { NodeObserver } from './observe.js';
 import { analyze } from './analyze.js';
 import { maxThroughput } from './saturate.js';
+import { CONVERGENCE_BOUND_MS } from '../workloads/dissemination.js';
 import type { Progress } from './progress.js';
 import type { Scenario } from './scenario.js';
 import type { ConvergenceSummary, NodeResult, ScenarioResult } from './results.js';
@@ -250,6 +251,7 @@ async function finalReads(
   note: (line: string) => void,
 ): Promise<void> {
   if (!LEADERLESS.has(scenario.algo)) await cluster.waitForLeader(30_000).catch(() => undefined);
+  else await waitForAgreement(workload, scenario, cluster, client, signal, note);
   // Processes far above the load's, one per node, so they never overlap a load process.
   const base = 1_000_000;
   const deadline = Date.now() + 30_000;
@@ -281,6 +283,31 @@ async function finalReads(
       finalByNode[n.id] = state;
     }),
   );
+}
+
+/**
+ * An eventually consistent system is judged on the state it converges to: give it up to the
+ * convergence bound to agree (these probe reads stay out of the history, so they do not
+ * count as stale reads), then take the final reads. If it never agrees, the recorded final
+ * reads show the divergence and the convergence checker says so.
+ */
+async function waitForAgreement(workload: Workload, scenario: Scenario, cluster: Cluster, client: NodeClient, signal: AbortSignal, note: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + CONVERGENCE_BOUND_MS;
+  const started = Date.now();
+  while (!signal.aborted && Date.now() < deadline) {
+    const views = await Promise.all(
+      cluster.nodes.map(async (_, i) => {
+        const answers = await Promise.all(workload.finalOps(scenario.workload, i).map(async (inv) => JSON.stringify((await client.invoke(inv.node, inv.op)).body)));
+        return answers.join('\n');
+      }),
+    );
+    if (views.every((v) => v === views[0])) {
+      note(`replicas agree ${Date.now() - started} ms after healing`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  note(`replicas still disagree ${CONVERGENCE_BOUND_MS} ms after healing`);
 }
 
 function readJsonLines<T>(file: string, map: (row: Record<string, unknown>) => T | null): T[] {
