@@ -78,7 +78,7 @@ export function terminalSummary(results: ResultsFile, options: TerminalOptions =
   const verdict =
     validity === false ? `${violations.length} safety violation${violations.length === 1 ? '' : 's'}` : validity === 'unknown' ? 'no violation found, but not every check could decide' : 'every check passed';
   lines.push(
-    `${verdict}: ${passed} passed, ${violations.length} violated, ${undecided.length} undecided of ${all.length} checks in ${results.scenarios.length} scenarios` +
+    `${verdict}: ${passed} passed, ${violations.length} violated, ${undecided.length} undecided of ${all.length} check${all.length === 1 ? '' : 's'} in ${results.scenarios.length} scenario${results.scenarios.length === 1 ? '' : 's'}` +
       ` (exit ${exitCodeOf(results)})${results.partial ? '; the run was cut short' : ''}${options.reportPath ? `; report: ${options.reportPath}` : ''}`,
   );
   return lines.join('\n');

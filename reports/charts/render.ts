@@ -15,7 +15,7 @@
  * hover (and screen readers read anyway).
  */
 import { compile, type Config, type TopLevelSpec } from 'vega-lite';
-import { parse, View } from 'vega';
+import { parse, View, type LoggerInterface } from 'vega';
 import { ALGORITHM_COLORS, ALGORITHM_COLUMNS, algorithmLabel } from '../scenarios.js';
 
 const FONT = 'Inter, "Segoe UI", system-ui, -apple-system, Roboto, "Helvetica Neue", Arial, sans-serif';
@@ -55,10 +55,41 @@ export function algorithmColor(algos: readonly string[]): { domain: string[]; ra
   };
 }
 
+/**
+ * Vega and Vega-Lite log warnings to the console, which would land in the middle of a run's
+ * terminal output; they go to `onWarning` instead (the chart tests collect them and expect
+ * none), and errors still throw.
+ */
+function reportLogger(onWarning: (message: string) => void): LoggerInterface {
+  let level = 2;
+  const logger: LoggerInterface = {
+    level(next?: number) {
+      if (next === undefined) return level;
+      level = next;
+      return logger;
+    },
+    error(...args: unknown[]) {
+      throw new Error(args.map(String).join(' '));
+    },
+    warn(...args: unknown[]) {
+      onWarning(args.map(String).join(' '));
+      return logger;
+    },
+    info: () => logger,
+    debug: () => logger,
+  };
+  return logger;
+}
+
+export interface RenderOptions {
+  onWarning?: (message: string) => void;
+}
+
 /** Compile a Vega-Lite spec with the report's theme and draw it as an SVG string. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {
+  const logger = reportLogger(options.onWarning ?? (() => {}));
   const themed = { ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
-  const view = new View(parse(compile(themed).spec), { renderer: 'none' });
+  const view = new View(parse(compile(themed, { logger }).spec), { renderer: 'none', logger });
   try {
     return await view.toSVG();
   } finally {

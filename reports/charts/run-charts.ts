@@ -144,13 +144,16 @@ export function availabilityChart(scenarios: readonly ScenarioResult[]): ChartFi
     wide: true,
     spec: {
       width: 860,
-      height: { step: 26 },
+      // A fixed height rather than a step: the lanes (yOffset) subdivide each row's band.
+      height: 34 * faulted.length,
       layer: [
         {
           data: { values: bars },
-          mark: { type: 'bar', height: { band: 0.6 }, cornerRadius: 2 },
+          mark: { type: 'bar', height: { band: 0.8 }, cornerRadius: 2 },
           encoding: {
             y: { field: 'scenario', type: 'nominal', title: null, sort: faulted.map(label) },
+            // Faults and outages in separate lanes of the row: they overlap in time by nature.
+            yOffset: { field: 'lane', type: 'nominal', scale: { domain: ['fault', 'no successful write'] } },
             x: { field: 'start', type: 'quantitative', title: 'time since load start (s)', scale: { domain: [0, duration] } },
             x2: { field: 'end' },
             color: { field: 'lane', type: 'nominal', title: null, scale: { domain: ['fault', 'no successful write'], range: [FAULT_FILL, ALARM] } },

@@ -1,7 +1,11 @@
 /** Chart specs: the axes they promise, what they leave out, and that each draws in Node. */
 import { describe, expect, it } from 'vitest';
 import { renderSvg } from '../../reports/charts/render.js';
-import { availabilityChart, latencyCurveChart, logTicks, percentileAxisPosition, scalingChart, throughputChart } from '../../reports/charts/run-charts.js';
+import {
+  availabilityChart, convergenceDistributionChart, latencyCurveChart, logTicks, percentileAxisPosition, resourcesChart, scalingChart, throughputChart,
+} from '../../reports/charts/run-charts.js';
+import { trendCharts } from '../../reports/charts/trends.js';
+import { compareRuns } from '../../reports/compare.js';
 import { describeOp, timelineChart } from '../../reports/charts/timeline.js';
 import { okRatioDuringFaults } from '../../reports/scenarios.js';
 import { benchRun, violationEvidence } from './fixtures/results.js';
@@ -57,5 +61,21 @@ describe('ok ratio while faults were active', () => {
     expect(okRatioDuringFaults(s)).toBeCloseTo(ok / all, 10);
     expect(okRatioDuringFaults(s)!).toBeLessThan(s.availability.okRatio);
     expect(okRatioDuringFaults(run.scenarios.find((x) => x.name === 'gossip-failover')!)).toBeNull();
+  });
+});
+
+describe('every chart of the fixture run', () => {
+  it('draws without a single Vega or Vega-Lite warning', async () => {
+    const warnings: string[] = [];
+    const figures = [
+      ...['kv', 'bank', 'dissemination'].map((w) => latencyCurveChart(run.scenarios.filter((s) => s.workload === w), w)),
+      ...run.scenarios.map((s, i) => throughputChart(s, i)),
+      availabilityChart(run.scenarios), scalingChart(run.scenarios), convergenceDistributionChart(run.scenarios), resourcesChart(run.scenarios),
+      timelineChart(violationEvidence(), 'timeline'),
+      ...trendCharts(compareRuns([run, benchRun({ startedAt: '2025-11-21T02:00:00.000Z' })])),
+    ];
+    expect(figures.every((f) => f !== null)).toBe(true);
+    for (const f of figures) await renderSvg(f!.spec, { onWarning: (w) => warnings.push(`${f!.id}: ${w}`) });
+    expect(warnings).toEqual([]);
   });
 });
