@@ -286,7 +286,22 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
       }
     }
     if (chosen) this.apply();
+    this.resendLost(from, m.from);
     this.onAcceptedBy(from, m);
+  }
+
+  /** What `peer` lost of our accepts sent before slot `before` goes again, in runs. */
+  private resendLost(peer: NodeId, before: number): void {
+    const p = this.proposer;
+    if (!p || p.phase !== 'accept') return;
+    const lost = p.lostBy(peer, before, this.now, this.opts.retransmitMs);
+    for (let i = 0; i < lost.length; ) {
+      let j = i;
+      while (j + 1 < lost.length && lost[j + 1] === lost[j]! + 1 && j + 1 - i < this.opts.maxCatchupSlots) j++;
+      const values = lost.slice(i, j + 1).map((s) => this.acceptor.value(s));
+      this.sendAccept(peer, { t: 'accept', ballot: p.ballot, from: lost[i]!, values, chosen: this.acceptor.chosenUpTo, seq: this.readSeq });
+      i = j + 1;
+    }
   }
 
   private onSync(from: NodeId, m: Msg<'sync'>): void {
@@ -314,7 +329,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
       this.preempted(null); // promised higher, or a slot was chosen under a higher ballot
       return false;
     }
-    for (let i = 0; i < values.length; i++) if (p.track(from + i, this.now, this.id)) this.acceptor.markChosen(from + i);
+    for (let i = 0; i < values.length; i++) if (p.track(from + i, this.id)) this.acceptor.markChosen(from + i);
     const msg: Msg<'accept'> = { t: 'accept', ballot: p.ballot, from, values, chosen: this.acceptor.chosenUpTo, seq: this.readSeq };
     for (const peer of this.peers) this.sendAccept(peer, msg);
     this.apply();

@@ -13,8 +13,8 @@
  *     dissertation's §4.2.3 and §9.6, transposed).
  *   - Catch-up: a follower reports the chosen point it reached and the one it was told; when
  *     they differ it cannot learn those slots alone (it accepted them at another ballot, or
- *     never), and the leader sends it the chosen values (decide). Unanswered accepts are
- *     re-sent after retransmitMs.
+ *     never), and the leader sends it the chosen values (decide). Accepts a peer lost are
+ *     sent again when its answer to a later message shows the gap (core.ts).
  *   - Reads are linearized with a read-index confirmation round, not a lease: a read waits
  *     until a majority has answered an accept or heartbeat sent after it arrived, at our
  *     ballot, so none of them had promised a higher one by then; it also waits until every
@@ -95,8 +95,7 @@ export class StableLeaderCore extends PaxosCore {
     }
     if (this.now >= this.nextHeartbeat) {
       this.nextHeartbeat = this.now + this.opts.heartbeatMs;
-      this.heartbeat();
-      this.retransmit();
+      this.heartbeat(); // its answer also reveals accepts a peer lost (core.ts resendLost)
     }
   }
 
@@ -202,24 +201,6 @@ export class StableLeaderCore extends PaxosCore {
     const p = this.proposer!;
     const msg: Msg<'accept'> = { t: 'accept', ballot: p.ballot, from: p.nextSlot, values: [], chosen: this.acceptor.chosenUpTo, seq: this.seq };
     for (const peer of this.peers) this.sendAccept(peer, msg);
-  }
-
-  /** Accepts lost on a dead link or dropped by a full one go again to whoever has not answered. */
-  private retransmit(): void {
-    const p = this.proposer!;
-    const overdue = p.overdue(this.now, this.opts.retransmitMs);
-    if (overdue.length === 0) return;
-    for (const peer of this.peers) {
-      const missing = overdue.filter((s) => !p.hasAccepted(s, peer));
-      for (let i = 0; i < missing.length; ) {
-        let j = i;
-        while (j + 1 < missing.length && missing[j + 1] === missing[j]! + 1 && j + 1 - i < this.opts.maxCatchupSlots) j++;
-        const from = missing[i]!;
-        const values = missing.slice(i, j + 1).map((s) => this.acceptor.value(s));
-        this.sendAccept(peer, { t: 'accept', ballot: p.ballot, from, values, chosen: this.acceptor.chosenUpTo, seq: this.seq });
-        i = j + 1;
-      }
-    }
   }
 
   // ---------------------------------------------------------------- clients

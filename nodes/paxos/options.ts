@@ -31,7 +31,7 @@ export const paxosOptionsSchema = z
     maxInflightSlots: int(1, 100_000).default(32),
     /** Most slots in one promise page or one catch-up message. */
     maxCatchupSlots: int(1, 100_000).default(256),
-    /** An accept not answered within this time is sent again (lost or dropped on a dead link). */
+    /** A lost accept or catch-up goes again to the same peer at most this often. */
     retransmitMs: int(1, 60_000).default(200),
     /** How a leader linearizes reads: a read-index confirmation round, or by choosing them in a slot. */
     readMode: z.enum(['readindex', 'log']).default('readindex'),

@@ -20,7 +20,8 @@ export interface PromisePage {
 
 interface InflightSlot {
   acceptedBy: Set<NodeId>;
-  sentAt: number;
+  /** When we last sent it again to each peer that lost it. */
+  resentAt: Map<NodeId, number> | null;
 }
 
 export class Proposer {
@@ -114,8 +115,8 @@ export class Proposer {
   }
 
   /** A slot proposed in this ballot, already accepted by `self`. True when that alone is a majority. */
-  track(slot: number, now: number, self: NodeId): boolean {
-    this.inflight.set(slot, { acceptedBy: new Set([self]), sentAt: now });
+  track(slot: number, self: NodeId): boolean {
+    this.inflight.set(slot, { acceptedBy: new Set([self]), resentAt: null });
     return this.accepted(slot, self);
   }
 
@@ -134,19 +135,22 @@ export class Proposer {
     return this.inflight.size;
   }
 
-  /** Slots waiting longer than `olderThan` ms, oldest first; their clocks restart. */
-  overdue(now: number, olderThan: number): number[] {
+  /**
+   * Slots below `before` that `node` has not accepted although it answered a message we sent
+   * after them: a link delivers in order, so they were lost (a broken link or a full buffer
+   * drops messages). Evidence, not a timer, so a slow peer is not flooded with copies. Each
+   * slot goes again to a node at most once per `minGapMs` (its answer may be lost too).
+   */
+  lostBy(node: NodeId, before: number, now: number, minGapMs: number): number[] {
     const out: number[] = [];
     for (const [slot, entry] of this.inflight) {
-      if (now - entry.sentAt >= olderThan) {
-        out.push(slot);
-        entry.sentAt = now;
-      }
+      if (slot >= before || entry.acceptedBy.has(node)) continue;
+      const last = entry.resentAt?.get(node);
+      if (last !== undefined && now - last < minGapMs) continue;
+      (entry.resentAt ??= new Map()).set(node, now);
+      out.push(slot);
     }
     return out.sort((a, b) => a - b);
   }
 
-  hasAccepted(slot: number, node: NodeId): boolean {
-    return this.inflight.get(slot)?.acceptedBy.has(node) ?? true;
-  }
 }

@@ -236,11 +236,13 @@ describe('a new leader recovers the slots its predecessor left in flight (§3)',
     const w1 = sim.client('n1', write('k1', 'a'));
     sim.deliverAll();
     expect(sim.replyTo(w1)?.status).toBe(200);
-    sim.intercept = (m) => !(m.msg.t === 'accept' && m.msg.values.length > 0);
-    sim.client('n1', write('k2', 'b')); // slot 2: only n1 ever holds it
-    sim.intercept = null;
+    // Slot 2 reaches nobody: its accepts are lost, and so are the copies n1 sends when the
+    // answers for slot 3 reveal the loss.
+    sim.intercept = (m) => !(m.msg.t === 'accept' && m.msg.from <= 2 && m.msg.from + m.msg.values.length > 2);
+    sim.client('n1', write('k2', 'b'));
     const w3 = sim.client('n1', write('k3', 'c')); // slot 3: everyone
     sim.deliverAll();
+    sim.intercept = null;
     expect(px(sim, 'n1').acceptor.isChosen(3)).toBe(true);
     expect(px(sim, 'n1').commitIndex).toBe(1); // slot 3 waits for slot 2: applied in slot order
     expect(sim.replyTo(w3)).toBeUndefined();
@@ -312,6 +314,33 @@ describe('learning chosen values (§2.3) and catching up', () => {
     sim.restart('n2');
     expect(n2().acceptor.isChosen(1) && n2().acceptor.value(1)).toEqual(chosen);
     expect(n2().state.get('k')).toBe('chosen');
+  });
+
+  it('an accept lost on the way is sent again once the answer to a later one reveals the gap, never on a timer', () => {
+    const sim = scripted(3);
+    elect(sim);
+    sim.inflight = [];
+    sim.client('n1', write('a', 1)); // slot 1
+    sim.drop(is('accept', 'n1', 'n2')); // lost on the way to n2
+    sim.client('n1', write('b', 2)); // slot 2
+    sim.deliver(is('accept', 'n1', 'n2'));
+    sim.deliver(is('accepted', 'n2', 'n1')); // n2 answered slot 2, so slot 1 never reached it
+    const again = sim.inflight.filter(is('accept', 'n1', 'n2')).map((m) => m.msg as Accept);
+    expect(again.map((m) => [m.from, m.values.length])).toEqual([[1, 1]]);
+    sim.deliverAll();
+    expect(px(sim, 'n1').commitIndex).toBe(2);
+    // A peer that is merely slow (it answers nothing) gets no copies, however long it takes.
+    const toN3: number[] = [];
+    sim.intercept = (m) => {
+      if (m.msg.t === 'accept' && m.to === 'n3' && m.msg.values.length > 0) toN3.push(m.msg.from);
+      return m.from !== 'n3';
+    };
+    sim.client('n1', write('c', 3));
+    for (let i = 0; i < 20; i++) {
+      sim.tick(50);
+      sim.deliverAll();
+    }
+    expect(toN3).toEqual([3]);
   });
 
   it('a lagging acceptor catches up: the leader re-sends the chosen values it lacks', () => {

@@ -1,0 +1,101 @@
+/**
+ * Cost per committed write (not a test): CPU milliseconds each node spent, and messages and
+ * bytes sent between nodes, per PUT acknowledged by the leader of a 3-node cluster. Unlike
+ * writes/s on a shared machine, these barely move with the load of other processes, so two
+ * algorithms with the same message pattern (single-leader Multi-Paxos and Raft) can be
+ * compared even when throughput figures are noise. Algorithms run one after another.
+ *
+ *   node dist/harness/bench/cost.js [--algos raft,paxos] [--clients 1,64] [--writes 5000] [--fsync false]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Cluster } from '../cluster.js';
+import { isAlgoName } from '../../nodes/registry.js';
+import { NodeClient } from '../../workloads/client.js';
+import { describeMachine } from '../machine.js';
+
+const { values } = parseArgs({
+  options: {
+    algos: { type: 'string', default: 'raft,paxos' },
+    clients: { type: 'string', default: '1,64' },
+    writes: { type: 'string', default: '5000' },
+    fsync: { type: 'string', default: 'false' },
+  },
+});
+
+interface Totals {
+  cpuMs: number;
+  msgs: number;
+  bytes: number;
+}
+
+async function totals(cluster: Cluster, id: string): Promise<Totals> {
+  const m = await cluster.metrics(id, 5000);
+  if (!m) throw new Error(`no metrics from ${id}`);
+  return { cpuMs: Number(m.cpuUserMs) + Number(m.cpuSystemMs), msgs: Number(m.msgsSent), bytes: Number(m.bytesSent) };
+}
+
+/** `count` PUTs through the leader from `clients` concurrent closed loops; every one must succeed. */
+async function writeMany(client: NodeClient, leader: number, clients: number, count: number, tag: string): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < count) {
+        const i = next++;
+        const outcome = await client.invoke(leader, { f: 'write', key: `k${i % 1000}`, value: `${tag}-${i}` });
+        if (outcome.type !== 'ok') throw new Error(`PUT ${i} failed: ${outcome.status} ${outcome.error ?? ''}`);
+      }
+    }),
+  );
+}
+
+async function measure(algo: string, clients: number, writes: number): Promise<string> {
+  if (!isAlgoName(algo)) throw new Error(`--algos ${algo}: unknown`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `parley-cost-${algo}-`));
+  const cluster = await Cluster.plan({ algo, size: 3, dir, settings: { fsync: values.fsync!, trace: 'false' } });
+  try {
+    await cluster.start();
+    const leader = await cluster.waitForLeader(15_000);
+    const client = new NodeClient(
+      cluster.nodes.map((n) => n.api),
+      { connections: clients, timeoutMs: 10_000 },
+    );
+    const leaderIndex = cluster.ids.indexOf(leader);
+    await writeMany(client, leaderIndex, clients, Math.min(1000, writes), 'warm');
+    const before = await Promise.all(cluster.ids.map((id) => totals(cluster, id)));
+    const started = performance.now();
+    await writeMany(client, leaderIndex, clients, writes, 'run');
+    const seconds = (performance.now() - started) / 1000;
+    const after = await Promise.all(cluster.ids.map((id) => totals(cluster, id)));
+    await client.close();
+    const per = (f: (t: Totals) => number, i: number) => (f(after[i]!) - f(before[i]!)) / writes;
+    const cpu = cluster.ids.map((_, i) => per((t) => t.cpuMs, i) * 1000);
+    const followers = cluster.ids.map((id, i) => [id, cpu[i]!] as const).filter(([id]) => id !== leader);
+    const msgs = cluster.ids.reduce((sum, _, i) => sum + per((t) => t.msgs, i), 0);
+    const bytes = cluster.ids.reduce((sum, _, i) => sum + per((t) => t.bytes, i), 0);
+    return (
+      `${algo.padEnd(6)} clients=${String(clients).padStart(3)}: CPU µs/write leader ${cpu[leaderIndex]!.toFixed(0)}, ` +
+      `followers ${followers.map(([, c]) => c.toFixed(0)).join(' + ')}; peer msgs/write ${msgs.toFixed(2)}, bytes/write ${bytes.toFixed(0)} ` +
+      `(${Math.round(writes / seconds).toLocaleString('en-US')} writes/s, for reference only)`
+    );
+  } finally {
+    await cluster.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`parley cost per write: 3 nodes on loopback, fsync ${values.fsync}, PUTs to the leader, closed loop`);
+  console.log(`machine: ${describeMachine()}`);
+  console.log(`command: node dist/harness/bench/cost.js ${process.argv.slice(2).join(' ')}`.trimEnd());
+  for (const clients of values.clients!.split(',').map(Number)) {
+    for (const algo of values.algos!.split(',')) console.log(await measure(algo, clients, Number(values.writes)));
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 70;
+});
