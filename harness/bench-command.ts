@@ -15,7 +15,7 @@ import { runScenario } from './run.js';
 import { machineInfo } from './machine.js';
 import { RESULTS_SCHEMA, writeResults, type ResultsFile, type ScenarioResult } from './results.js';
 import { Progress } from './progress.js';
-import { abortOnSignals } from './run-command.js';
+import { abortOnSignals, displayPath, reproduceCommand } from './run-command.js';
 import { exitCodeOf, publishOutputs, countedVerdicts } from './outputs.js';
 import { EXIT } from './commands/shared.js';
 
@@ -74,8 +74,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
       progress.note(`${scenario.algo}, ${scenario.nodes} nodes, ${scenario.workload.type}, ${scenario.duration / 1000}s, seed ${scenario.seed}`);
       fs.mkdirSync(folder, { recursive: true });
       fs.writeFileSync(path.join(folder, 'scenario.json'), JSON.stringify(scenario, null, 2));
-      const scenarioFile = path.relative(process.cwd(), path.join(folder, 'scenario.json'));
-      const result = await runScenario(scenario, { dir: folder, command: `npx parley run --scenario ${scenarioFile}`, signal, progress });
+      const result = await runScenario(scenario, { dir: folder, command: reproduceCommand(path.join(folder, 'scenario.json')), signal, progress });
       scenarios.push(result);
       const own: ResultsFile = { schema: RESULTS_SCHEMA, partial: result.status !== 'complete', meta: meta(startedAt, seed, suite), scenarios: [result] };
       writeResults(folder, own);
@@ -88,7 +87,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   writeResults(out, results);
   await publishOutputs(results, out);
   for (const v of violations) {
-    const replay = `npx parley run --replay ${path.relative(process.cwd(), path.join(v.folder, 'results.json'))}`;
+    const replay = `npx parley run --replay ${displayPath(path.join(v.folder, 'results.json'))}`;
     process.stderr.write(`SAFETY VIOLATION in ${v.result.name} (seed ${v.result.scenario.seed}): replay with\n  ${replay}\n`);
   }
   if (scenarios.length === 0) return signal.aborted ? EXIT.internal : EXIT.ok;

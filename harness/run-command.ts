@@ -172,8 +172,14 @@ function applyFaults(s: Record<string, unknown>, flags: RunFlags): void {
   s.faults = [];
 }
 
+/** A path as a user would type it here: relative under the working directory, absolute elsewhere. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(file);
+}
+
 export function reproduceCommand(scenarioFile: string): string {
-  return `npx parley run --scenario ${scenarioFile}`;
+  return `npx parley run --scenario ${displayPath(scenarioFile)}`;
 }
 
 /** Ctrl-C and SIGTERM abort the run cleanly; a second Ctrl-C stops at once. */
@@ -218,7 +224,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const progress = new Progress(`[${scenario.name ?? `${scenario.algo}/${scenario.workload.type}`}]`, process.stderr, flags.quiet === true);
   let result: ScenarioResult;
   try {
-    result = await runScenario(scenario, { dir: out, command: reproduceCommand(path.relative(process.cwd(), scenarioFile) || scenarioFile), signal, progress });
+    result = await runScenario(scenario, { dir: out, command: reproduceCommand(scenarioFile), signal, progress });
   } finally {
     dispose();
   }
