@@ -67,6 +67,8 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   /** Requests not yet proposed, and per proposal id the request each of its ops answers. */
   protected queue: Queued[] = [];
   protected readonly pending = new Map<string, (string | null)[]>();
+  /** GET /metrics: what the protocol spent beyond the happy path. */
+  protected readonly counters = { phase1Runs: 0, phase1Pages: 0, ballotsLost: 0, acceptsResent: 0, chosenValuesSent: 0 };
 
   constructor(ctx: CoreContext<PaxosOptions>) {
     this.id = ctx.id;
@@ -159,6 +161,21 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     };
   }
 
+  metrics(): Record<string, unknown> {
+    return { paxos: { ...this.counters, inflightSlots: this.proposer?.unchosen ?? 0, queued: this.queue.length } };
+  }
+
+  private lose(leaderHint: NodeId | null): void {
+    this.counters.ballotsLost++;
+    this.preempted(leaderHint);
+  }
+
+  /** Chosen values for slots from..to to a learner that lacks them. */
+  protected sendChosen(to: NodeId, from: number, last: number): void {
+    this.counters.chosenValuesSent += last - from + 1;
+    this.out.early(to, { t: 'decide', from, values: this.acceptor.chosenValues(from, last) });
+  }
+
   // ---------------------------------------------------------------- phase 1
 
   /** Start phase 1 with a ballot above every round seen (§2.2: a proposer picks a new, higher number). */
@@ -166,12 +183,14 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     const round = Math.max(this.acceptor.promised[0], this.maxRoundSeen) + 1;
     this.maxRoundSeen = round;
     this.proposer = new Proposer([round, this.id], this.acceptor.chosenUpTo + 1, this.quorum);
+    this.counters.phase1Runs++;
     this.sendPrepares();
     this.tallyPromises();
   }
 
   private sendPrepares(): void {
     const p = this.proposer!;
+    this.counters.phase1Pages++;
     for (const peer of this.peers) this.out.send(peer, { t: 'prepare', ballot: p.ballot, from: p.pageFrom });
   }
 
@@ -179,7 +198,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     const p = this.proposer;
     while (p && this.proposer === p && p.phase === 'prepare') {
       if (!p.selfPromised && p.promiseCount >= this.quorum - 1) {
-        if (!this.acceptor.promise(p.ballot)) return this.preempted(null);
+        if (!this.acceptor.promise(p.ballot)) return this.lose(null);
         p.selfPromised = true;
         this.promiseUnsynced = true;
       }
@@ -236,7 +255,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     this.noteRound(m.ballot);
     if (this.sticky(from) || !this.acceptor.promise(m.ballot)) return this.reject(from, m.ballot);
     // Having promised a higher ballot, our own (if lower) can never be accepted here.
-    if (this.proposer && compareBallots(this.proposer.ballot, m.ballot) < 0) this.preempted(null);
+    if (this.proposer && compareBallots(this.proposer.ballot, m.ballot) < 0) this.lose(null);
     this.onPromised(from);
     this.out.send(from, { t: 'promise', ballot: m.ballot, from: m.from, ...this.acceptor.report(m.from, this.opts.maxCatchupSlots) });
   }
@@ -254,7 +273,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     if (!p || !sameBallot(m.ballot, p.ballot)) return;
     // Phase 2 is refused only for a higher promise; phase 1 also yields to a named live leader.
     if (p.phase === 'accept' && compareBallots(m.promised, p.ballot) <= 0) return;
-    this.preempted(m.leader);
+    this.lose(m.leader);
   }
 
   private onAccept(from: NodeId, m: Msg<'accept'>): void {
@@ -295,6 +314,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     const p = this.proposer;
     if (!p || p.phase !== 'accept') return;
     const lost = p.lostBy(peer, before, this.now, this.opts.retransmitMs);
+    this.counters.acceptsResent += lost.length;
     for (let i = 0; i < lost.length; ) {
       let j = i;
       while (j + 1 < lost.length && lost[j + 1] === lost[j]! + 1 && j + 1 - i < this.opts.maxCatchupSlots) j++;
@@ -307,7 +327,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   private onSync(from: NodeId, m: Msg<'sync'>): void {
     if (this.acceptor.chosenUpTo <= m.chosen) return;
     const to = Math.min(this.acceptor.chosenUpTo, m.chosen + this.opts.maxCatchupSlots);
-    this.out.early(from, { t: 'decide', from: m.chosen + 1, values: this.acceptor.chosenValues(m.chosen + 1, to) });
+    this.sendChosen(from, m.chosen + 1, to);
   }
 
   // ---------------------------------------------------------------- phase 2
@@ -326,7 +346,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   protected proposeSlots(from: number, values: SlotValue[]): boolean {
     const p = this.proposer!;
     if (this.acceptor.accept(p.ballot, from, values) !== values.length) {
-      this.preempted(null); // promised higher, or a slot was chosen under a higher ballot
+      this.lose(null); // promised higher, or a slot was chosen under a higher ballot
       return false;
     }
     for (let i = 0; i < values.length; i++) if (p.track(from + i, this.id)) this.acceptor.markChosen(from + i);

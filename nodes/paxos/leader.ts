@@ -172,7 +172,7 @@ export class StableLeaderCore extends PaxosCore {
     if (from <= progress.catchupTo && this.now < progress.catchupAt) return;
     const to = Math.min(this.acceptor.chosenUpTo, from + this.opts.maxCatchupSlots - 1);
     if (to < from) return;
-    this.out.early(peer, { t: 'decide', from, values: this.acceptor.chosenValues(from, to) });
+    this.sendChosen(peer, from, to);
     progress.catchupTo = to;
     progress.catchupAt = this.now + this.opts.retransmitMs;
   }

@@ -33,12 +33,18 @@ export class LeaderlessCore extends PaxosCore {
   private backoffUntil = 0;
   private conflicts = 0;
   private nextSync = 0;
+  private roundTimeouts = 0;
   /** The chosen point we last saw move, and until when we wait before finishing stuck slots ourselves. */
   private lastChosen = -1;
   private stallDeadline = 0;
 
   constructor(ctx: CoreContext<PaxosOptions>) {
     super(ctx);
+  }
+
+  override metrics(): Record<string, unknown> {
+    const base = super.metrics() as { paxos: Record<string, unknown> };
+    return { paxos: { ...base.paxos, inDoubt: this.inDoubt.length, roundTimeouts: this.roundTimeouts } };
   }
 
   override get waiting(): number {
@@ -51,7 +57,10 @@ export class LeaderlessCore extends PaxosCore {
       for (const peer of this.peers) this.out.send(peer, { t: 'sync', chosen: this.acceptor.chosenUpTo });
     }
     if (this.proposer) {
-      if (this.now >= this.roundDeadline) this.abandonRound();
+      if (this.now >= this.roundDeadline) {
+        this.roundTimeouts++;
+        this.abandonRound();
+      }
       return;
     }
     if (this.acceptor.chosenUpTo !== this.lastChosen) {

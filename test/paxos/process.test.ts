@@ -130,6 +130,7 @@ describe('paxos cluster of 3 processes', () => {
     await allApplied(c, leader);
     const m = await c.metrics(leader);
     expect(Number(m?.fsyncs)).toBeGreaterThan(0);
+    expect((m?.paxos as { phase1Runs: number }).phase1Runs).toBeGreaterThanOrEqual(1);
   });
 
   it('in leaderless mode every node proposes, and all of them apply the same writes', async () => {
@@ -139,6 +140,11 @@ describe('paxos cluster of 3 processes', () => {
     // Concurrent writes to one key from every node: proposers contend for the same slots.
     await Promise.all(c.ids.flatMap((id) => Array.from({ length: 10 }, (_, i) => put(c, id, 'shared', `${id}-${i}`))));
     await Promise.all(c.ids.map((id) => put(c, id, `own-${id}`, id)));
+    for (const id of c.ids) {
+      // Each node ran its own phase 1 for its own clients: there is no leader to forward to.
+      const m = (await c.metrics(id))?.paxos as { phase1Runs: number; inDoubt: number };
+      expect(m.phase1Runs).toBeGreaterThanOrEqual(1);
+    }
     const final = await get(c, c.ids[0]!, 'shared');
     for (const id of c.ids) {
       expect(await get(c, id, 'shared')).toBe(final); // a read is chosen in a slot after the last write
