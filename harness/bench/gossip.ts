@@ -77,7 +77,7 @@ function simRounds(n: number, seeds: number, overrides: Record<string, unknown>)
   const options: GossipOptions = gossipOptionsSchema.parse({
     antiEntropyIntervalMs: 600_000,
     probeIntervalMs: 600_000,
-    probeTimeoutMs: 500_000,
+    probeTimeoutMs: 300_000,
     reconnectIntervalMs: 3_600_000,
     rumorIntervalMs: ROUND,
     ...overrides,

@@ -217,8 +217,13 @@ export class GossipCore implements Core<GossipMessage> {
       case 'ping':
       case 'pingReq':
       case 'ack':
+      case 'nack':
         this.membership.onProbeMessage(from, msg);
         return;
+      default: {
+        const unknown: never = msg;
+        return unknown; // a peer on a newer version: ignore what we do not speak
+      }
     }
   }
 

@@ -27,10 +27,14 @@
  * starts, a node does not suspect a member it has never heard from; after that grace a
  * member that never came up is detected like any other.
  *
- * Local health (after Lifeguard, Dadgar et al. 2018): if this node itself was paused or
- * starved for longer than a protocol period, the silence it saw is its own fault; it drops
- * the probe in progress and pushes its suspicion deadlines back instead of convicting
- * members of its own stall.
+ * Local health (Lifeguard, Dadgar, Phillips & Currey 2018; memberlist's "awareness"): a
+ * helper that gets no ack for a ping-req answers the prober with a nack, so a prober that
+ * hears neither ack nor nacks knows the silence is more likely its own (a starved or paused
+ * process) than the target's. Each such missing nack, and each refutation it has to make,
+ * raises its health score; each acked probe lowers it; its probe interval and timeout are
+ * scaled by score + 1, up to `awarenessMaxMultiplier`. A node stalled for longer than a
+ * whole protocol period also drops the probe in progress and pushes its suspicion
+ * deadlines back, instead of convicting members of its own stall.
  */
 import type { NodeId } from '../common/core.js';
 import type { Random } from '../common/random.js';
@@ -48,7 +52,9 @@ export type ProbeMessage =
   /** Ask the receiver to ping `target` on our behalf (indirect probe). */
   | { t: 'pingReq'; seq: number; target: NodeId }
   /** `target` is set when the ack is relayed from an indirect probe. */
-  | { t: 'ack'; seq: number; target?: NodeId };
+  | { t: 'ack'; seq: number; target?: NodeId }
+  /** A helper could not reach `target` either (Lifeguard): the prober's own health is fine. */
+  | { t: 'nack'; seq: number; target: NodeId };
 
 /** Persisted record: the incarnation this node has announced. */
 export interface IncarnationRecord {
@@ -71,15 +77,20 @@ interface Member {
 interface Probe {
   target: NodeId;
   seq: number;
-  sentAt: number;
+  /** When to ask for indirect probes: the timeout scaled like the period it belongs to. */
+  indirectAt: number;
   indirect: boolean;
   acked: boolean;
+  helpers: number;
+  nacks: number;
 }
 
 interface Relay {
   requester: NodeId;
   seq: number;
   target: NodeId;
+  /** When to tell the requester we got no ack either (before its protocol period ends). */
+  nackAt: number;
   expires: number;
 }
 
@@ -101,9 +112,11 @@ export class Membership {
   private readonly heard = new Set<NodeId>();
   private readonly graceUntil: number;
   private suspects = 0;
+  /** Lifeguard's local health multiplier minus one: 0 when healthy. */
+  private health = 0;
   private readonly suspicionMs: number;
   private readonly transmitLimit: number;
-  readonly counters = { probes: 0, indirectProbes: 0, failedProbes: 0, graceProbes: 0, refutations: 0, stalls: 0 };
+  readonly counters = { probes: 0, indirectProbes: 0, failedProbes: 0, graceProbes: 0, nacks: 0, refutations: 0, stalls: 0 };
 
   constructor(
     readonly self: NodeId,
@@ -178,9 +191,9 @@ export class Membership {
     if (id === this.self) {
       if (rank !== 0 ? incarnation >= this.incarnation : incarnation > this.incarnation) {
         // Suspected or declared dead (or an older life of ours is still talked about): refute (§4.2).
-        this.incarnation = incarnation;
+        this.incarnation = incarnation + 1;
         this.counters.refutations++;
-        this.incarnation++;
+        this.adjustHealth(1); // others could not hear us: we may be the slow one
         this.announceSelf();
       }
       return;
@@ -224,16 +237,18 @@ export class Membership {
     this.now = now;
     this.lastTick = now;
     const probe = this.probe;
-    if (probe && !probe.acked && !probe.indirect && now >= probe.sentAt + this.opts.probeTimeoutMs) {
+    if (probe && !probe.acked && !probe.indirect && now >= probe.indirectAt) {
       probe.indirect = true;
       const helpers = this.choose(this.opts.indirectChecks, (id) => id === probe.target || this.members.get(id)!.rank !== 0);
       for (const h of helpers) this.io.send(h, { t: 'pingReq', seq: probe.seq, target: probe.target });
+      probe.helpers = helpers.length;
       this.counters.indirectProbes += helpers.length;
     }
     if (now >= this.nextProbeAt) {
-      this.nextProbeAt += this.opts.probeIntervalMs;
-      if (this.nextProbeAt <= now) this.nextProbeAt = now + this.opts.probeIntervalMs;
+      // Conclude first: its verdict sets the health that scales both the next period and its
+      // timeout, which must stay in proportion or the helpers' nacks arrive after the verdict.
       this.concludeProbe();
+      this.nextProbeAt = now + this.scaled(this.opts.probeIntervalMs);
       this.startProbe();
     }
     if (this.suspects > 0) {
@@ -245,7 +260,15 @@ export class Membership {
       // The ping carries the target's dead entry (piggyback), so a live one refutes in its ack.
       if (dead.length > 0) this.io.send(this.random.pick(dead), { t: 'ping', seq: this.nextSeq++ });
     }
-    if (this.relays.size > 0) for (const [seq, r] of this.relays) if (now >= r.expires) this.relays.delete(seq);
+    if (this.relays.size > 0) {
+      for (const [seq, r] of this.relays) {
+        if (now >= r.expires) this.relays.delete(seq);
+        else if (now >= r.nackAt) {
+          r.nackAt = Infinity;
+          this.io.send(r.requester, { t: 'nack', seq: r.seq, target: r.target });
+        }
+      }
+    }
   }
 
   onProbeMessage(from: NodeId, msg: ProbeMessage): void {
@@ -255,7 +278,9 @@ export class Membership {
         return;
       case 'pingReq': {
         const seq = this.nextSeq++;
-        this.relays.set(seq, { requester: from, seq: msg.seq, target: msg.target, expires: this.now + this.opts.probeIntervalMs });
+        // memberlist nacks at 80 % of the probe timeout: early enough to land within the requester's period.
+        const nackAt = this.now + 0.8 * this.opts.probeTimeoutMs;
+        this.relays.set(seq, { requester: from, seq: msg.seq, target: msg.target, nackAt, expires: this.now + this.opts.probeIntervalMs });
         this.io.send(msg.target, { t: 'ping', seq });
         return;
       }
@@ -270,17 +295,29 @@ export class Membership {
         if (probe && probe.seq === msg.seq && probe.target === (msg.target ?? from)) probe.acked = true;
         return;
       }
+      case 'nack': {
+        const probe = this.probe;
+        if (probe && probe.seq === msg.seq && probe.target === msg.target) probe.nacks++;
+        this.counters.nacks++;
+        return;
+      }
     }
   }
 
   status(): Record<string, unknown> {
-    return { incarnation: this.incarnation, members: this.view(), suspicionTimeoutMs: this.suspicionMs, ...this.counters };
+    return { incarnation: this.incarnation, members: this.view(), suspicionTimeoutMs: this.suspicionMs, health: this.health, ...this.counters };
   }
 
   private concludeProbe(): void {
     const probe = this.probe;
     this.probe = null;
-    if (!probe || probe.acked) return;
+    if (!probe) return;
+    if (probe.acked) {
+      this.adjustHealth(-1);
+      return;
+    }
+    // Helpers that did not even nack: the messages that went missing were probably ours.
+    this.adjustHealth(probe.helpers - probe.nacks);
     const m = this.members.get(probe.target)!;
     if (m.rank !== 0) return;
     if (this.now < this.graceUntil && !this.heard.has(probe.target)) {
@@ -295,7 +332,7 @@ export class Membership {
     const target = this.nextTarget();
     if (target === null) return;
     const seq = this.nextSeq++;
-    this.probe = { target, seq, sentAt: this.now, indirect: false, acked: false };
+    this.probe = { target, seq, indirectAt: this.now + this.scaled(this.opts.probeTimeoutMs), indirect: false, acked: false, helpers: 0, nacks: 0 };
     this.counters.probes++;
     this.io.send(target, { t: 'ping', seq });
   }
@@ -318,6 +355,14 @@ export class Membership {
     this.probe = null;
     this.nextProbeAt = now;
     for (const m of this.members.values()) if (m.rank === 1) m.deadline += gap;
+  }
+
+  private scaled(ms: number): number {
+    return ms * (this.health + 1);
+  }
+
+  private adjustHealth(delta: number): void {
+    this.health = Math.max(0, Math.min(this.opts.awarenessMaxMultiplier - 1, this.health + delta));
   }
 
   private announceSelf(): void {

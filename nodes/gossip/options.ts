@@ -45,6 +45,8 @@ export const gossipOptionsSchema = z
     probeIntervalMs: int(10, 600_000).default(1000),
     probeTimeoutMs: int(5, 600_000).default(500),
     indirectChecks: int(0, 64).default(3),
+    /** Lifeguard local health: probe interval and timeout grow up to this factor while this node seems to be the slow one (memberlist: 8). */
+    awarenessMaxMultiplier: int(1, 100).default(8),
     /** Suspect -> dead after this long without a refutation; absent: memberlist's suspicionMult x max(1, log10 N) x probeIntervalMs. */
     suspicionTimeoutMs: int(10, 3_600_000).optional(),
     suspicionMult: int(1, 100).default(4),
@@ -57,9 +59,11 @@ export const gossipOptionsSchema = z
     /** How often to ping one dead member, so a healed partition or a missed rejoin is noticed (Serf's reconnect). */
     reconnectIntervalMs: int(10, 3_600_000).default(2000),
   })
-  .refine((o) => o.probeTimeoutMs < o.probeIntervalMs, {
+  // After the timeout come the ping-reqs, and the helpers' nacks 0.8 x timeout later; all of
+  // it must land inside the period (memberlist's 500 ms / 1 s leave 100 ms for the network).
+  .refine((o) => o.probeTimeoutMs * 1.8 < o.probeIntervalMs, {
     path: ['probeTimeoutMs'],
-    message: 'must be less than probeIntervalMs (the indirect probes need the rest of the period)',
+    message: 'must be under probeIntervalMs / 1.8 (the indirect probes and their nacks need the rest of the period)',
   });
 
 export type GossipOptions = z.infer<typeof gossipOptionsSchema>;

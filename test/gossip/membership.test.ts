@@ -99,6 +99,30 @@ describe('SWIM failure detection (§3.1) and suspicion (§4.2)', () => {
     expect(sim.events.filter((e) => e.member === 'n4' && e.state === 'suspect')).toEqual([]);
   });
 
+  it('Lifeguard nacks tell a dead target from a sick prober: only the cut-off prober slows itself down', () => {
+    const sim = gossipSim(6, FAST, 11);
+    sim.runUntil(() => false, 300);
+    const health = (id: string) => node(sim, id).membership.status().health as number;
+    // A dead target: the helpers cannot reach it either and say so, so the prober stays healthy.
+    sim.crash('n6');
+    expect(sim.runUntil(() => sim.events.some((e) => e.member === 'n6' && e.state === 'suspect'), 5000)).toBe(true);
+    const prober = sim.events.find((e) => e.member === 'n6' && e.state === 'suspect')!.node;
+    expect(node(sim, prober).membership.counters.nacks).toBeGreaterThan(0);
+    expect(health(prober)).toBe(0);
+    // Settle first: a helper that is itself dead never nacks either, which costs its prober health too.
+    expect(sim.runUntil(() => live(sim).every((id) => viewOf(sim, id, 'n6') === 'dead'), 5000)).toBe(true);
+    // A prober cut off from everyone hears neither acks nor nacks: it blames itself and probes less often.
+    const probesBefore = node(sim, 'n1').membership.counters.probes;
+    const othersBefore = node(sim, 'n2').membership.counters.probes;
+    sim.partition(['n1'], ['n2', 'n3', 'n4', 'n5']);
+    sim.runUntil(() => false, 2000);
+    expect(health('n1')).toBeGreaterThanOrEqual(3);
+    expect(node(sim, 'n1').membership.counters.probes - probesBefore).toBeLessThan((node(sim, 'n2').membership.counters.probes - othersBefore) / 2);
+    sim.heal();
+    sim.runUntil(() => health('n1') === 0, 20_000);
+    expect(health('n1')).toBe(0);
+  });
+
   it('a node that was itself stalled does not convict the members it could not hear (local health)', () => {
     const sim = gossipSim(5, FAST, 6);
     sim.runUntil(() => false, 300);

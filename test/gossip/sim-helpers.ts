@@ -9,7 +9,7 @@ export const algorithm = { create: (ctx: ConstructorParameters<typeof GossipCore
 export const ids = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 
 /** Timers so far away they never fire within a test: isolates one mechanism from the others. */
-export const NEVER = { antiEntropyIntervalMs: 600_000, probeIntervalMs: 600_000, probeTimeoutMs: 500_000, reconnectIntervalMs: 3_600_000 } as const;
+export const NEVER = { antiEntropyIntervalMs: 600_000, probeIntervalMs: 600_000, probeTimeoutMs: 300_000, reconnectIntervalMs: 3_600_000 } as const;
 
 export function options(extra: Partial<Record<keyof GossipOptions, unknown>> = {}): GossipOptions {
   return gossipOptionsSchema.parse(extra);
