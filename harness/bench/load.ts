@@ -8,7 +8,7 @@
  *
  *   npm run bench:load -- [--seconds 5] [--rate 30000]
  */
-import http from 'node:http';
+import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { NodeClient } from '../../workloads/client.js';
@@ -18,15 +18,38 @@ import { describeMachine } from '../machine.js';
 
 const BODY = '{"ok":true}';
 
+const RESPONSE = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\nkeep-alive: timeout=60\r\n\r\n${BODY}`);
+
+/**
+ * The target: a minimal HTTP/1.1 responder over raw TCP (it finds each request's header
+ * end and skips its Content-Length body, then answers 200 with a fixed JSON body, one write
+ * per read). node:http would cap the measurement at its own ~20k requests/s per core, which
+ * is the target's limit, not the generator's.
+ */
 function serveEcho(): void {
-  const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': BODY.length });
-      res.end(BODY);
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    let pending: Buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      let buf: Buffer = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      let answers = 0;
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) break;
+        const head = buf.toString('latin1', 0, end).toLowerCase();
+        const m = /content-length:\s*(\d+)/.exec(head);
+        const total = end + 4 + (m ? Number(m[1]) : 0);
+        if (buf.length < total) break;
+        buf = buf.subarray(total);
+        answers++;
+      }
+      pending = buf;
+      if (answers === 1) socket.write(RESPONSE);
+      else if (answers > 1) socket.write(Buffer.concat(Array.from({ length: answers }, () => RESPONSE)));
     });
+    socket.on('error', () => undefined);
   });
-  server.listen(0, '127.0.0.1', () => parentPort!.postMessage((server.address() as { port: number }).port));
+  server.listen(0, '127.0.0.1', () => parentPort!.postMessage((server.address() as net.AddressInfo).port));
 }
 
 async function main(): Promise<void> {
@@ -34,7 +57,7 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const worker = new Worker(new URL(import.meta.url));
   const port = await new Promise<number>((r) => worker.once('message', r));
-  console.log('parley load-generator benchmark: undici pool + history-free runLoad with HdrHistogram latency, against an HTTP echo target in a worker thread');
+  console.log('parley load-generator benchmark: undici pool + runLoad with HdrHistogram latency (no history file), against a minimal HTTP responder in a worker thread');
   console.log(`machine: ${describeMachine()}`);
   console.log(`command: npm run bench:load -- ${process.argv.slice(2).join(' ')}`.trimEnd());
   const source: OpSource = {
