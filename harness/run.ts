@@ -369,10 +369,16 @@ async function assemble(a: AssembleInput): Promise<ScenarioResult> {
   const { events } = await readHistory(path.join(a.opts.dir, 'history.jsonl'));
   const { applied, commitEvents } = traces(a.cluster);
   const eventual = LEADERLESS.has(scenario.algo);
-  const checks: Verdict[] = workload.check(
-    { history: events, applied, commitEvents, finalByNode: a.finalByNode, healedAt: a.healedAt, timeLimitMs: scenario.checkBudget, eventual, algo: scenario.algo },
-    scenario.workload,
-  );
+  let checks: Verdict[] = [];
+  try {
+    checks = workload.check(
+      { history: events, applied, commitEvents, finalByNode: a.finalByNode, healedAt: a.healedAt, timeLimitMs: scenario.checkBudget, eventual, algo: scenario.algo },
+      scenario.workload,
+    );
+  } catch (err) {
+    // A history the checkers cannot read is the harness's own bug: say so, do not guess a verdict.
+    a.problems.push(`the checkers could not read this run's history: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   // Convergence as a measurement, for every algorithm: ack -> the last live node holding it.
   let convergence: ConvergenceSummary | null = null;

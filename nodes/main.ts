@@ -79,8 +79,11 @@ export async function runNode(args: NodeArgs): Promise<number> {
   try {
     await runtime.start();
   } catch (err) {
-    process.stderr.write(`parley node ${config.id}: ${err instanceof Error ? err.message : String(err)}\n`);
     await runtime.stop().catch(() => undefined);
+    // A core may reject its options only once it sees the cluster (e.g. a coordinator that
+    // is not a member): that is bad usage, not a failure of the node.
+    if (err instanceof UsageError) throw err;
+    process.stderr.write(`parley node ${config.id}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 70;
   }
   return new Promise<number>((resolve) => {
