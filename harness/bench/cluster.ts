@@ -39,7 +39,10 @@ async function main(): Promise<void> {
   console.log(`machine: ${describeMachine()}`);
   console.log(`command: npm run bench:cluster -- ${process.argv.slice(2).join(' ')}`.trimEnd());
   try {
+    const spawnedAt = performance.now();
     await cluster.start();
+    const readyMs = performance.now() - spawnedAt;
+    console.log(`node start-up: ${values.nodes} processes spawned at once, all serving GET /status after ${readyMs.toFixed(0)} ms (compiled JavaScript, no loader)`);
     const leader = await cluster.waitForLeader(15_000);
     const leaderIndex = cluster.ids.indexOf(leader);
     for (const clients of values.clients!.split(',').map(Number)) {
