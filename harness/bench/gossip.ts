@@ -209,6 +209,7 @@ async function waitConverged(cluster: Cluster, ids: string[], acks: Map<string, 
 }
 
 async function measure(n: number, settings: Record<string, string>, opts: GossipOptions): Promise<string> {
+  const loadBefore = os.loadavg()[0]!.toFixed(1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `parley-bench-gossip-${n}-`));
   const cluster = await Cluster.plan({ algo: 'gossip', size: n, dir, settings });
   const ids = cluster.ids;
@@ -305,7 +306,7 @@ async function measure(n: number, settings: Record<string, string>, opts: Gossip
     const backgroundPerSecond = (idle1.msgs - idle0.msgs) / idleSeconds;
     const loadSeconds = (result.endNs - result.startNs) / 1e9;
     const lines = [
-      `N=${n}: started and all alive everywhere in ${(startMs / 1000).toFixed(1)} s; idle ${fmt(idleCpu, 2)} % CPU and ${fmt(rss, 0)} MiB RSS per node; ` +
+      `N=${n} (machine load ${loadBefore} before, ${os.loadavg()[0]!.toFixed(1)} after): started and all alive everywhere in ${(startMs / 1000).toFixed(1)} s; idle ${fmt(idleCpu, 2)} % CPU and ${fmt(rss, 0)} MiB RSS per node; ` +
         `background (SWIM + anti-entropy) ${fmt(backgroundPerSecond, 0)} msgs/s cluster-wide`,
       `   isolated writes (${isolated.length}/${isolatedAcks.size} converged): ack -> last node p50 ${fmt(quantile(isolated, 0.5), 1)} ms, max ${fmt(Math.max(...isolated), 1)} ms ` +
         `(~${fmt(quantile(isolated, 0.5) / opts.rumorIntervalMs, 1)} / ${fmt(Math.max(...isolated) / opts.rumorIntervalMs, 1)} rumor rounds); rumor msgs per write ${fmt((iso1.rumors - iso0.rumors) / isoWrites, 1)}`,

@@ -7,7 +7,7 @@
  * of Demers' Table 1: here every push is a message and feedback costs one more (the ack),
  * while batching many writes per push is what keeps messages per write low under load. In
  * the simulator (test/gossip/dissemination.test.ts, N = 50) blind k = 3 fanout 2 leaves
- * 0.25 % of nodes for anti-entropy with 6 pushes per node per update; feedback k = 2 leaves
+ * 0.2 % of nodes for anti-entropy with 6 pushes per node per update; feedback k = 2 leaves
  * 4 % with about as many messages counting the acks. The rumor round is shorter than
  * memberlist's 200 ms because here it carries the data, not only membership; a round with
  * nothing hot sends nothing, so a short round costs no idle traffic.
