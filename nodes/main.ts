@@ -11,6 +11,7 @@ import { UsageError } from './common/errors.js';
 import { parseHostPort, type HostPort } from './common/address.js';
 import { parseOptions, parseSetPairs, runtimeOptionsSchema } from './common/options.js';
 import { NodeRuntime, type NodeConfig } from './common/runtime.js';
+import { untilStopped } from './common/lifeline.js';
 import { ALGORITHMS, isAlgoName, loadAlgorithm } from './registry.js';
 
 export interface NodeArgs {
@@ -86,26 +87,5 @@ export async function runNode(args: NodeArgs): Promise<number> {
     process.stderr.write(`parley node ${config.id}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 70;
   }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (why: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.stderr.write(`${new Date().toISOString()} ${config.id} stopping: ${why}\n`);
-      // The lifeline pipe would keep the event loop (and the process) alive.
-      process.stdin.destroy();
-      runtime.stop().then(
-        () => resolve(0),
-        () => resolve(70),
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    if (args.lifeline) {
-      process.stdin.on('end', () => stop('lifeline closed (the harness is gone)'));
-      process.stdin.on('close', () => stop('lifeline closed (the harness is gone)'));
-      process.stdin.on('error', () => stop('lifeline error'));
-      process.stdin.resume();
-    }
-  });
+  return untilStopped(args.lifeline === true, () => runtime.stop(), (line) => process.stderr.write(`${new Date().toISOString()} ${config.id} ${line}\n`));
 }

@@ -11,6 +11,7 @@
 import { UsageError } from '../../nodes/common/errors.js';
 import { formatHostPort } from '../../nodes/common/address.js';
 import { DEFAULT_SEED, ToxiproxyServer } from './server.js';
+import { untilStopped } from '../../nodes/common/lifeline.js';
 
 export interface ProxyArgs {
   host: string;
@@ -47,29 +48,5 @@ export async function runProxyServer(args: ProxyArgs): Promise<number> {
   }
   process.stdout.write(`toxiproxy listening on ${address}\n`);
   log(`toxiproxy API on http://${address} (seed ${seed})`);
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (why: string): void => {
-      if (stopping) return;
-      stopping = true;
-      log(`stopping: ${why}`);
-      server.stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          log(`stop failed: ${err instanceof Error ? err.message : String(err)}`);
-          resolve(70);
-        },
-      );
-      // The lifeline pipe would keep the event loop alive after the server is gone.
-      if (args.lifeline) process.stdin.destroy();
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    if (args.lifeline) {
-      process.stdin.on('end', () => stop('lifeline closed (the harness is gone)'));
-      process.stdin.on('close', () => stop('lifeline closed (the harness is gone)'));
-      process.stdin.on('error', () => stop('lifeline error'));
-      process.stdin.resume();
-    }
-  });
+  return untilStopped(args.lifeline === true, () => server.stop(), log);
 }
