@@ -178,12 +178,21 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
 
   // ---------------------------------------------------------------- phase 1
 
-  /** Start phase 1 with a ballot above every round seen (§2.2: a proposer picks a new, higher number). */
-  protected campaign(): void {
+  /**
+   * Start phase 1 with a ballot above every round seen (§2.2: a proposer picks a new, higher
+   * number); with `probe`, first ask whether a majority would promise it.
+   */
+  protected campaign(probe = false): void {
     const round = Math.max(this.acceptor.promised[0], this.maxRoundSeen) + 1;
     this.maxRoundSeen = round;
-    this.proposer = new Proposer([round, this.id], this.acceptor.chosenUpTo + 1, this.quorum);
+    const p = new Proposer([round, this.id], this.acceptor.chosenUpTo + 1, this.quorum);
+    this.proposer = p;
     this.counters.phase1Runs++;
+    if (probe && this.quorum > 1) {
+      p.probing = true;
+      for (const peer of this.peers) this.out.send(peer, { t: 'probe', ballot: p.ballot });
+      return;
+    }
     this.sendPrepares();
     this.tallyPromises();
   }
@@ -225,6 +234,14 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   private onMessage(from: NodeId, m: PaxosMessage): void {
     if (!this.peerSet.has(from)) return;
     switch (m.t) {
+      case 'probe':
+        this.noteRound(m.ballot);
+        // Granting changes nothing here: no promise, no timer.
+        if (!this.sticky(from) && compareBallots(m.ballot, this.acceptor.promised) > 0) this.out.send(from, { t: 'probeOk', ballot: m.ballot });
+        else this.reject(from, m.ballot);
+        return;
+      case 'probeOk':
+        return this.onProbeOk(from, m);
       case 'prepare':
         return this.onPrepare(from, m);
       case 'promise':
@@ -258,6 +275,16 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     if (this.proposer && compareBallots(this.proposer.ballot, m.ballot) < 0) this.lose(null);
     this.onPromised(from);
     this.out.send(from, { t: 'promise', ballot: m.ballot, from: m.from, ...this.acceptor.report(m.from, this.opts.maxCatchupSlots) });
+  }
+
+  private onProbeOk(from: NodeId, m: Msg<'probeOk'>): void {
+    const p = this.proposer;
+    if (!p || !p.probing || !sameBallot(m.ballot, p.ballot)) return;
+    p.probeGrants.add(from);
+    if (p.probeGrants.size < this.quorum - 1) return;
+    p.probing = false;
+    this.sendPrepares();
+    this.tallyPromises();
   }
 
   private onPromise(from: NodeId, m: Msg<'promise'>): void {

@@ -8,9 +8,11 @@
  *   - Failure detection: heartbeats (empty accepts) every heartbeatMs; a follower that hears
  *     none for a randomized electionTimeout runs phase 1 with a higher ballot; a candidate
  *     refused retries after a new randomized timeout, so duelling proposers do not livelock.
- *     With stickyLeader an acceptor that heard the leader recently refuses other prepares,
- *     and with checkQuorum a leader cut off from a majority steps down (the Raft
- *     dissertation's §4.2.3 and §9.6, transposed).
+ *     With probe a candidate first asks whether a majority would promise, so one cut off
+ *     with a minority raises nobody's promise; with stickyLeader an acceptor that heard the
+ *     leader recently refuses other candidates; with checkQuorum a leader cut off from a
+ *     majority steps down (PreVote, §4.2.3 and CheckQuorum of the Raft dissertation,
+ *     transposed: the same failure detector as nodes/raft, so the two compare fairly).
  *   - Catch-up: a follower reports the chosen point it reached and the one it was told; when
  *     they differ it cannot learn those slots alone (it accepted them at another ballot, or
  *     never), and the leader sends it the chosen values (decide). Accepts a peer lost are
@@ -80,7 +82,7 @@ export class StableLeaderCore extends PaxosCore {
         this.role = 'candidate';
         this.leader = null;
         this.resetElectionTimer(); // phase 1 not done by then: try again with a higher ballot
-        this.campaign();
+        this.campaign(this.opts.probe);
       }
       return;
     }

@@ -45,6 +45,13 @@ export function sameValue(a: SlotValue, b: SlotValue): boolean {
 export type ReportedSlot = [slot: number, ballot: Ballot | null, value: SlotValue];
 
 export type PaxosMessage =
+  /**
+   * Would you promise `ballot`? It changes nothing at the acceptor, so a candidate that cannot
+   * reach a majority raises nobody's promise (Raft's PreVote, dissertation §9.6, transposed).
+   * Refused with `reject`.
+   */
+  | { t: 'probe'; ballot: Ballot }
+  | { t: 'probeOk'; ballot: Ballot }
   /** Phase 1a for every slot from `from` on (Multi-Paxos: one prepare for all future slots). */
   | { t: 'prepare'; ballot: Ballot; from: number }
   /**

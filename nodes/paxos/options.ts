@@ -23,6 +23,12 @@ export const paxosOptionsSchema = z
      * leader (the analogue of Raft's §4.2.3 rule; it only ever withholds a promise).
      */
     stickyLeader: flag().default(true),
+    /**
+     * Before phase 1 a candidate asks whether a majority would promise (messages.ts `probe`),
+     * so a node cut off with a minority does not raise the promises of the nodes it can reach,
+     * which would make them refuse the live leader once the partition heals.
+     */
+    probe: flag().default(true),
     /** A leader that has not heard from a majority for electionTimeoutMaxMs steps down. */
     checkQuorum: flag().default(true),
     /** Most client operations in one slot (a slot holds a batch of commands). */

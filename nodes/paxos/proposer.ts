@@ -36,6 +36,9 @@ export class Proposer {
    * heals it still accepts the live leader's ballot instead of deposing it.
    */
   selfPromised = false;
+  /** Asking peers whether they would promise, before any prepare (leader mode's probe). */
+  probing = false;
+  readonly probeGrants = new Set<NodeId>();
   /** Highest slot any promise reported: phase 2 starts by deciding every slot up to it. */
   maxSlot: number;
   /** The next slot this run will propose a fresh value in. */

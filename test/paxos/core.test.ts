@@ -53,7 +53,15 @@ describe('choosing a value (§2.2) with one phase 1 for all slots (§3)', () => 
     const sim = scripted(3);
     sim.tick(160, ['n1']);
     expect(px(sim, 'n1').role).toBe('candidate');
+    // First a probe: would a majority promise? It changes nothing at the acceptors.
     expect(sim.inflight.map((m) => [m.to, m.msg])).toEqual([
+      ['n2', { t: 'probe', ballot: [1, 'n1'] }],
+      ['n3', { t: 'probe', ballot: [1, 'n1'] }],
+    ]);
+    sim.deliver(is('probe', 'n1', 'n2'));
+    expect(px(sim, 'n2').acceptor.promised).toEqual([0, '']);
+    sim.deliver(is('probeOk', 'n2', 'n1'));
+    expect(sim.inflight.filter(is('prepare')).map((m) => [m.to, m.msg])).toEqual([
       ['n2', { t: 'prepare', ballot: [1, 'n1'], from: 1 }],
       ['n3', { t: 'prepare', ballot: [1, 'n1'], from: 1 }],
     ]);
@@ -119,6 +127,8 @@ describe('choosing a value (§2.2) with one phase 1 for all slots (§3)', () => 
   it("a new leader's first accepts leave only after its own promise is on disk; later ones leave before its fsync", () => {
     const sim = scripted(3);
     sim.tick(160, ['n1']);
+    sim.deliver(is('probe', 'n1', 'n2'));
+    sim.deliver(is('probeOk', 'n2', 'n1'));
     sim.deliver(is('prepare', 'n1', 'n2'));
     const promise = sim.inflight.find(is('promise', 'n2', 'n1'))!;
     const n1 = px(sim, 'n1');
@@ -444,6 +454,42 @@ describe('failure detection, stickiness and duelling proposers', () => {
     const w = sim.client('n1', write('k', 1));
     sim.deliverAll();
     expect(sim.replyTo(w)?.status).toBe(200);
+  });
+
+  /** 5 nodes; n4 and n5 are cut off together, n4 campaigns; n5 (sticky for 150 ms only) would promise it. */
+  function minorityCandidate(probe: boolean): PaxosSim {
+    const sim = new Sim(algorithm, ids(5), (id) =>
+      paxosOptionsSchema.parse({
+        probe,
+        ...(id === 'n1' ? { electionTimeoutMinMs: 150, electionTimeoutMaxMs: 151 } : {}),
+        ...(id === 'n4' ? { electionTimeoutMinMs: 400, electionTimeoutMaxMs: 401 } : {}),
+        ...(id === 'n5' ? { electionTimeoutMinMs: 150, electionTimeoutMaxMs: 9000 } : {}),
+        ...(['n2', 'n3'].includes(id) ? { electionTimeoutMinMs: 5000, electionTimeoutMaxMs: 5001 } : {}),
+      }),
+    );
+    elect(sim);
+    sim.partition(['n4', 'n5'], ['n1', 'n2', 'n3']);
+    sim.runUntil(() => false, 1000);
+    expect((px(sim, 'n4').metrics().paxos as { phase1Runs: number }).phase1Runs).toBeGreaterThan(0); // it did campaign
+    return sim;
+  }
+
+  it('a candidate cut off with a minority raises nobody\'s promise (probe), so the healed partition keeps its leader', () => {
+    const sim = minorityCandidate(true);
+    expect(px(sim, 'n5').acceptor.promised).toEqual([1, 'n1']);
+    sim.heal();
+    sim.runUntil(() => false, 1000);
+    expect(leaders(sim)).toEqual(['n1']);
+    expect(px(sim, 'n1').ballot).toEqual([1, 'n1']);
+  });
+
+  it('without the probe the same candidate raises a minority\'s promise, and the leader must run phase 1 again after the heal', () => {
+    const sim = minorityCandidate(false);
+    expect(px(sim, 'n5').acceptor.promised[1]).toBe('n4');
+    sim.heal();
+    sim.runUntil(() => false, 1000);
+    expect(leaders(sim)).toHaveLength(1);
+    expect(px(sim, leaders(sim)[0]!).ballot![0]).toBeGreaterThan(1);
   });
 
   it('a leader cut off from a majority steps down (checkQuorum)', () => {
