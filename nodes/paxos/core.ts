@@ -18,13 +18,13 @@
  *     Ready, hence already durable.
  *   - Learners learn a slot from the chosen point a ballot's proposer piggybacks on its
  *     accepts (for slots accepted at that ballot), or from chosen values sent outright
- *     (decide). They apply in slot order; a value chosen in two slots (a leaderless retry)
- *     takes effect once, identically everywhere, because every replica skips the same ids.
+ *     (decide). They execute the log in slot order (executor.ts).
  */
 import { ReadyBuffer, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
-import { KvState } from '../common/kv-state.js';
+import type { KvState } from '../common/kv-state.js';
 import type { Random } from '../common/random.js';
 import { Acceptor } from './acceptor.js';
+import { LogExecutor } from './executor.js';
 import { Proposer } from './proposer.js';
 import { compareBallots, sameBallot, type Ballot, type PaxosMessage, type Proposal, type SlotValue } from './messages.js';
 import type { PaxosOptions } from './options.js';
@@ -46,27 +46,19 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   protected readonly random: Random;
   protected readonly out = new ReadyBuffer<PaxosMessage>();
   readonly acceptor: Acceptor;
-  readonly state = new KvState();
+  protected readonly executor: LogExecutor;
 
   abstract role: Role;
   leader: NodeId | null = null;
   proposer: Proposer | null = null;
-  appliedIndex = 0;
-  /**
-   * Proposal ids applied, where a value can be chosen in two slots (leaderless retries, see
-   * the header). A stable leader never proposes a value in a second slot (recovered values
-   * are re-proposed in place), so it keeps no such set, which would grow with the log.
-   */
-  private readonly appliedIds: Set<string> | null;
   protected now: number;
   protected maxRoundSeen: number;
   /** Our promise is in this Ready's persist: accepts must not leave before it (no `early`). */
   protected promiseUnsynced = false;
   /** This Ready already writes to the log, so the chosen point can ride along without its own fsync. */
   private persisting = false;
-  /** Requests not yet proposed, and per proposal id the request each of its ops answers. */
+  /** Requests not yet proposed. */
   protected queue: Queued[] = [];
-  protected readonly pending = new Map<string, (string | null)[]>();
   /** GET /metrics: what the protocol spent beyond the happy path. */
   protected readonly counters = { phase1Runs: 0, phase1Pages: 0, ballotsLost: 0, acceptsResent: 0, chosenValuesSent: 0 };
 
@@ -82,8 +74,15 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
       this.out.persist(record);
     });
     this.maxRoundSeen = this.acceptor.promised[0];
-    this.appliedIds = ctx.options.mode === 'leaderless' ? new Set() : null;
-    this.applyRecovered();
+    this.executor = new LogExecutor(this.acceptor, this.out, ctx.options.mode === 'leaderless');
+    this.executor.recover();
+  }
+
+  get state(): KvState {
+    return this.executor.state;
+  }
+  get appliedIndex(): number {
+    return this.executor.appliedIndex;
   }
 
   protected get quorum(): number {
@@ -155,14 +154,14 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
       term: this.proposer?.ballot[0] ?? this.acceptor.promised[0],
       ballot: this.acceptor.promised,
       commitIndex: this.acceptor.chosenUpTo,
-      appliedIndex: this.appliedIndex,
+      appliedIndex: this.executor.appliedIndex,
       lastSlot: this.acceptor.lastSlot,
       mode: this.opts.mode,
     };
   }
 
   metrics(): Record<string, unknown> {
-    return { paxos: { ...this.counters, inflightSlots: this.proposer?.unchosen ?? 0, queued: this.queue.length } };
+    return { paxos: { ...this.counters, inflightSlots: this.proposer?.unchosen ?? 0, queued: this.queue.length, awaitingOutcome: this.executor.pending.size } };
   }
 
   private lose(leaderHint: NodeId | null): void {
@@ -398,7 +397,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   protected newProposal(batch: Queued[]): Proposal {
     const p = this.proposer!;
     const id = `${p.ballot[0]}.${this.id}.${++p.proposals}`;
-    this.pending.set(
+    this.executor.pending.set(
       id,
       batch.map((q) => q.reqId),
     );
@@ -409,49 +408,13 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
 
   private forget(reqId: string): void {
     this.queue = this.queue.filter((q) => q.reqId !== reqId);
-    for (const [id, reqIds] of this.pending) {
-      const i = reqIds.indexOf(reqId);
-      if (i < 0) continue;
-      reqIds[i] = null;
-      if (reqIds.every((r) => r === null)) this.pending.delete(id);
-    }
+    this.executor.forget(reqId);
     this.onForget(reqId);
   }
 
-  private firstApplication(id: string): boolean {
-    if (this.appliedIds === null) return true;
-    if (this.appliedIds.has(id)) return false;
-    this.appliedIds.add(id);
-    return true;
-  }
-
-  protected wasApplied(id: string): boolean {
-    return this.appliedIds?.has(id) ?? false;
-  }
-
-  /** Rebuild the state machine from the chosen prefix on disk, silently: it was applied and traced before the crash. */
-  private applyRecovered(): void {
-    while (this.appliedIndex < this.acceptor.chosenUpTo) {
-      const v = this.acceptor.value(++this.appliedIndex);
-      if (v === null || !this.firstApplication(v.id)) continue;
-      for (const op of v.ops) this.state.apply(op);
-    }
-  }
-
-  /** Apply chosen slots in slot order (learners execute the log as a state machine, §3). */
+  /** Execute newly chosen slots (executor.ts), then whatever waited for them. */
   protected apply(): void {
-    while (this.appliedIndex < this.acceptor.chosenUpTo) {
-      const v = this.acceptor.value(++this.appliedIndex);
-      if (v === null || !this.firstApplication(v.id)) continue;
-      const waiting = this.pending.get(v.id);
-      if (waiting) this.pending.delete(v.id);
-      for (let i = 0; i < v.ops.length; i++) {
-        const result = this.state.apply(v.ops[i]!);
-        for (const [key, value] of result.writes) this.out.applied(key, value);
-        const reqId = waiting?.[i];
-        if (reqId) this.out.reply(reqId, result.reply);
-      }
-    }
+    this.executor.apply();
     this.afterApply();
   }
 

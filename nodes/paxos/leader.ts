@@ -128,10 +128,10 @@ export class StableLeaderCore extends PaxosCore {
   }
 
   private abandonLeadership(): void {
-    for (const reqIds of this.pending.values()) {
+    for (const reqIds of this.executor.pending.values()) {
       for (const reqId of reqIds) if (reqId !== null) this.out.reply(reqId, reply.unknown('leadership lost before the proposal was chosen'));
     }
-    this.pending.clear();
+    this.executor.pending.clear();
     for (const q of this.queue) this.out.reply(q.reqId, reply.unavailable('leadership lost before the request was proposed'));
     this.queue = [];
     for (const r of this.pendingReads) this.out.reply(r.reqId, reply.unavailable('leadership lost before the read was confirmed'));

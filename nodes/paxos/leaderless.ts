@@ -86,7 +86,7 @@ export class LeaderlessCore extends PaxosCore {
     // A value in doubt that phase 1 found in some slot (re-proposed there, or already chosen) is not proposed again.
     const found = new Set(recovery.map((r) => r.value?.id));
     for (let s = p.firstSlot; s <= p.maxSlot; s++) if (this.acceptor.isChosen(s)) found.add(this.acceptor.value(s)?.id);
-    const own = this.inDoubt.filter((v) => !found.has(v.id) && !this.wasApplied(v.id));
+    const own = this.inDoubt.filter((v) => !found.has(v.id) && !this.executor.wasApplied(v.id));
     this.inDoubt = [];
     while (this.queue.length > 0) own.push(this.newProposal(this.queue.splice(0, this.opts.maxBatchOps)));
     this.roundValues = own;
@@ -121,7 +121,7 @@ export class LeaderlessCore extends PaxosCore {
 
   /** Refused or timed out: our values are in doubt (they may yet be chosen); retry after a randomized backoff. */
   private abandonRound(): void {
-    for (const v of this.roundValues) if (this.pending.has(v.id)) this.inDoubt.push(v);
+    for (const v of this.roundValues) if (this.executor.pending.has(v.id)) this.inDoubt.push(v);
     this.roundValues = [];
     this.proposer = null;
     this.role = 'idle';
@@ -136,10 +136,10 @@ export class LeaderlessCore extends PaxosCore {
   }
 
   protected override onForget(): void {
-    this.inDoubt = this.inDoubt.filter((v) => this.pending.has(v.id)); // nobody waits for it: stop retrying
+    this.inDoubt = this.inDoubt.filter((v) => this.executor.pending.has(v.id)); // nobody waits for it: stop retrying
   }
 
   protected override afterApply(): void {
-    if (this.inDoubt.length > 0) this.inDoubt = this.inDoubt.filter((v) => !this.wasApplied(v.id));
+    if (this.inDoubt.length > 0) this.inDoubt = this.inDoubt.filter((v) => !this.executor.wasApplied(v.id));
   }
 }

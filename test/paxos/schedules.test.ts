@@ -9,15 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import { Sim } from '../../harness/sim/sim.js';
 import type { PaxosCore } from '../../nodes/paxos/core.js';
-import { createPaxosCore } from '../../nodes/paxos/index.js';
-import type { PaxosMessage } from '../../nodes/paxos/messages.js';
 import { paxosOptionsSchema, type PaxosOptions } from '../../nodes/paxos/options.js';
 import { Random } from '../../nodes/common/random.js';
+import { algorithm, ids, px, type PaxosSim } from './sim-helpers.js';
 
-type PaxosSim = Sim<PaxosMessage, PaxosOptions>;
-const algorithm = { create: createPaxosCore };
-const ids = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
-const px = (sim: PaxosSim, id: string) => sim.core<PaxosCore>(id);
 const up = (sim: PaxosSim) => sim.ids.filter((id) => sim.isUp(id));
 const KEYS = ['k0', 'k1', 'k2', 'k3'];
 

@@ -1,0 +1,227 @@
+/**
+ * The stable leader's machinery, message by message through the deterministic simulator:
+ * batching and pipelining (§3's many instances at once), failure detection with probe,
+ * stickiness and CheckQuorum (transposed from the Raft dissertation §9.6, §4.2.3), duelling
+ * proposers, read-index reads, and what clients are told.
+ */
+import { describe, expect, it } from 'vitest';
+import { Sim } from '../../harness/sim/sim.js';
+import { paxosOptionsSchema } from '../../nodes/paxos/options.js';
+import { algorithm, ids, scripted, leaderless, px, leaders, is, write, elect, type PaxosSim, type Accept } from './sim-helpers.js';
+
+describe('batching and pipelining (§3: many instances at once)', () => {
+  it('the leader puts the requests of one input batch in one slot, and sends one accept per peer', () => {
+    const sim = scripted(3, { n1: 150 }, { maxBatchOps: 20 });
+    elect(sim);
+    sim.inflight = [];
+    const core = sim.core('n1');
+    for (let i = 0; i < 50; i++) core.step({ type: 'client', reqId: `w${i}`, op: write(`k${i}`, i), forwarded: false });
+    sim.flush('n1');
+    const accepts = sim.inflight.filter(is('accept'));
+    expect(accepts.map((m) => m.to).sort()).toEqual(['n2', 'n3']);
+    for (const m of accepts) expect((m.msg as Accept).values.map((v) => v?.ops.length)).toEqual([20, 20, 10]);
+    sim.deliverAll();
+    expect(sim.replies.filter((r) => r.reply.status === 200)).toHaveLength(50);
+  });
+
+  it('the leader keeps many slots in flight without waiting, within its window', () => {
+    const sim = scripted(3, { n1: 150 }, { maxInflightSlots: 3 });
+    elect(sim);
+    sim.inflight = [];
+    for (let i = 0; i < 5; i++) sim.client('n1', write('k', i));
+    expect(sim.inflight.filter(is('accept', 'n1', 'n2'))).toHaveLength(3); // none acknowledged yet
+    sim.deliverAll();
+    expect(px(sim, 'n2').acceptor.lastSlot).toBe(4); // the two held back went into one slot together
+    expect(sim.replies.filter((r) => r.reply.status === 200)).toHaveLength(5);
+    expect(px(sim, 'n1').state.get('k')).toBe(4);
+  });
+});
+
+describe('failure detection, stickiness and duelling proposers', () => {
+  it('a follower that heard the leader recently refuses another proposer, naming the leader', () => {
+    const sim = scripted(3);
+    elect(sim);
+    sim.inflight = [];
+    const n2 = px(sim, 'n2');
+    n2.step({ type: 'message', from: 'n3', msg: { t: 'prepare', ballot: [9, 'n3'], from: 1 } });
+    sim.flush('n2');
+    expect(sim.inflight).toEqual([{ from: 'n2', to: 'n3', msg: { t: 'reject', ballot: [9, 'n3'], promised: [1, 'n1'], leader: 'n1' } }]);
+    expect(n2.acceptor.promised).toEqual([1, 'n1']);
+  });
+
+  it('a node rejoining after a partition does not depose a healthy leader', () => {
+    const sim = scripted(3, { n1: 150, n3: 300 });
+    elect(sim);
+    sim.partition(['n3'], ['n1', 'n2']);
+    for (let i = 0; i < 50; i++) {
+      sim.tick(100);
+      sim.deliverAll();
+    }
+    expect(px(sim, 'n3').ballot![0]).toBeGreaterThan(5); // it kept trying, with ever higher rounds
+    expect(px(sim, 'n3').acceptor.promised).toEqual([1, 'n1']); // but never promised itself
+    sim.heal();
+    expect(sim.runUntil(() => px(sim, 'n3').leader === 'n1', 2000)).toBe(true);
+    sim.runUntil(() => false, 1000);
+    expect(leaders(sim)).toEqual(['n1']);
+    expect(px(sim, 'n1').ballot).toEqual([1, 'n1']);
+    const w = sim.client('n1', write('k', 1));
+    sim.deliverAll();
+    expect(sim.replyTo(w)?.status).toBe(200);
+  });
+
+  /** 5 nodes; n4 and n5 are cut off together, n4 campaigns; n5 (sticky for 150 ms only) would promise it. */
+  function minorityCandidate(probe: boolean): PaxosSim {
+    const sim = new Sim(algorithm, ids(5), (id) =>
+      paxosOptionsSchema.parse({
+        probe,
+        ...(id === 'n1' ? { electionTimeoutMinMs: 150, electionTimeoutMaxMs: 151 } : {}),
+        ...(id === 'n4' ? { electionTimeoutMinMs: 400, electionTimeoutMaxMs: 401 } : {}),
+        ...(id === 'n5' ? { electionTimeoutMinMs: 150, electionTimeoutMaxMs: 9000 } : {}),
+        ...(['n2', 'n3'].includes(id) ? { electionTimeoutMinMs: 5000, electionTimeoutMaxMs: 5001 } : {}),
+      }),
+    );
+    elect(sim);
+    sim.partition(['n4', 'n5'], ['n1', 'n2', 'n3']);
+    sim.runUntil(() => false, 1000);
+    expect((px(sim, 'n4').metrics().paxos as { phase1Runs: number }).phase1Runs).toBeGreaterThan(0); // it did campaign
+    return sim;
+  }
+
+  it('a candidate cut off with a minority raises nobody\'s promise (probe), so the healed partition keeps its leader', () => {
+    const sim = minorityCandidate(true);
+    expect(px(sim, 'n5').acceptor.promised).toEqual([1, 'n1']);
+    sim.heal();
+    sim.runUntil(() => false, 1000);
+    expect(leaders(sim)).toEqual(['n1']);
+    expect(px(sim, 'n1').ballot).toEqual([1, 'n1']);
+  });
+
+  it('without the probe the same candidate raises a minority\'s promise, and the leader must run phase 1 again after the heal', () => {
+    const sim = minorityCandidate(false);
+    expect(px(sim, 'n5').acceptor.promised[1]).toBe('n4');
+    sim.heal();
+    sim.runUntil(() => false, 1000);
+    expect(leaders(sim)).toHaveLength(1);
+    expect(px(sim, leaders(sim)[0]!).ballot![0]).toBeGreaterThan(1);
+  });
+
+  it('a leader cut off from a majority steps down (checkQuorum)', () => {
+    const sim = scripted(3);
+    elect(sim);
+    sim.partition(['n1'], ['n2', 'n3']);
+    sim.runUntil(() => px(sim, 'n1').role !== 'leader', 1000);
+    expect(px(sim, 'n1').role).toBe('follower');
+  });
+
+  it('candidates that time out together converge on one leader (randomized timeouts; 50 seeds)', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const sim = new Sim(algorithm, ids(5), paxosOptionsSchema.parse({ electionTimeoutMinMs: 150, electionTimeoutMaxMs: 160 }), seed);
+      expect(sim.runUntil(() => leaders(sim).length === 1, 5000), `seed ${seed}`).toBe(true);
+      const l = leaders(sim)[0]!;
+      const w = sim.client(l, write('k', seed));
+      expect(sim.runUntil(() => sim.replyTo(w) !== undefined, 2000)).toBe(true);
+      expect(sim.replyTo(w)?.status, `seed ${seed}`).toBe(200);
+    }
+  });
+
+  it('leaderless duelling proposers converge under randomized backoff: every request is chosen (30 seeds)', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const sim = leaderless(3, seed);
+      const reqs = sim.ids.flatMap((id) => [sim.client(id, write('k', `${id}a`)), sim.client(id, write('k', `${id}b`))]);
+      expect(sim.runUntil(() => reqs.every((r) => sim.replyTo(r) !== undefined), 10_000), `seed ${seed}`).toBe(true);
+      expect(reqs.map((r) => sim.replyTo(r)?.status)).toEqual(reqs.map(() => 200));
+      sim.runUntil(() => sim.ids.every((id) => px(sim, id).appliedIndex === px(sim, 'n1').commitIndex), 2000);
+      const applied = sim.applied.get('n1')!.map(([, v]) => v);
+      expect(new Set(applied).size).toBe(6); // each value exactly once
+      expect(applied).toHaveLength(6);
+      for (const id of sim.ids) expect(sim.applied.get(id)).toEqual(sim.applied.get('n1'));
+    }
+  });
+});
+
+describe('linearizable reads', () => {
+  it('a read is answered once a majority has confirmed the ballot after it arrived', () => {
+    const sim = scripted(3);
+    elect(sim);
+    const w = sim.client('n1', write('k', 'one'));
+    sim.deliverAll();
+    expect(sim.replyTo(w)?.status).toBe(200);
+    sim.inflight = [];
+    const r = sim.client('n1', { f: 'read', key: 'k' });
+    expect(sim.replyTo(r)).toBeUndefined();
+    expect(sim.inflight.filter(is('accept'))).toHaveLength(2); // the confirmation round
+    sim.deliverAll();
+    expect(sim.replyTo(r)).toEqual({ status: 200, body: { value: 'one' } });
+  });
+
+  it('a deposed leader never serves a stale read', () => {
+    const sim = scripted(3, { n1: 150, n2: 1000 }, { checkQuorum: false, stickyLeader: false });
+    elect(sim);
+    sim.client('n1', write('k', 'old'));
+    sim.deliverAll();
+    sim.partition(['n1'], ['n2', 'n3']);
+    expect(sim.runUntil(() => px(sim, 'n2').role === 'leader', 5000)).toBe(true);
+    const w = sim.client('n2', write('k', 'new'));
+    expect(sim.runUntil(() => sim.replyTo(w) !== undefined, 1000)).toBe(true);
+    expect(sim.replyTo(w)?.status).toBe(200);
+    expect(px(sim, 'n1').role).toBe('leader'); // it has not noticed
+    const r = sim.client('n1', { f: 'read', key: 'k' });
+    for (let i = 0; i < 20; i++) {
+      sim.tick(60);
+      sim.deliverAll();
+    }
+    expect(sim.replyTo(r)).toBeUndefined();
+    sim.heal(); // its next heartbeat is refused for the higher promise: it steps down, the read fails definitely
+    expect(sim.runUntil(() => sim.replyTo(r) !== undefined, 2000)).toBe(true);
+    expect(sim.replyTo(r)?.status).toBe(503);
+  });
+
+  it('leaderless mode chooses reads through the log', () => {
+    const sim = leaderless(3);
+    const w = sim.client('n1', write('k', 'v'));
+    expect(sim.runUntil(() => sim.replyTo(w) !== undefined, 1000)).toBe(true);
+    const r = sim.client('n2', { f: 'read', key: 'k' });
+    expect(sim.runUntil(() => sim.replyTo(r) !== undefined, 1000)).toBe(true);
+    expect(sim.replyTo(r)).toEqual({ status: 200, body: { value: 'v' } });
+    expect(px(sim, 'n2').commitIndex).toBe(2);
+  });
+});
+
+describe('clients', () => {
+  it('a follower forwards to the known leader, and answers 503 when none is known', () => {
+    const sim = scripted(3);
+    const early = sim.client('n2', write('k', 1));
+    expect(sim.replyTo(early)?.status).toBe(503);
+    elect(sim);
+    const fwd = sim.client('n2', write('k', 2));
+    expect(sim.forwards).toContainEqual(['n2', fwd, 'n1']);
+    const again = sim.client('n2', write('k', 3), true);
+    expect(sim.replyTo(again)?.status).toBe(503); // a forwarded request is not forwarded twice
+  });
+
+  it('a leader that loses leadership answers its proposed writes 504 (outcome unknown)', () => {
+    const sim = scripted(3);
+    elect(sim);
+    sim.partition(['n1'], ['n2', 'n3']);
+    const w = sim.client('n1', write('k', 1));
+    sim.runUntil(() => px(sim, 'n1').role !== 'leader', 2000);
+    expect(sim.replyTo(w)?.status).toBe(504);
+  });
+
+  it('cas and transactions apply with their preconditions', () => {
+    const sim = scripted(3);
+    elect(sim);
+    const ops = [
+      sim.client('n1', { f: 'cas', key: 'k', from: null, to: 1 }),
+      sim.client('n1', { f: 'cas', key: 'k', from: 7, to: 2 }),
+      sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: 'a', delta: 10 }] }),
+      sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: 'a', delta: -4, floor: 0 }, { f: 'add', key: 'b', delta: 4 }] }),
+      sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: 'b', delta: -5, floor: 0 }, { f: 'add', key: 'a', delta: 5 }] }),
+      sim.client('n1', { f: 'txn', ops: [{ f: 'read', key: 'a' }, { f: 'read', key: 'b' }] }),
+    ];
+    sim.deliverAll();
+    expect(ops.map((r) => sim.replyTo(r)?.status)).toEqual([200, 409, 200, 200, 409, 200]);
+    expect(sim.replyTo(ops[5]!)?.body).toEqual({ ok: true, results: [6, 4] });
+    expect(sim.replyTo(ops[1]!)?.body).toMatchObject({ error: 'precondition', value: 1 });
+  });
+});
