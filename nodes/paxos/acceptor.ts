@@ -16,7 +16,7 @@
  * The chosen prefix is logged as `{c}`, riding along with other records, so a restarted node
  * rebuilds its state machine up to it without asking anyone, and is told the rest again.
  */
-import { NO_BALLOT, compareBallots, sameBallot, sameValue, type Ballot, type PaxosRecord, type ReportedSlot, type SlotValue } from './messages.js';
+import { NO_BALLOT, compareBallots, opsIn, sameBallot, sameValue, type Ballot, type PaxosRecord, type ReportedSlot, type SlotValue } from './messages.js';
 
 export interface Slot {
   /** The ballot the value was accepted at; null if it was only ever learned as chosen. */
@@ -99,16 +99,20 @@ export class Acceptor {
 
   /**
    * What a promise reports: every slot from `from` that holds a value, chosen ones as such.
-   * At most `maxSlots` slots a page, so a far-behind proposer is answered in pages rather than
-   * with one message the transport would refuse.
+   * At most `maxSlots` slots and about `maxOps` operations a page, so a far-behind proposer is
+   * answered in pages rather than with one message the transport would refuse.
    */
-  report(from: number, maxSlots: number): { entries: ReportedSlot[]; upTo: number | null } {
-    const end = Math.min(this.lastSlot, from + maxSlots - 1);
+  report(from: number, maxSlots: number, maxOps: number): { entries: ReportedSlot[]; upTo: number | null } {
     const entries: ReportedSlot[] = [];
-    for (let s = Math.max(1, from); s <= end; s++) {
+    let s = Math.max(1, from);
+    let ops = 0;
+    for (; s <= this.lastSlot && s - from < maxSlots && ops < maxOps; s++) {
       const slot = this.slots[s];
-      if (slot) entries.push([s, slot.chosen ? null : slot.ballot, slot.value]);
+      if (!slot) continue;
+      entries.push([s, slot.chosen ? null : slot.ballot, slot.value]);
+      ops += opsIn(slot.value);
     }
+    const end = s - 1;
     return { entries, upTo: end < this.lastSlot ? end : null };
   }
 
@@ -209,13 +213,6 @@ export class Acceptor {
     if (!slot) throw new Error(`paxos invariant: slot ${s} chosen by our ballot but we hold no value for it`);
     slot.chosen = true;
     this.advance();
-  }
-
-  /** Values of slots from..to, all chosen, for a catch-up or a decide message. */
-  chosenValues(from: number, to: number): SlotValue[] {
-    const out: SlotValue[] = [];
-    for (let s = from; s <= to; s++) out.push(this.value(s));
-    return out;
   }
 
   private advance(): void {

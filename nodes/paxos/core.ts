@@ -26,7 +26,7 @@ import type { Random } from '../common/random.js';
 import { Acceptor } from './acceptor.js';
 import { LogExecutor } from './executor.js';
 import { Proposer } from './proposer.js';
-import { compareBallots, sameBallot, type Ballot, type PaxosMessage, type Proposal, type SlotValue } from './messages.js';
+import { compareBallots, opsIn, sameBallot, type Ballot, type PaxosMessage, type Proposal, type SlotValue } from './messages.js';
 import type { PaxosOptions } from './options.js';
 
 export type Role = 'follower' | 'candidate' | 'leader' | 'proposer' | 'idle';
@@ -169,10 +169,41 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     this.preempted(leaderHint);
   }
 
-  /** Chosen values for slots from..to to a learner that lacks them. */
-  protected sendChosen(to: NodeId, from: number, last: number): void {
-    this.counters.chosenValuesSent += last - from + 1;
-    this.out.early(to, { t: 'decide', from, values: this.acceptor.chosenValues(from, last) });
+  /**
+   * Chosen values from slot `from` to a learner that lacks them, one message's worth (at most
+   * up to `last`): returns the last slot sent.
+   */
+  protected sendChosen(to: NodeId, from: number, last: number): number {
+    const items = [];
+    for (let s = from; s <= last && items.length < this.opts.maxCatchupSlots; s++) items.push({ slot: s, value: this.acceptor.value(s) });
+    const run = this.runs(items).next().value!;
+    this.counters.chosenValuesSent += run.values.length;
+    this.out.early(to, { t: 'decide', from, values: run.values });
+    return from + run.values.length - 1;
+  }
+
+  /**
+   * Consecutive slots grouped into messages of at most maxCatchupSlots slots and maxBatchOps
+   * operations, as Raft's appends carry at most maxBatchEntries: a frame has a size limit.
+   */
+  protected *runs(items: readonly { slot: number; value: SlotValue }[]): Generator<{ from: number; values: SlotValue[] }> {
+    for (let i = 0; i < items.length; ) {
+      const values = [items[i]!.value];
+      let ops = opsIn(items[i]!.value);
+      let j = i;
+      while (
+        j + 1 < items.length &&
+        items[j + 1]!.slot === items[j]!.slot + 1 &&
+        values.length < this.opts.maxCatchupSlots &&
+        ops + opsIn(items[j + 1]!.value) <= this.opts.maxBatchOps
+      ) {
+        j++;
+        values.push(items[j]!.value);
+        ops += opsIn(items[j]!.value);
+      }
+      yield { from: items[i]!.slot, values };
+      i = j + 1;
+    }
   }
 
   // ---------------------------------------------------------------- phase 1
@@ -211,7 +242,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
         this.promiseUnsynced = true;
       }
       if (p.selfPromised && !p.hasPromiseFrom(this.id)) {
-        p.addPromise(this.id, { from: p.pageFrom, ...this.acceptor.report(p.pageFrom, this.opts.maxCatchupSlots) });
+        p.addPromise(this.id, { from: p.pageFrom, ...this.acceptor.report(p.pageFrom, this.opts.maxCatchupSlots, this.opts.maxBatchOps) });
       }
       if (p.promiseCount < this.quorum) return;
       const { chosen, next } = p.closePage((s) => this.acceptor.isChosen(s));
@@ -273,7 +304,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     // Having promised a higher ballot, our own (if lower) can never be accepted here.
     if (this.proposer && compareBallots(this.proposer.ballot, m.ballot) < 0) this.lose(null);
     this.onPromised(from);
-    this.out.send(from, { t: 'promise', ballot: m.ballot, from: m.from, ...this.acceptor.report(m.from, this.opts.maxCatchupSlots) });
+    this.out.send(from, { t: 'promise', ballot: m.ballot, from: m.from, ...this.acceptor.report(m.from, this.opts.maxCatchupSlots, this.opts.maxBatchOps) });
   }
 
   private onProbeOk(from: NodeId, m: Msg<'probeOk'>): void {
@@ -341,19 +372,14 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     if (!p || p.phase !== 'accept') return;
     const lost = p.lostBy(peer, before, this.now, this.opts.retransmitMs);
     this.counters.acceptsResent += lost.length;
-    for (let i = 0; i < lost.length; ) {
-      let j = i;
-      while (j + 1 < lost.length && lost[j + 1] === lost[j]! + 1 && j + 1 - i < this.opts.maxCatchupSlots) j++;
-      const values = lost.slice(i, j + 1).map((s) => this.acceptor.value(s));
-      this.sendAccept(peer, { t: 'accept', ballot: p.ballot, from: lost[i]!, values, chosen: this.acceptor.chosenUpTo, seq: this.readSeq });
-      i = j + 1;
+    for (const { from, values } of this.runs(lost.map((slot) => ({ slot, value: this.acceptor.value(slot) })))) {
+      this.sendAccept(peer, { t: 'accept', ballot: p.ballot, from, values, chosen: this.acceptor.chosenUpTo, seq: this.readSeq });
     }
   }
 
   private onSync(from: NodeId, m: Msg<'sync'>): void {
     if (this.acceptor.chosenUpTo <= m.chosen) return;
-    const to = Math.min(this.acceptor.chosenUpTo, m.chosen + this.opts.maxCatchupSlots);
-    this.sendChosen(from, m.chosen + 1, to);
+    this.sendChosen(from, m.chosen + 1, this.acceptor.chosenUpTo);
   }
 
   // ---------------------------------------------------------------- phase 2
@@ -382,14 +408,9 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     return true;
   }
 
-  /** Propose (slot, value) pairs, consecutive runs in one accept per peer each. False if preempted. */
-  protected proposeAll(proposals: { slot: number; value: SlotValue }[]): boolean {
-    for (let i = 0; i < proposals.length; ) {
-      let j = i;
-      while (j + 1 < proposals.length && j + 1 - i < this.opts.maxCatchupSlots && proposals[j + 1]!.slot === proposals[j]!.slot + 1) j++;
-      if (!this.proposeSlots(proposals[i]!.slot, proposals.slice(i, j + 1).map((r) => r.value))) return false;
-      i = j + 1;
-    }
+  /** Propose (slot, value) pairs, each run in one accept per peer (runs). False if preempted. */
+  protected proposeAll(proposals: readonly { slot: number; value: SlotValue }[]): boolean {
+    for (const { from, values } of this.runs(proposals)) if (!this.proposeSlots(from, values)) return false;
     return true;
   }
 

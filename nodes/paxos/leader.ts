@@ -172,10 +172,8 @@ export class StableLeaderCore extends PaxosCore {
 
   private catchUp(peer: NodeId, progress: PeerProgress, from: number): void {
     if (from <= progress.catchupTo && this.now < progress.catchupAt) return;
-    const to = Math.min(this.acceptor.chosenUpTo, from + this.opts.maxCatchupSlots - 1);
-    if (to < from) return;
-    this.sendChosen(peer, from, to);
-    progress.catchupTo = to;
+    if (this.acceptor.chosenUpTo < from) return;
+    progress.catchupTo = this.sendChosen(peer, from, this.acceptor.chosenUpTo);
     progress.catchupAt = this.now + this.opts.retransmitMs;
   }
 
@@ -187,15 +185,15 @@ export class StableLeaderCore extends PaxosCore {
     if (!this.proposeQueued() && confirm) this.heartbeat();
   }
 
-  /** Every request of this input batch into slots, all of them in one accept per peer. */
+  /** Every request of this input batch into slots, in one accept per peer (or a few, if they are large). */
   private proposeQueued(): boolean {
     const p = this.proposer!;
-    const values: Proposal[] = [];
-    while (this.queue.length > 0 && p.unchosen + values.length < this.opts.maxInflightSlots) {
-      values.push(this.newProposal(this.queue.splice(0, this.opts.maxBatchOps)));
+    const proposals: { slot: number; value: Proposal }[] = [];
+    while (this.queue.length > 0 && p.unchosen + proposals.length < this.opts.maxInflightSlots) {
+      proposals.push({ slot: p.nextSlot + proposals.length, value: this.newProposal(this.queue.splice(0, this.opts.maxBatchOps)) });
     }
-    if (values.length === 0 || !this.proposeSlots(p.nextSlot, values)) return false;
-    p.nextSlot += values.length;
+    if (proposals.length === 0 || !this.proposeAll(proposals)) return false;
+    p.nextSlot += proposals.length;
     return true;
   }
 

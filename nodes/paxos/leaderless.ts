@@ -104,10 +104,7 @@ export class LeaderlessCore extends PaxosCore {
     const p = this.proposer;
     if (!p || p.phase !== 'accept' || p.unchosen > 0) return;
     const last = p.nextSlot - 1;
-    if (last >= p.firstSlot) {
-      const values = this.acceptor.chosenValues(p.firstSlot, last);
-      for (const peer of this.peers) this.out.send(peer, { t: 'decide', from: p.firstSlot, values });
-    }
+    for (const peer of this.peers) for (let s = p.firstSlot; s <= last; ) s = this.sendChosen(peer, s, last) + 1;
     this.proposer = null;
     this.role = 'idle';
     this.roundValues = [];

@@ -41,6 +41,11 @@ export function sameValue(a: SlotValue, b: SlotValue): boolean {
   return a === null || b === null ? a === b : a.id === b.id;
 }
 
+/** Operations a slot carries, for bounding messages: a frame has a size limit (codec.ts). A no-op counts one. */
+export function opsIn(v: SlotValue): number {
+  return v === null ? 1 : Math.max(1, v.ops.length);
+}
+
 /** One slot in a promise: the value accepted there at `ballot`, or known chosen when `ballot` is null. */
 export type ReportedSlot = [slot: number, ballot: Ballot | null, value: SlotValue];
 

@@ -231,8 +231,11 @@ describe('a new leader recovers the slots its predecessor left in flight (§3)',
     }
   });
 
-  it('a proposer far behind runs phase 1 in pages, learning chosen values page by page', () => {
-    const sim = scripted(3, { n1: 150, n3: 1000 }, { stickyLeader: false, maxCatchupSlots: 4 });
+  it.each([
+    ['slots', { maxCatchupSlots: 4 }, [1, 5, 9, 13, 17]],
+    ['operations', { maxBatchOps: 3 }, [1, 4, 7, 10, 13, 16, 19]],
+  ] as const)('a proposer far behind runs phase 1 in pages (bounded in %s), learning chosen values page by page', (_, bound, expected) => {
+    const sim = scripted(3, { n1: 150, n3: 1000 }, { stickyLeader: false, ...bound });
     elect(sim);
     sim.partition(['n3'], ['n1', 'n2']);
     for (let i = 0; i < 20; i++) {
@@ -244,7 +247,7 @@ describe('a new leader recovers the slots its predecessor left in flight (§3)',
     const pages: number[] = [];
     sim.intercept = (m) => (m.from === 'n3' && m.to === 'n2' && m.msg.t === 'prepare' && pages.push(m.msg.from), true);
     expect(sim.runUntil(() => px(sim, 'n3').role === 'leader', 5000)).toBe(true);
-    expect(pages).toEqual([1, 5, 9, 13, 17]);
+    expect(pages).toEqual(expected);
     expect(sim.runUntil(() => px(sim, 'n3').appliedIndex === 20, 2000)).toBe(true);
     expect(px(sim, 'n3').state.get('k19')).toBe(19);
     expect(px(sim, 'n3').state.get('k0')).toBe(0);

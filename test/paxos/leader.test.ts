@@ -11,7 +11,7 @@ import { algorithm, ids, scripted, leaderless, px, leaders, is, write, elect, ty
 
 describe('batching and pipelining (§3: many instances at once)', () => {
   it('the leader puts the requests of one input batch in one slot, and sends one accept per peer', () => {
-    const sim = scripted(3, { n1: 150 }, { maxBatchOps: 20 });
+    const sim = scripted(3);
     elect(sim);
     sim.inflight = [];
     const core = sim.core('n1');
@@ -19,9 +19,28 @@ describe('batching and pipelining (§3: many instances at once)', () => {
     sim.flush('n1');
     const accepts = sim.inflight.filter(is('accept'));
     expect(accepts.map((m) => m.to).sort()).toEqual(['n2', 'n3']);
-    for (const m of accepts) expect((m.msg as Accept).values.map((v) => v?.ops.length)).toEqual([20, 20, 10]);
+    for (const m of accepts) expect((m.msg as Accept).values.map((v) => v?.ops.length)).toEqual([50]);
     sim.deliverAll();
     expect(sim.replies.filter((r) => r.reply.status === 200)).toHaveLength(50);
+  });
+
+  it('no message carries more than maxBatchOps operations: slots, accepts and catch-ups are cut to size', () => {
+    const sim = scripted(3, { n1: 150 }, { maxBatchOps: 20 });
+    elect(sim);
+    sim.partition(['n3'], ['n1', 'n2']);
+    sim.inflight = [];
+    const core = sim.core('n1');
+    for (let i = 0; i < 50; i++) core.step({ type: 'client', reqId: `w${i}`, op: write(`k${i}`, i), forwarded: false });
+    sim.flush('n1');
+    expect(sim.inflight.filter(is('accept', 'n1', 'n2')).map((m) => (m.msg as Accept).values.map((v) => v?.ops.length))).toEqual([[20], [20], [10]]);
+    sim.deliverAll();
+    expect(sim.replies.filter((r) => r.reply.status === 200)).toHaveLength(50);
+    sim.heal();
+    const decides: number[] = [];
+    sim.intercept = (m) => (m.msg.t === 'decide' && decides.push(m.msg.values.reduce((n, v) => n + (v?.ops.length ?? 1), 0)), true);
+    expect(sim.runUntil(() => px(sim, 'n3').state.get('k49') === 49, 3000)).toBe(true);
+    expect(decides.length).toBeGreaterThanOrEqual(3);
+    for (const ops of decides) expect(ops).toBeLessThanOrEqual(20);
   });
 
   it('the leader keeps many slots in flight without waiting, within its window', () => {
