@@ -76,8 +76,8 @@ async function main(): Promise<void> {
     await client.close();
   }
   const rate = Number(values.rate);
-  const client = new NodeClient([{ host: '127.0.0.1', port }], { connections: 256, timeoutMs: 5000 });
-  report(`open loop at ${rate.toLocaleString('en-US')}/s`, await runLoad({ mode: 'open', concurrency: 256, rate, durationMs: seconds * 1000, source, client }));
+  const client = new NodeClient([{ host: '127.0.0.1', port }], { connections: 64, timeoutMs: 5000 });
+  report(`open loop at ${rate.toLocaleString('en-US')}/s`, await runLoad({ mode: 'open', concurrency: 64, rate, durationMs: seconds * 1000, source, client }));
   await client.close();
   await worker.terminate();
 }
