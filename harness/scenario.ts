@@ -62,6 +62,8 @@ export const faultSchema = z.strictObject({
   rateKBps: z.number().positive().default(100),
   /** drop and reset: share of connections affected (Toxiproxy toxicity, decided per connection). */
   probability: probability.default(1),
+  /** reset: 0 resets a connection at its first bytes (reset_peer); N > 0 lets N bytes through, then closes it (limit_data), cutting a frame mid-way. */
+  afterBytes: z.number().int().min(0).default(0),
 });
 export type FaultSpec = z.infer<typeof faultSchema>;
 

@@ -15,8 +15,14 @@ function one(kind: Exclude<Nemesis, 'chaos'>, at: number, duration: number, rnd:
   switch (kind) {
     case 'latency':
       return faultSchema.parse({ ...base, kind: 'latency', target: 'all', latencyMs: rnd.pick([20, 50, 100, 200]), jitterMs: rnd.pick([0, 10, 50]) });
-    case 'drop':
-      return faultSchema.parse({ ...base, kind: 'drop', target: rnd.chance(0.5) ? 'random' : 'all', probability: rnd.pick([0.25, 0.5, 1]) });
+    case 'drop': {
+      // Black holes, resets, and connections cut after a few frames (mid-frame, for limit_data).
+      const target = rnd.chance(0.5) ? 'random' : 'all';
+      const probability = rnd.pick([0.25, 0.5, 1]);
+      const how = rnd.int(0, 2);
+      if (how === 0) return faultSchema.parse({ ...base, kind: 'drop', target, probability });
+      return faultSchema.parse({ ...base, kind: 'reset', target, probability, afterBytes: how === 1 ? 0 : rnd.int(100, 5000) });
+    }
     case 'partition': {
       const shapes = PARTITION_SHAPES.filter((s) => nodes >= 3 || s === 'isolate' || s === 'one-way');
       return faultSchema.parse({ ...base, kind: 'partition', shape: rnd.pick(shapes), target: 'random', mode: rnd.pick(['blackhole', 'disable']) });

@@ -224,7 +224,8 @@ export class FaultRunner {
         await plane.addToxic(links, { name: toxic, type: 'timeout', stream: 'upstream', toxicity: spec.probability, attributes: { timeout: 0 } });
         break;
       case 'reset':
-        await plane.addToxic(links, { name: toxic, type: 'reset_peer', stream: 'upstream', toxicity: spec.probability, attributes: { timeout: 0 } });
+        if (spec.afterBytes > 0) await plane.addToxic(links, { name: toxic, type: 'limit_data', stream: 'upstream', toxicity: spec.probability, attributes: { bytes: spec.afterBytes } });
+        else await plane.addToxic(links, { name: toxic, type: 'reset_peer', stream: 'upstream', toxicity: spec.probability, attributes: { timeout: 0 } });
         break;
     }
     return () => plane.removeToxic(links, toxic);
@@ -257,8 +258,9 @@ export function describe(r: FaultRecord): string {
     case 'latency':
       return `latency ${s.latencyMs}±${s.jitterMs} ms${on}`;
     case 'drop':
+      return `drop p=${s.probability}${on}`;
     case 'reset':
-      return `${s.kind} p=${s.probability}${on}`;
+      return `${s.afterBytes > 0 ? `close after ${s.afterBytes} B` : 'reset'} p=${s.probability}${on}`;
     case 'bandwidth':
       return `bandwidth ${s.rateKBps} KB/s${on}`;
     default:

@@ -127,6 +127,17 @@ describe('faults on a live raft cluster', () => {
     await waitUntil(`${follower} to rejoin`, async () => (await cluster.status(follower))?.leader === (await cluster.leader()), 20_000);
   });
 
+  it('connections cut mid-frame (limit_data) and reset (reset_peer) are survived: the links reconnect and writes commit', async () => {
+    const leader = await cluster.waitForLeader(20_000);
+    for (const spec of [{ afterBytes: 300 }, { afterBytes: 0 }]) {
+      await withFault({ kind: 'reset', target: 'all', probability: 1, ...spec }, async () => {
+        const links = await Promise.all(cluster.ids.map((id) => cluster.metrics(id)));
+        expect(links.every((m) => m !== null)).toBe(true); // nobody crashed on a torn frame
+      });
+      await waitUntil('a write to commit after the cuts', async () => (await timedPut(leader, `after-cut-${spec.afterBytes}`)).status === 200, 20_000);
+    }
+  });
+
   it('a fault whose target cannot be resolved is recorded as skipped with the reason', async () => {
     const record = await withFault({ kind: 'crash', target: 'random-minority' }, async () => undefined);
     expect(record.status).toBe('done'); // 3 nodes have a minority of one
