@@ -13,8 +13,8 @@
  * at ballot b when b's proposer says the slot is chosen (that proposer proposed one value
  * per slot in b, so it is this one), a chosen value sent to it outright (decide, or a
  * promise that reports it chosen), or as the proposer that counted a majority of accepts.
- * The chosen prefix is logged as `{c}`, riding along with other records, so a restarted node
- * rebuilds its state machine up to it without asking anyone, and is told the rest again.
+ * The chosen prefix is logged as `c`, riding on the last record of a Ready, so a restarted
+ * node rebuilds its state machine up to it without asking anyone, and is told the rest again.
  */
 import { NO_BALLOT, compareBallots, opsIn, sameBallot, sameValue, type Ballot, type PaxosRecord, type ReportedSlot, type SlotValue } from './messages.js';
 
@@ -34,9 +34,12 @@ export class Acceptor {
   /** The highest chosen point announced by the ballot we last heard from: learn later accepts at it too. */
   private announced: { ballot: Ballot; upTo: number } = { ballot: NO_BALLOT, upTo: 0 };
 
+  /** The last record written in the current Ready, which the chosen point may ride on. */
+  private lastRecord: PaxosRecord | null = null;
+
   constructor(
     recovered: readonly unknown[],
-    private readonly persist: (record: PaxosRecord) => void,
+    private readonly write: (record: PaxosRecord) => void,
   ) {
     for (const record of recovered as PaxosRecord[]) {
       if ('p' in record) this.raise(record.p);
@@ -44,7 +47,7 @@ export class Acceptor {
         this.raise(record.a);
         record.v.forEach((value, i) => this.put(record.s + i, record.a, value, false));
       } else if ('d' in record) record.v.forEach((value, i) => this.put(record.d + i, null, value, true));
-      else if (record.c > this.loggedChosenUpTo) this.loggedChosenUpTo = record.c;
+      if (record.c !== undefined && record.c > this.loggedChosenUpTo) this.loggedChosenUpTo = record.c;
     }
     // Slots under a logged chosen point were chosen when it was logged; a missing one would
     // be a lost record, and stopping there only costs a re-learn.
@@ -219,11 +222,21 @@ export class Acceptor {
     while (this.slots[this.chosenUpTo + 1]?.chosen) this.chosenUpTo++;
   }
 
-  /** Log the chosen prefix if it moved; the core calls this at the end of a Ready, after the values. */
-  logChosen(): void {
-    if (this.chosenUpTo > this.loggedChosenUpTo) {
+  private persist(record: PaxosRecord): void {
+    this.lastRecord = record;
+    this.write(record);
+  }
+
+  /**
+   * The end of a Ready: if it writes records anyway, the last one carries the chosen prefix
+   * (when it moved). It never gets a record, hence an fsync, of its own: it is a restart
+   * shortcut, and an fsync between a chosen slot and the reply would only add latency.
+   */
+  endReady(): void {
+    if (this.lastRecord !== null && this.chosenUpTo > this.loggedChosenUpTo) {
       this.loggedChosenUpTo = this.chosenUpTo;
-      this.persist({ c: this.chosenUpTo });
+      this.lastRecord.c = this.chosenUpTo;
     }
+    this.lastRecord = null;
   }
 }

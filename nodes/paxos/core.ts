@@ -55,8 +55,6 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   protected maxRoundSeen: number;
   /** Our promise is in this Ready's persist: accepts must not leave before it (no `early`). */
   protected promiseUnsynced = false;
-  /** This Ready already writes to the log, so the chosen point can ride along without its own fsync. */
-  private persisting = false;
   /** Requests not yet proposed. */
   protected queue: Queued[] = [];
   /** GET /metrics: what the protocol spent beyond the happy path. */
@@ -69,10 +67,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     this.opts = ctx.options;
     this.random = ctx.random;
     this.now = ctx.now;
-    this.acceptor = new Acceptor(ctx.recovered, (record) => {
-      this.persisting = true;
-      this.out.persist(record);
-    });
+    this.acceptor = new Acceptor(ctx.recovered, (record) => this.out.persist(record));
     this.maxRoundSeen = this.acceptor.promised[0];
     this.executor = new LogExecutor(this.acceptor, this.out, ctx.options.mode === 'leaderless');
     this.executor.recover();
@@ -139,10 +134,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
 
   ready(): Ready<PaxosMessage> {
     this.beforeReady();
-    // The chosen point is only a restart shortcut (a learner can always be told again), so
-    // it never costs an fsync of its own, which would sit between a chosen slot and its reply.
-    if (this.persisting) this.acceptor.logChosen();
-    this.persisting = false;
+    this.acceptor.endReady();
     this.promiseUnsynced = false;
     return this.out.take();
   }

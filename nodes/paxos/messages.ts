@@ -81,10 +81,7 @@ export type PaxosMessage =
 
 /**
  * Write-ahead-log records, replayed in order at start: a promise, values accepted at a
- * ballot for consecutive slots, values learned chosen, and the learner's chosen prefix.
+ * ballot for consecutive slots, values learned chosen. `c`, the learner's chosen prefix,
+ * rides on the last record of a Ready (it holds once that record's values are in).
  */
-export type PaxosRecord =
-  | { p: Ballot }
-  | { a: Ballot; s: number; v: SlotValue[] }
-  | { d: number; v: SlotValue[] }
-  | { c: number };
+export type PaxosRecord = ({ p: Ballot } | { a: Ballot; s: number; v: SlotValue[] } | { d: number; v: SlotValue[] }) & { c?: number };

@@ -340,11 +340,11 @@ describe('learning chosen values (§2.3) and catching up', () => {
       sim.client('n1', write(`k${i}`, i));
       sim.deliverAll();
     }
-    // The chosen point rides along with the next write's records (it never costs an fsync of its own).
+    // The chosen point rides on the next write's record (it never costs a record, or an fsync, of its own).
     const last = sim.client('n1', write('k5', 5));
     sim.deliverAll();
     expect(sim.replyTo(last)?.status).toBe(200);
-    for (const id of sim.ids) expect(sim.disks.get(id)!.at(-1)).toEqual({ c: 5 });
+    for (const id of sim.ids) expect(sim.disks.get(id)!.at(-1)).toMatchObject({ s: 6, c: 5 });
     for (const id of sim.ids) sim.crash(id);
     for (const id of sim.ids) sim.restart(id);
     for (const id of sim.ids) {
