@@ -19,6 +19,10 @@
  *   - Learners learn a slot from the chosen point a ballot's proposer piggybacks on its
  *     accepts (for slots accepted at that ballot), or from chosen values sent outright
  *     (decide). They execute the log in slot order (executor.ts).
+ *   - Links are FIFO, so a peer's answer to a later accept or heartbeat proves an earlier
+ *     accept it never answered was lost: that, not a timer, is when an accept goes again.
+ *   - No message carries more than maxBatchOps operations or maxCatchupSlots slots: a frame
+ *     has a size limit (codec.ts), as Raft's appends carry at most maxBatchEntries.
  */
 import { ReadyBuffer, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
 import type { KvState } from '../common/kv-state.js';

@@ -3,8 +3,8 @@
  * node whose phase 1 completes runs phase 2 for every later slot with the same ballot.
  *
  *   - Batching and pipelining: every request of one input batch goes in one slot (at most
- *     maxBatchOps each), all new slots in one accept per peer, up to maxInflightSlots slots
- *     proposed and not yet chosen.
+ *     maxBatchOps each), the new slots in one accept per peer (more only past maxBatchOps
+ *     operations, core.ts `runs`), up to maxInflightSlots slots proposed and not yet chosen.
  *   - Failure detection: heartbeats (empty accepts) every heartbeatMs; a follower that hears
  *     none for a randomized electionTimeout runs phase 1 with a higher ballot; a candidate
  *     refused retries after a new randomized timeout, so duelling proposers do not livelock.
