@@ -47,8 +47,13 @@ export interface RunOptions {
   progress: Progress;
 }
 
-/** Algorithms with a leader (or coordinator) that `target: leader` and leader faults can find. */
-const LEADERLESS = new Set(['gossip']);
+/** Whether the cluster has a leader (or coordinator) to wait for and to aim `target: leader` at. */
+export function hasLeader(scenario: Pick<Scenario, 'algo' | 'options'>): boolean {
+  return scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless';
+}
+
+/** Reads answered from a local replica: no linearizability promised (still converges). */
+const isEventual = (scenario: Pick<Scenario, 'algo'>): boolean => scenario.algo === 'gossip';
 
 export class HarnessError extends Error {}
 
@@ -132,7 +137,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     progress.update({ phase: 'starting', elapsedMs: 0, totalMs: scenario.duration, opsPerSec: 0, errors: 0, faults: '' });
     await cluster.start();
     const c = cluster;
-    if (!LEADERLESS.has(scenario.algo)) await c.waitForLeader(30_000);
+    if (hasLeader(scenario)) await c.waitForLeader(30_000);
     const trackLeader = async () => {
       const leader = await c.leader().catch(() => null);
       if (leader) leaderIndex = c.ids.indexOf(leader);
@@ -250,8 +255,8 @@ async function finalReads(
   signal: AbortSignal,
   note: (line: string) => void,
 ): Promise<void> {
-  if (!LEADERLESS.has(scenario.algo)) await cluster.waitForLeader(30_000).catch(() => undefined);
-  else await waitForAgreement(workload, scenario, cluster, client, signal, note);
+  if (hasLeader(scenario)) await cluster.waitForLeader(30_000).catch(() => undefined);
+  if (isEventual(scenario)) await waitForAgreement(workload, scenario, cluster, client, signal, note);
   // Processes far above the load's, one per node, so they never overlap a load process.
   const base = 1_000_000;
   const deadline = Date.now() + 30_000;
@@ -368,7 +373,7 @@ async function assemble(a: AssembleInput): Promise<ScenarioResult> {
   const analysis = analyze(records, a.faults, a.originNs, a.endNs, workload.isWrite);
   const { events } = await readHistory(path.join(a.opts.dir, 'history.jsonl'));
   const { applied, commitEvents } = traces(a.cluster);
-  const eventual = LEADERLESS.has(scenario.algo);
+  const eventual = isEventual(scenario);
   let checks: Verdict[] = [];
   try {
     checks = workload.check(

@@ -115,7 +115,10 @@ export class NodeRuntime<M> {
       },
       config.runtime.maxBodyBytes,
     );
-    this.tickTimer = setInterval(() => this.submit({ type: 'tick', now: monoMs() }), config.runtime.tickMs);
+    // A tick is stepped after the I/O of its event-loop turn (setImmediate runs after the poll
+    // phase): after a stall, the replies that queued up are seen before the tick that would
+    // otherwise conclude, from their absence, that the peers are gone (CheckQuorum).
+    this.tickTimer = setInterval(() => setImmediate(() => this.submit({ type: 'tick', now: monoMs() })), config.runtime.tickMs);
     this.submit({ type: 'tick', now: monoMs() });
     this.log(`${this.algorithm.name} node ready: peers on ${formatHostPort(config.listen)}, clients on ${formatHostPort(config.api)}`);
   }

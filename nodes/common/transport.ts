@@ -281,7 +281,17 @@ export class PeerTransport {
   send(to: NodeId, payload: unknown): boolean {
     const link = this.links.get(to);
     if (!link) return false;
-    return link.send(encodeFrame(['m', payload]));
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(['m', payload]);
+    } catch (err) {
+      // A message too large for one frame is dropped and counted like any lost message;
+      // the algorithm's retransmission decides what happens next, the process lives on.
+      link.counters.dropped++;
+      this.log(`dropped a message to ${to}: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+    return link.send(frame);
   }
 
   isConnected(to: NodeId): boolean {

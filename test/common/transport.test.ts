@@ -74,6 +74,17 @@ describe('peer transport', () => {
     expect(a.counters().b!.connects).toBeGreaterThanOrEqual(2);
   });
 
+  it('drops (and counts) a message too large for one frame instead of throwing', async () => {
+    const [pa, pb] = await allocatePorts(2);
+    const a = transport('a', pa!, [['b', pb!]]);
+    const b = transport('b', pb!, [['a', pa!]]);
+    await Promise.all([a.start(), b.start()]);
+    await waitFor(() => a.isConnected('b'));
+    expect(a.send('b', 'x'.repeat(17 * 1024 * 1024))).toBe(false);
+    expect(a.counters().b!.dropped).toBe(1);
+    expect(a.send('b', 'small')).toBe(true);
+  });
+
   it('never buffers without bound for a peer that stops reading', async () => {
     const [pa, slow] = await allocatePorts(2);
     const sockets: net.Socket[] = [];

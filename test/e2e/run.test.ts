@@ -48,6 +48,15 @@ describe('parley run', () => {
     for (const id of ['n1', 'n2', 'n3']) expect(fs.readFileSync(path.join(out, 'logs', `${id}.log`), 'utf8')).toMatch(/raft node ready/);
   });
 
+  it('runs Multi-Paxos in leaderless mode (every node proposes; nothing to wait for as leader)', async () => {
+    const out = path.join(root, 'leaderless');
+    const r = await execa(process.execPath, [PARLEY_BIN, 'run', '--algo', 'paxos', '--set', 'mode=leaderless', '--duration', '2s', '--warmup', '0s', '--clients', '6', '--out', out, '--quiet'], { reject: false, timeout: 120_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const s = (JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsFile).scenarios[0]!;
+    expect(s.ops.ok).toBeGreaterThan(10);
+    expect(s.checks.map((c) => c.valid)).toEqual([true, true]);
+  });
+
   // The harness is stopped three ways; every node and the proxy must be gone afterwards.
   it.each([['SIGINT'], ['SIGTERM'], ['SIGKILL']] as const)('leaves no process behind when stopped with %s', async (sig) => {
     const out = path.join(root, `stop-${sig}`);
