@@ -20,7 +20,7 @@ import { formatHostPort, parseHostPort } from '../nodes/common/address.js';
 import { HistoryWriter, readHistory } from '../workloads/history.js';
 import { NodeClient } from '../workloads/client.js';
 import { runLoad, type LoadResult, type OpRecord } from '../workloads/load.js';
-import { workloadByName, type Workload, type WorkloadContext } from '../workloads/workload.js';
+import { CONVERGENCE_BOUND_MS, workloadByName, type Workload, type WorkloadContext } from '../workloads/workload.js';
 import { checkConvergence, type AppliedRecord } from '../workloads/checkers/convergence.js';
 import type { CommitEvent } from '../workloads/checkers/atomicity.js';
 import type { Verdict } from '../workloads/checkers/verdict.js';
@@ -34,7 +34,7 @@ import { calibrate, type Calibration } from './calibrate.js';
 import { NodeObserver } from './observe.js';
 import { analyze } from './analyze.js';
 import { maxThroughput } from './saturate.js';
-import { CONVERGENCE_BOUND_MS } from '../workloads/dissemination.js';
+
 import type { Progress } from './progress.js';
 import type { Scenario } from './scenario.js';
 import type { ConvergenceSummary, NodeResult, ScenarioResult } from './results.js';

@@ -14,12 +14,10 @@ import type { Verdict } from './checkers/verdict.js';
 import { keyChooser, uniqueValue } from './keys.js';
 import { outcomeEntry, readOf } from './kv.js';
 import type { Invocation } from './load.js';
-import type { Workload } from './workload.js';
+import { CONVERGENCE_BOUND_MS, type Workload } from './workload.js';
 import type { WorkloadSpec } from '../harness/scenario.js';
 
 const key = (spec: WorkloadSpec, i: number) => `${spec.keyPrefix}d${i}`;
-/** After the faults heal, every acknowledged write must be everywhere within this bound. */
-export const CONVERGENCE_BOUND_MS = 10_000;
 
 export const dissemination: Workload = {
   name: 'dissemination',

@@ -10,12 +10,13 @@
  */
 import type { Value } from '../nodes/common/core.js';
 import { checkDurability } from './checkers/durability.js';
+import { checkConvergence } from './checkers/convergence.js';
 import { checkLinearizability } from './checkers/linearizability/index.js';
 import type { Verdict } from './checkers/verdict.js';
 import type { Outcome } from './client.js';
 import { keyChooser, uniqueValue } from './keys.js';
 import type { Invocation } from './load.js';
-import type { Workload } from './workload.js';
+import { CONVERGENCE_BOUND_MS, type Workload } from './workload.js';
 import type { WorkloadSpec } from '../harness/scenario.js';
 import type { JsonValue, Scalar } from './history.js';
 
@@ -88,7 +89,11 @@ export const kv: Workload = {
   check(input) {
     const verdicts: Verdict[] = [checkLinearizability(input.history, { model: 'cas-register', timeLimitMs: input.timeLimitMs })];
     verdicts.push(checkDurability({ history: input.history, final: firstFinal(input.finalByNode) }));
+    // An eventually consistent store promises convergence under its own (last-writer-wins)
+    // order, not that the write acknowledged last in real time survives: there, durability
+    // is judged by the convergence checker, which knows the store's versions.
+    if (input.eventual) verdicts.push(checkConvergence({ history: input.history, applied: input.applied, final: input.finalByNode, healedAt: input.healedAt, boundMs: CONVERGENCE_BOUND_MS }));
     return verdicts;
   },
-  informational: (eventual) => (eventual ? ['linearizability'] : []),
+  informational: (eventual) => (eventual ? ['linearizability', 'durability'] : []),
 };

@@ -14,6 +14,9 @@ import type { AppliedRecord } from './checkers/convergence.js';
 import type { CommitEvent } from './checkers/atomicity.js';
 import type { Scalar } from './history.js';
 
+/** After the faults heal, every acknowledged write must be on every live node within this bound. */
+export const CONVERGENCE_BOUND_MS = 10_000;
+
 export interface WorkloadContext {
   spec: WorkloadSpec;
   /** Number of nodes clients may talk to. */
