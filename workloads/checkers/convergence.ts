@@ -81,15 +81,46 @@ export function checkConvergence(input: ConvergenceInput): Verdict {
   }
   const versionOf = (key: string, v: JsonValue | undefined): Version => version.get(valueId(key, v)) ?? OLDEST;
 
-  // Each live node's applied records per key, by time.
-  const held = new Map<string, AppliedRecord[]>();
-  for (const a of input.applied) {
-    const id = `${a.node}\u0000${keyId(a.key)}`;
-    let list = held.get(id);
-    if (!list) held.set(id, (list = []));
-    list.push(a);
+  // Each live node's applied records per key, by time, with the best version held so far:
+  // that running maximum only grows, so "when did this node first hold this version or a
+  // newer one" is a binary search instead of a scan (O(W·N·log R), not O(W·R)).
+  const held = new Map<string, { t: number[]; best: Version[] }>();
+  {
+    const lists = new Map<string, AppliedRecord[]>();
+    for (const a of input.applied) {
+      const id = `${a.node}\u0000${keyId(a.key)}`;
+      let list = lists.get(id);
+      if (!list) lists.set(id, (list = []));
+      list.push(a);
+    }
+    for (const [id, list] of lists) {
+      list.sort((x, y) => x.t - y.t);
+      const k = id.slice(id.indexOf('\u0000') + 1);
+      const t: number[] = [];
+      const best: Version[] = [];
+      let top = OLDEST;
+      for (const a of list) {
+        const v = versionOf(k, a.value);
+        if (compare(v, top) > 0) top = v;
+        t.push(a.t);
+        best.push(top);
+      }
+      held.set(id, { t, best });
+    }
   }
-  for (const list of held.values()) list.sort((x, y) => x.t - y.t);
+  /** The first time `node` held version `mine` of `k` or a newer one (Infinity: never). */
+  const firstHeld = (node: string, k: string, mine: Version): number => {
+    const h = held.get(`${node}\u0000${k}`);
+    if (!h) return Infinity;
+    let lo = 0;
+    let hi = h.best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(h.best[mid]!, mine) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < h.t.length ? h.t[lo]! : Infinity;
+  };
 
   const evidence: ConvergenceEvidence = { kind: 'convergence', divergent: [], lost: [], late: [] };
   const keys = new Set<string>();
@@ -120,10 +151,7 @@ export function checkConvergence(input: ConvergenceInput): Verdict {
     }
     // The moment the last live node held this value or one that wins over it.
     let reachedAll = -Infinity;
-    for (const node of live) {
-      const first = (held.get(`${node}\u0000${k}`) ?? []).find((a) => compare(versionOf(k, a.value), mine) >= 0);
-      reachedAll = Math.max(reachedAll, first ? first.t : Infinity);
-    }
+    for (const node of live) reachedAll = Math.max(reachedAll, firstHeld(node, k, mine));
     const ms = reachedAll === Infinity ? null : Math.max(0, reachedAll - w.end) / 1e6;
     if (ms === null) unconverged++;
     else convergenceMs.push(ms);
