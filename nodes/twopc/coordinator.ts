@@ -163,14 +163,25 @@ export class Coordinator {
     if (!txn.participants.includes(from) || txn.votes.has(from)) return;
     if (!m.yes) {
       this.counters.abortedByVote++;
-      const answer =
-        m.reason === 'precondition' && txn.op.f === 'cas'
-          ? reply.conflict({ error: 'precondition', value: m.current ?? null, txid: txn.txid })
-          : reply.conflict({ error: 'aborted', reason: `${from} voted no: ${m.reason}`, txid: txn.txid });
-      return this.abort(txn, answer, from);
+      return this.abort(txn, this.refusal(txn, from, m), from);
     }
     txn.votes.set(from, m.results);
     if (txn.votes.size === txn.participants.length) this.allVotedYes(txn);
+  }
+
+  /**
+   * The client's answer to a no vote. On a cas, 409 is the node contract's "precondition
+   * failed": the client records that the cas saw another value than `from`, and the
+   * linearizability checker relies on it. So only a cas that really compared and found
+   * another value gets 409; one refused for anything else (a lock held by a transaction
+   * in doubt, say one whose abort a partition swallowed) compared nothing, and the key may
+   * well hold `from`: it definitely did not apply, 503. A transaction's 409 means only
+   * "aborted", whatever the reason.
+   */
+  private refusal(txn: ActiveTxn, from: NodeId, m: Extract<VoteMessage, { yes: false }>): ClientReply {
+    if (txn.op.f !== 'cas') return reply.conflict({ error: 'aborted', reason: `${from} voted no: ${m.reason}`, txid: txn.txid });
+    if (m.reason === 'precondition') return reply.conflict({ error: 'precondition', value: m.current ?? null, txid: txn.txid });
+    return reply.unavailable(`aborted: ${from} voted no: ${m.reason}`, { txid: txn.txid });
   }
 
   private allVotedYes(txn: ActiveTxn): void {

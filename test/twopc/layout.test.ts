@@ -173,3 +173,57 @@ describe('isolation: strict two-phase locking for writers, snapshots at a commit
     expect([valueAt(sim, 'n2', a), valueAt(sim, 'n3', b)]).toEqual([10, 10]);
   });
 });
+
+describe('what a refused single-key cas tells the client (the node contract: 409 on a cas means its precondition failed)', () => {
+  it('a cas refused because an in-doubt write left behind by a partition holds the key is a 503, not a 409: the key still holds `from`, as every read says', () => {
+    // The message order of the bench run that found it (databases/twopc, seed 1): k5 on n3,
+    // the coordinator n1 cut off by a black hole just after n3 voted yes on a write of k5.
+    const sim = cluster(3);
+    const k = keyOn(sim, 'n3', 'k');
+    load(sim, { [k]: 'v5504' });
+    const write = sim.client('n1', { f: 'write', key: k, value: 'v5520' });
+    const inDoubt = txidInFlight(sim);
+    sim.deliver(is('prepare', 'n1', 'n3')); // n3 prepares: k is write-locked, its yes vote is on the wire
+    sim.partition(['n1'], ['n2', 'n3']);
+    sim.deliverAll(); // the vote is lost
+    sim.tick(501); // n1 aborts on its prepare timeout; the abort (sent once) and n3's inquiry are lost
+    expect(replied(sim, write)).toMatchObject({ status: 503 });
+    expect(sim.inflight).toEqual([]);
+    expect(twopc(sim, 'n3').participant.inDoubtTxids()).toEqual([inDoubt]);
+
+    sim.heal();
+    // Before n3's next inquiry, a cas from the value every read has returned (forwarded by n3).
+    const cas = sim.client('n1', { f: 'cas', key: k, from: 'v5504', to: 'v5556' }, true);
+    sim.deliver(is('prepare', 'n1', 'n3'));
+    expect(sim.inflight.find(is('vote', 'n3'))?.msg).toMatchObject({ yes: false, reason: `conflict: ${k} is locked by ${inDoubt}` });
+    sim.deliver(is('vote', 'n3', 'n1'));
+    // The cas compared nothing, so it may not say the value was other than `from`.
+    expect(replied(sim, cas)).toEqual({ status: 503, body: { error: `aborted: n3 voted no: conflict: ${k} is locked by ${inDoubt}`, txid: expect.any(String) } });
+
+    const read = sim.client('n3', { f: 'read', key: k });
+    expect(sim.runUntil(() => sim.replyTo(read) !== undefined, 1000)).toBe(true); // n3's inquiry is answered abort
+    expect(replied(sim, read)).toEqual({ status: 200, body: { value: 'v5504' } });
+    const again = sim.client('n1', { f: 'cas', key: k, from: 'v5504', to: 'v5556' }, true);
+    sim.deliverAll();
+    expect(replied(sim, again)).toMatchObject({ status: 200, body: { ok: true } });
+    expect(valueAt(sim, 'n3', k)).toBe('v5556');
+  });
+
+  it('a cas whose precondition fails is still a 409 carrying the value it found, and so is a transaction aborted by a lock conflict', () => {
+    const sim = cluster(3);
+    const k = keyOn(sim, 'n3', 'k');
+    const a = keyOn(sim, 'n2', 'a');
+    load(sim, { [k]: 'v1', [a]: 10 });
+    const cas = sim.client('n1', { f: 'cas', key: k, from: 'v0', to: 'v2' });
+    sim.deliverAll();
+    expect(replied(sim, cas)).toMatchObject({ status: 409, body: { ok: false, error: 'precondition', value: 'v1' } });
+    // A transaction's 409 means only "aborted" (the bank records it as a plain failure), whatever the reason.
+    sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -1, floor: 0 }] });
+    sim.deliver(is('prepare', 'n1', 'n2')); // n2 holds a's write lock until the decision
+    const conflicting = sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: a, delta: -1, floor: 0 }] });
+    sim.deliver((m) => m.msg.t === 'prepare' && m.to === 'n2');
+    sim.deliver((m) => m.msg.t === 'vote' && m.from === 'n2' && m.msg.yes === false);
+    expect(replied(sim, conflicting)).toMatchObject({ status: 409, body: { ok: false, error: 'aborted' } });
+    expect(String(replied(sim, conflicting).body.reason)).toMatch(/n2 voted no: conflict: a\d+ is locked by n1\.\d+\.\d+/);
+  });
+});
