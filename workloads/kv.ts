@@ -76,8 +76,9 @@ export const kv: Workload = {
           node, f: 'cas', key, value: [from, value], op: { f: 'cas', key, from, to: value },
           complete: (o) => {
             if (o.type === 'ok') lastSeen.set(key, value);
-            // 409 precondition: it saw another value than `from` (the checker uses that).
-            if (o.type === 'fail' && o.status === 409) return { type: 'fail', error: 'precondition' };
+            // 409 precondition: it saw another value than `from` (the checker uses that). Any
+            // other refusal did not happen and observed nothing: a plain fail.
+            if (o.type === 'fail' && o.status === 409 && o.body?.error === 'precondition') return { type: 'fail', error: 'precondition' };
             return outcomeEntry(o, [from, value]);
           },
         };

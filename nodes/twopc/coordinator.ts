@@ -178,9 +178,15 @@ export class Coordinator {
    * well hold `from`: it definitely did not apply, 503. A transaction's 409 means only
    * "aborted", whatever the reason.
    */
+  /**
+   * The answer to a refused transaction, as the node contract spells it: a multi-key txn
+   * aborts with 409; a cas whose own precondition failed is 409 `precondition` (it saw
+   * another value); a PUT or cas refused for any other reason (a lock conflict) did not
+   * happen and saw nothing, which for those requests is 503.
+   */
   private refusal(txn: ActiveTxn, from: NodeId, m: Extract<VoteMessage, { yes: false }>): ClientReply {
-    if (txn.op.f !== 'cas') return reply.conflict({ error: 'aborted', reason: `${from} voted no: ${m.reason}`, txid: txn.txid });
-    if (m.reason === 'precondition') return reply.conflict({ error: 'precondition', value: m.current ?? null, txid: txn.txid });
+    if (txn.op.f === 'txn') return reply.conflict({ error: 'aborted', reason: `${from} voted no: ${m.reason}`, txid: txn.txid });
+    if (txn.op.f === 'cas' && m.reason === 'precondition') return reply.conflict({ error: 'precondition', value: m.current ?? null, txid: txn.txid });
     return reply.unavailable(`aborted: ${from} voted no: ${m.reason}`, { txid: txn.txid });
   }
 

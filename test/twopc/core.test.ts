@@ -116,11 +116,12 @@ describe('recovery', () => {
     expect(n2.inDoubtTxids()).toEqual([txid]);
     expect(n2.writerOf(a)).toBe(txid);
     expect(valueAt(sim, 'n2', a)).toBe(10);
-    // The lock is real: a conflicting write aborts at once (no-wait), and a read waits.
+    // The lock is real: a conflicting write is refused at once (no-wait; a PUT that did not
+    // happen is a 503 in the node contract), and a read waits.
     const conflicting = sim.client('n1', { f: 'write', key: a, value: 99 });
     const read = sim.client('n2', { f: 'read', key: a });
     sim.deliverAll();
-    expect(replied(sim, conflicting)).toMatchObject({ status: 409, body: { ok: false, error: 'aborted' } });
+    expect(replied(sim, conflicting)).toMatchObject({ status: 503, body: { error: expect.stringMatching(/voted no: conflict/) } });
     expect(sim.replyTo(read)).toBeUndefined();
 
     const asked: string[][] = [];
