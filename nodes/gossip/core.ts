@@ -178,10 +178,14 @@ export class GossipCore implements Core<GossipMessage> {
 
   private rumorRound(): void {
     if (this.rumors.size === 0) return;
-    const targets = this.membership.choose(this.opts.rumorFanout);
-    if (targets.length === 0) return;
     const batch = this.rumors.batch(this.opts.maxBatch);
-    for (const to of targets) this.send(to, { t: 'rumor', v: batch });
+    const fresh = this.opts.originFanout !== undefined ? this.rumors.fresh(batch, this.id) : [];
+    const wide = fresh.length > 0 ? Math.max(this.opts.originFanout!, this.opts.rumorFanout) : this.opts.rumorFanout;
+    const targets = this.membership.choose(wide);
+    if (targets.length === 0) return;
+    // Every rumor to rumorFanout peers; our own fresh writes also to the rest of the wide set.
+    for (const to of targets.slice(0, this.opts.rumorFanout)) this.send(to, { t: 'rumor', v: batch });
+    for (const to of targets.slice(this.opts.rumorFanout)) this.send(to, { t: 'rumor', v: fresh });
     this.rumors.pushed(batch);
   }
 

@@ -31,6 +31,13 @@ export const gossipOptionsSchema = z
     rumorIntervalMs: int(1, 60_000).default(50),
     rumorFanout: int(1, 64).default(2),
     /**
+     * A node's own fresh writes go, in their first round, to this many peers instead of
+     * `rumorFanout` (an eager first push; relays then mong at `rumorFanout`). It trades a
+     * few messages per write for hops: with 100 ms links, each hop saved is 100 ms of
+     * convergence. Absent: the same as `rumorFanout`.
+     */
+    originFanout: int(1, 1024).optional(),
+    /**
      * When a node loses interest in a rumor (Demers §1.4): `feedback` after `rumorK` pushes to
      * peers that already knew it; `blind` after `rumorK` rounds of pushing; `coin` with
      * probability 1/`rumorK` after each round.

@@ -65,6 +65,11 @@ export class RumorMonger {
     return out;
   }
 
+  /** The writes of `origin` in `batch` that have not been pushed yet (their first round). */
+  fresh(batch: readonly Versioned[], origin: NodeId): Versioned[] {
+    return batch.filter((v) => v[4] === origin && this.hot.get(v[0])?.rounds === 0);
+  }
+
   /** The round's batch left for at least one peer: blind rules count here; everyone moves to the back of the line. */
   pushed(batch: readonly Versioned[]): void {
     for (const v of batch) {

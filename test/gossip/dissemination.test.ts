@@ -101,6 +101,36 @@ describe('rumor mongering (Demers §1.4)', () => {
     // 10 nodes x (at most) 3 rounds x 2 peers, whatever the number of writes (more rounds only for late learners).
     expect(allMessages(sim, 'rumor') / 100).toBeLessThan(2);
   });
+
+  it('an eager first push (originFanout) reaches more nodes in the first hop, only for the writer\'s own fresh writes', () => {
+    const spread = (extra: Record<string, unknown>) => {
+      const fresh = () => {
+        const sim = gossipSim(25, { ...NEVER, rumorIntervalMs: ROUND_MS, rumorFanout: 2, rumorK: 2, ...extra }, 7);
+        write(sim, 'n1', 'k', 'v');
+        return sim;
+      };
+      const one = fresh();
+      one.tick(ROUND_MS);
+      one.deliverAll();
+      const all = fresh();
+      return { firstHop: holders(one, 'k', 'v').length, rounds: roundsUntil(all, () => holders(all, 'k', 'v').length === 25) };
+    };
+    const plain = spread({});
+    const eager = spread({ originFanout: 12 });
+    expect(plain.firstHop).toBeLessThanOrEqual(3); // the writer and at most 2 peers after one round
+    expect(eager.firstHop).toBeGreaterThanOrEqual(12); // the writer and 12 peers (rumor relays may add more)
+    expect(eager.rounds).not.toBeNull();
+    expect(eager.rounds!).toBeLessThan(plain.rounds!);
+    // Relays do not widen: a node pushing someone else's rumor uses rumorFanout.
+    const sim = gossipSim(25, { ...NEVER, rumorIntervalMs: ROUND_MS, rumorFanout: 2, rumorK: 1, originFanout: 24 }, 9);
+    write(sim, 'n1', 'k', 'v');
+    sim.tick(ROUND_MS);
+    expect(sim.inflight.filter((m) => m.from === 'n1' && m.msg.t === 'rumor')).toHaveLength(24);
+    sim.deliverAll();
+    sim.tick(ROUND_MS);
+    const relayed = sim.inflight.filter((m) => m.msg.t === 'rumor' && m.from !== 'n1');
+    for (const from of new Set(relayed.map((m) => m.from))) expect(relayed.filter((m) => m.from === from).length).toBeLessThanOrEqual(2);
+  });
 });
 
 describe('push-pull anti-entropy (Demers §1.3)', () => {
