@@ -85,11 +85,12 @@ function transactions(duration: string, crashAt: string): SuiteScenario[] {
 }
 
 /**
- * Gossip at scale: links dialled on first use and closed when idle (a node talks to a few
- * peers at a time, not to all N-1), a slower tick and link heartbeat, so 25-50 processes fit
- * on two cores. Every directed link still has its own proxy, so per-link faults still work.
+ * Clusters beyond 5 nodes: links dialled on first use and closed when idle (a gossip node
+ * talks to a few peers at a time, a Raft follower only to its leader), a slower tick and
+ * link heartbeat, so 25-50 processes fit on two cores. Every directed link still has its own
+ * proxy, so per-link faults still work.
  */
-export const GOSSIP_AT_SCALE: Record<string, string | number> = { linkDial: 'lazy', linkIdleMs: 5000, tickMs: 25, linkHeartbeatMs: 500, linkDeadMs: 3000 };
+export const AT_SCALE: Record<string, string | number> = { linkDial: 'lazy', linkIdleMs: 5000, tickMs: 25, linkHeartbeatMs: 500, linkDeadMs: 3000 };
 
 function decentralized(duration: string, sizes: number[], consensusAt: number): SuiteScenario[] {
   const gossip = sizes.map((n) => ({
@@ -102,14 +103,27 @@ function decentralized(duration: string, sizes: number[], consensusAt: number): 
       rate: 100,
       duration,
       warmup: '1s',
-      options: n > 5 ? GOSSIP_AT_SCALE : {},
+      options: n > 5 ? AT_SCALE : {},
       workload: { type: 'dissemination' as const, keys: 50 },
     },
   }));
-  const consensus = (['raft', 'paxos'] as const).map((algo) => ({
-    row: 'decentralized' as const,
-    input: { name: `decentralized/${algo}-n${consensusAt}`, algo, nodes: consensusAt, clients: 8, rate: 100, duration, warmup: '1s', workload: { type: 'dissemination' as const, keys: 50 } },
-  }));
+  // The consensus algorithms at the same sizes' ends, so the row compares like with like.
+  const consensus = (['raft', 'paxos'] as const).flatMap((algo) =>
+    [...new Set([sizes[0]!, consensusAt])].map((n) => ({
+      row: 'decentralized' as const,
+      input: {
+        name: `decentralized/${algo}-n${n}`,
+        algo,
+        nodes: n,
+        clients: 8,
+        rate: 100,
+        duration,
+        warmup: '1s',
+        options: n > 5 ? { ...AT_SCALE, electionTimeoutMinMs: 1000, electionTimeoutMaxMs: 2000, heartbeatMs: 200 } : {},
+        workload: { type: 'dissemination' as const, keys: 50 },
+      },
+    })),
+  );
   return [...gossip, ...consensus];
 }
 
@@ -121,7 +135,7 @@ export function suiteScenarios(suite: Exclude<SuiteName, 'nightly'>): SuiteScena
       ...decentralized('3s', [5], 5).filter((s) => s.input.algo === 'gossip'),
     ];
   }
-  return [...databases('10s', ['2s', '6s']), ...election('12s', ['2s', '6s', '10s']), ...transactions('10s', '4s'), ...decentralized('6s', [5, 10, 25], 5)];
+  return [...databases('10s', ['2s', '6s']), ...election('12s', ['2s', '6s', '10s']), ...transactions('10s', '4s'), ...decentralized('6s', [5, 10, 25], 25)];
 }
 
 /**
