@@ -196,9 +196,13 @@ const decentralized: UseCase = {
   asks: 'an update reaching every live node: time and messages, as N grows',
   textbook: ['gossip'],
   requires: ['convergence'],
+  // What a large network pays is messages: cost per update at the largest size decides,
+  // time to reach every node breaks ties. (At the sizes one machine holds, a leader that
+  // sends every update to every follower is fast; what it costs, and on one node, is the
+  // question that grows with N. The busiest node's share is shown beside it.)
   rule: {
-    primary: { name: 'convergence p50 at the largest N', better: 'lower', format: fmtMs },
-    secondary: { name: 'messages per update at the largest N', better: 'lower', format: fmtPerOp },
+    primary: { name: 'messages per update at the largest N', better: 'lower', format: fmtPerOp },
+    secondary: { name: 'convergence p50 at the largest N', better: 'lower', format: fmtMs },
     tolerance: TOLERANCE,
   },
   relevant: (s) => s.workload === 'dissemination',
@@ -210,10 +214,14 @@ const decentralized: UseCase = {
     const msgsAt = (n: number) => median(at(n).map((s) => s.messages.perOk));
     const largest = sizes[sizes.length - 1]!;
     const smallest = sizes[0]!;
+    // The busiest node's messages per update: how much of the work one node carries.
+    const busiestAt = (n: number) =>
+      median(at(n).map((s) => (s.ops.ok > 0 ? Math.max(0, ...s.nodesDetail.map((d) => d.msgsSent)) / s.ops.ok : 0)));
     const figures: Figure[] = [
-      { label: `convergence p50 at N=${largest}`, value: fmtMs(p50At(largest)), role: 'primary' },
+      { label: `messages per update at N=${largest}`, value: fmtPerOp(msgsAt(largest)), role: 'primary' },
+      { label: `convergence p50 at N=${largest}`, value: fmtMs(p50At(largest)), role: 'secondary' },
       { label: `convergence max at N=${largest}`, value: fmtMs(maxAt(largest)) },
-      { label: `messages per update at N=${largest}`, value: fmtPerOp(msgsAt(largest)), role: 'secondary' },
+      { label: `busiest node's messages per update at N=${largest}`, value: fmtPerOp(busiestAt(largest)) },
     ];
     if (sizes.length > 1) {
       const lo = msgsAt(smallest);
@@ -221,7 +229,7 @@ const decentralized: UseCase = {
       figures.push({ label: `p50 by N (${sizes.join(' / ')})`, value: sizes.map((n) => fmtMs(p50At(n))).join(' / ') });
       if (lo && hi) figures.push({ label: `messages ×, N=${smallest}→${largest}`, value: `×${(hi / lo).toFixed(1)}` });
     }
-    return { primary: p50At(largest), secondary: msgsAt(largest), figures };
+    return { primary: msgsAt(largest), secondary: p50At(largest), figures };
   },
 };
 
