@@ -3,7 +3,9 @@
  *
  * Closed loop: `concurrency` clients, each sending its next operation when the last one
  * ends; it finds saturation throughput, but it slows down when the system does, so its
- * latencies under-sample stalls (Gil Tene's coordinated omission).
+ * latencies under-sample stalls (Gil Tene's coordinated omission). After a refusal or no
+ * answer (anything but 200 or 409) a client pauses 10 ms before its next operation, so a
+ * node that refuses everything at once does not flood the history with failures.
  *
  * Open loop: operations are due at a fixed rate whatever happens (t_i = t_0 + i / rate).
  * A due operation goes to a free client; if none is free it waits in a backlog, and its
@@ -61,6 +63,8 @@ export interface LoadOptions {
   onComplete?(record: OpRecord): void;
   /** Stop early (Ctrl-C, a dead node). */
   signal?: AbortSignal;
+  /** Closed loop: pause after a refused or unanswered request (default 10 ms; 0: none). */
+  pauseAfterRefusalMs?: number;
 }
 
 export interface LoadResult {
@@ -80,13 +84,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const slotProcess = Array.from({ length: opts.concurrency }, (_, i) => i);
   const stopped = () => opts.signal?.aborted === true || Number(monoNs()) >= endNs;
 
-  /** Run one operation on a client slot; resolves when it completes (at once when the source rests). */
-  async function execute(slot: number, intendedNs: number): Promise<void> {
+  /** Run one operation on a client slot; resolves with its HTTP status (-1: the source rested). */
+  async function execute(slot: number, intendedNs: number): Promise<number> {
     const process = slotProcess[slot]!;
     const inv = opts.source.next(process);
     if (!inv) {
       await new Promise((r) => setTimeout(r, 1));
-      return;
+      return -1;
     }
     const sentNs = Number(monoNs());
     opts.history?.append({ time: sentNs, process, type: 'invoke', f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(inv.value !== undefined && { value: inv.value }) });
@@ -106,13 +110,21 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const record: OpRecord = { f: inv.f, type: done.type, node: inv.node, intendedNs: intendedNs || sentNs, sentNs, endNs: now, status: outcome.status };
     records.push(record);
     opts.onComplete?.(record);
+    return outcome.status;
   }
 
   let neverSent = 0;
   if (opts.mode === 'closed') {
+    const pause = opts.pauseAfterRefusalMs ?? 10;
     await Promise.all(
       slotProcess.map(async (_, slot) => {
-        while (!stopped()) await execute(slot, 0);
+        while (!stopped()) {
+          const status = await execute(slot, 0);
+          // A refused or unanswered request (not a 200, not a 409 the system meant) is
+          // followed by a short pause, as a client library's retry would be: a node that
+          // refuses everything at once should not turn a closed loop into a flood.
+          if (pause > 0 && status !== 200 && status !== 409 && status !== -1) await new Promise((r) => setTimeout(r, pause));
+        }
       }),
     );
   } else {
@@ -123,9 +135,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const backlog: number[] = [];
     let head = 0;
     let issued = 0;
-    const running = new Set<Promise<void>>();
+    const running = new Set<Promise<unknown>>();
     const launch = (slot: number, intendedNs: number) => {
-      const p = execute(slot, intendedNs).finally(() => {
+      const p: Promise<unknown> = execute(slot, intendedNs).finally(() => {
         running.delete(p);
         if (head < backlog.length && !stopped()) launch(slot, backlog[head++]!);
         else free.push(slot);
