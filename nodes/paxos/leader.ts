@@ -32,6 +32,7 @@ import { KvState } from '../common/kv-state.js';
 import { PaxosCore, type Msg, type Role } from './core.js';
 import type { Proposal, SlotValue } from './messages.js';
 import type { PaxosOptions } from './options.js';
+import { ReadIndexQueue, quorumValue } from '../common/read-index.js';
 
 interface PeerProgress {
   /** Heard from since the last CheckQuorum. */
@@ -41,13 +42,6 @@ interface PeerProgress {
   /** Last slot of the catch-up in flight, and when to send it again if it is lost. */
   catchupTo: number;
   catchupAt: number;
-}
-
-interface PendingRead {
-  reqId: string;
-  op: ClientOp;
-  index: number;
-  seq: number;
 }
 
 export class StableLeaderCore extends PaxosCore {
@@ -61,7 +55,7 @@ export class StableLeaderCore extends PaxosCore {
   private lastQuorumCheck = 0;
   private seq = 0;
   private readsAwaitingSeq = false;
-  private pendingReads: PendingRead[] = [];
+  private readonly reads = new ReadIndexQueue();
 
   constructor(ctx: CoreContext<PaxosOptions>) {
     super(ctx);
@@ -134,8 +128,7 @@ export class StableLeaderCore extends PaxosCore {
     this.executor.pending.clear();
     for (const q of this.queue) this.out.reply(q.reqId, reply.unavailable('leadership lost before the request was proposed'));
     this.queue = [];
-    for (const r of this.pendingReads) this.out.reply(r.reqId, reply.unavailable('leadership lost before the read was confirmed'));
-    this.pendingReads = [];
+    this.reads.failAll((reqId, r) => this.out.reply(reqId, r), reply.unavailable('leadership lost before the read was confirmed'));
     this.progress.clear();
   }
 
@@ -214,7 +207,7 @@ export class StableLeaderCore extends PaxosCore {
     if (this.opts.readMode === 'readindex' && KvState.isReadOnly(op)) {
       const index = Math.max(this.acceptor.chosenUpTo, this.takeoverSlot);
       const confirm = this.peers.length > 0;
-      this.pendingReads.push({ reqId, op, index, seq: confirm ? this.seq + 1 : this.seq });
+      this.reads.add({ reqId, op, index, seq: confirm ? this.seq + 1 : this.seq });
       if (confirm) this.readsAwaitingSeq = true;
       this.serveReads();
       return;
@@ -223,7 +216,7 @@ export class StableLeaderCore extends PaxosCore {
   }
 
   protected override onForget(reqId: string): void {
-    this.pendingReads = this.pendingReads.filter((r) => r.reqId !== reqId);
+    this.reads.forget(reqId);
   }
 
   protected override afterApply(): void {
@@ -231,16 +224,8 @@ export class StableLeaderCore extends PaxosCore {
   }
 
   private serveReads(): void {
-    if (this.pendingReads.length === 0 || this.role !== 'leader') return;
-    const acked = [this.seq];
-    for (const p of this.progress.values()) acked.push(p.ackedSeq);
-    acked.sort((a, b) => b - a);
-    const confirmed = acked[this.quorum - 1]!;
-    const still: PendingRead[] = [];
-    for (const r of this.pendingReads) {
-      if (r.seq <= confirmed && r.index <= this.appliedIndex) this.out.reply(r.reqId, this.state.apply(r.op).reply);
-      else still.push(r);
-    }
-    this.pendingReads = still;
+    if (this.reads.size === 0 || this.role !== 'leader') return;
+    const confirmed = quorumValue([this.seq, ...[...this.progress.values()].map((p) => p.ackedSeq)], this.quorum);
+    this.reads.serve(confirmed, this.appliedIndex, (r) => this.out.reply(r.reqId, this.state.apply(r.op).reply));
   }
 }

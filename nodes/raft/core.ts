@@ -18,6 +18,7 @@
  */
 import { ReadyBuffer, reply, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
 import { KvState } from '../common/kv-state.js';
+import { ReadIndexQueue, quorumValue } from '../common/read-index.js';
 import type { Random } from '../common/random.js';
 import type { RaftOptions } from './options.js';
 
@@ -52,12 +53,6 @@ interface Progress {
   active: boolean;
 }
 
-interface PendingRead {
-  reqId: string;
-  op: ClientOp;
-  index: number;
-  seq: number;
-}
 
 export class RaftCore implements Core<RaftMessage> {
   readonly id: NodeId;
@@ -93,7 +88,7 @@ export class RaftCore implements Core<RaftMessage> {
   private readSeqToBroadcast = false;
   private replicateDirty = false;
   private readonly pendingWrites = new Map<number, { reqId: string; term: number }>();
-  private pendingReads: PendingRead[] = [];
+  private readonly reads = new ReadIndexQueue();
 
   constructor(ctx: CoreContext<RaftOptions>) {
     this.id = ctx.id;
@@ -134,7 +129,7 @@ export class RaftCore implements Core<RaftMessage> {
         this.onClient(input.reqId, input.op, input.forwarded);
         return;
       case 'clientGone':
-        this.pendingReads = this.pendingReads.filter((r) => r.reqId !== input.reqId);
+        this.reads.forget(input.reqId);
         for (const [index, w] of this.pendingWrites) if (w.reqId === input.reqId) this.pendingWrites.delete(index);
         return;
     }
@@ -221,8 +216,7 @@ export class RaftCore implements Core<RaftMessage> {
   private abandonLeadership(): void {
     for (const { reqId } of this.pendingWrites.values()) this.out.reply(reqId, reply.unknown('leadership lost before the write committed'));
     this.pendingWrites.clear();
-    for (const r of this.pendingReads) this.out.reply(r.reqId, reply.unavailable('leadership lost before the read was confirmed'));
-    this.pendingReads = [];
+    this.reads.failAll((reqId, r) => this.out.reply(reqId, r), reply.unavailable('leadership lost before the read was confirmed'));
     this.progress.clear();
   }
 
@@ -446,10 +440,7 @@ export class RaftCore implements Core<RaftMessage> {
 
   /** Commit by counting replicas only entries of the current term (§5.4.2, Figure 8). */
   private maybeCommit(): void {
-    const matches = [this.lastIndex];
-    for (const p of this.progress.values()) matches.push(p.match);
-    matches.sort((a, b) => b - a);
-    const candidate = matches[this.quorum - 1]!;
+    const candidate = quorumValue([this.lastIndex, ...[...this.progress.values()].map((p) => p.match)], this.quorum);
     if (candidate > this.commitIndex && this.log[candidate]![0] === this.term) {
       this.commitIndex = candidate;
       this.apply();
@@ -484,9 +475,9 @@ export class RaftCore implements Core<RaftMessage> {
     if (this.opts.readMode === 'readindex' && KvState.isReadOnly(op)) {
       // ReadIndex (§6.4): until this term's no-op commits, the commit index may be stale.
       const index = Math.max(this.commitIndex, this.termStartIndex);
-      if (this.peers.length === 0) this.pendingReads.push({ reqId, op, index, seq: 0 });
+      if (this.peers.length === 0) this.reads.add({ reqId, op, index, seq: 0 });
       else {
-        this.pendingReads.push({ reqId, op, index, seq: this.readSeq + 1 });
+        this.reads.add({ reqId, op, index, seq: this.readSeq + 1 });
         this.readSeqToBroadcast = true;
       }
       this.serveReads();
@@ -498,16 +489,8 @@ export class RaftCore implements Core<RaftMessage> {
   }
 
   private serveReads(): void {
-    if (this.pendingReads.length === 0 || this.role !== 'leader') return;
-    const acked = [this.readSeq];
-    for (const p of this.progress.values()) acked.push(p.ackedSeq);
-    acked.sort((a, b) => b - a);
-    const confirmed = acked[this.quorum - 1]!;
-    const still: PendingRead[] = [];
-    for (const r of this.pendingReads) {
-      if (r.seq <= confirmed && r.index <= this.appliedIndex) this.out.reply(r.reqId, this.state.apply(r.op).reply);
-      else still.push(r);
-    }
-    this.pendingReads = still;
+    if (this.reads.size === 0 || this.role !== 'leader') return;
+    const confirmed = quorumValue([this.readSeq, ...[...this.progress.values()].map((p) => p.ackedSeq)], this.quorum);
+    this.reads.serve(confirmed, this.appliedIndex, (r) => this.out.reply(r.reqId, this.state.apply(r.op).reply));
   }
 }
