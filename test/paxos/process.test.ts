@@ -3,66 +3,13 @@
  * kill -9, so only what was fsynced survives. Build first (npx tsc -p tsconfig.json): the
  * nodes run from dist/.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../../harness/cluster.js';
-import { fetchJson } from '../../harness/http.js';
+import { describe, expect, it } from 'vitest';
+import type { Cluster } from '../../harness/cluster.js';
+import { clusterFixture, get, put, waitFor } from '../helpers/cluster.js';
 
-let cluster: Cluster | null = null;
-let dir = '';
-
-async function startCluster(settings: Record<string, string | number> = {}): Promise<Cluster> {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-paxos-'));
-  // Generous timeouts: a shared 2-core machine stalls processes for tens of milliseconds.
-  cluster = await Cluster.plan({
-    algo: 'paxos',
-    size: 3,
-    dir,
-    settings: { electionTimeoutMinMs: 300, electionTimeoutMaxMs: 600, heartbeatMs: 50, requestTimeoutMs: 3000, ...settings },
-  });
-  cluster.onUnexpectedExit = (e) => {
-    throw new Error(`node ${e.name} died unexpectedly: ${e.logTail.join('\n')}`);
-  };
-  await cluster.start();
-  return cluster;
-}
-
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = null;
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** PUT through `id`, retrying while the outcome is a definite or unknown failure: returns once acknowledged. */
-async function put(c: Cluster, id: string, key: string, value: string, deadlineMs = 15_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const r = await fetchJson(c.node(id).api, 'PUT', `/kv/${key}`, { value }, 5000).catch(() => ({ status: 0, body: null }));
-    if (r.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`PUT ${key} via ${id} not acknowledged: ${r.status} ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
-
-async function get(c: Cluster, id: string, key: string, deadlineMs = 15_000): Promise<unknown> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const r = await fetchJson(c.node(id).api, 'GET', `/kv/${key}`, undefined, 5000).catch(() => ({ status: 0, body: null }));
-    if (r.status === 200) return (r.body as { value: unknown }).value;
-    if (Date.now() > deadline) throw new Error(`GET ${key} via ${id} failed: ${r.status} ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
-
-async function waitFor(what: string, pred: () => Promise<boolean>, deadlineMs = 15_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
+// Generous timeouts: a shared 2-core machine stalls processes for tens of milliseconds.
+const fixture = clusterFixture('paxos', { electionTimeoutMinMs: 300, electionTimeoutMaxMs: 600, heartbeatMs: 50, requestTimeoutMs: 3000 });
+const startCluster = (settings: Record<string, string | number> = {}) => fixture.start(3, settings);
 
 /** Every node has applied at least what `leader` had chosen. */
 async function allApplied(c: Cluster, leader: string): Promise<void> {

@@ -2,61 +2,12 @@
  * Raft as real processes: three `parley node --algo raft` processes on loopback, fsync on.
  * Crash is kill -9, so only what was fsynced survives.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../../harness/cluster.js';
-import { fetchJson } from '../../harness/http.js';
+import { describe, expect, it } from 'vitest';
+import { clusterFixture, get, put, waitFor } from '../helpers/cluster.js';
 
-let cluster: Cluster | null = null;
-let dir = '';
-
-async function startCluster(size = 3): Promise<Cluster> {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-raft-'));
-  // Generous timeouts: a shared 2-core machine stalls processes for tens of milliseconds.
-  cluster = await Cluster.plan({ algo: 'raft', size, dir, settings: { electionTimeoutMinMs: 300, electionTimeoutMaxMs: 600, heartbeatMs: 50, requestTimeoutMs: 3000 } });
-  cluster.onUnexpectedExit = (e) => {
-    throw new Error(`node ${e.name} died unexpectedly: ${e.logTail.join('\n')}`);
-  };
-  await cluster.start();
-  return cluster;
-}
-
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = null;
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** PUT through `id`, retrying while no leader is known (503): returns once acknowledged. */
-async function put(c: Cluster, id: string, key: string, value: string, deadlineMs = 15_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const r = await fetchJson(c.node(id).api, 'PUT', `/kv/${key}`, { value }, 5000).catch(() => ({ status: 0, body: null }));
-    if (r.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`PUT ${key} via ${id} not acknowledged: ${r.status} ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
-
-async function get(c: Cluster, id: string, key: string, deadlineMs = 15_000): Promise<unknown> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const r = await fetchJson(c.node(id).api, 'GET', `/kv/${key}`, undefined, 5000).catch(() => ({ status: 0, body: null }));
-    if (r.status === 200) return (r.body as { value: unknown }).value;
-    if (Date.now() > deadline) throw new Error(`GET ${key} via ${id} failed: ${r.status} ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
-
-async function waitFor(what: string, pred: () => Promise<boolean>, deadlineMs = 15_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
+// Generous timeouts: a shared 2-core machine stalls processes for tens of milliseconds.
+const fixture = clusterFixture('raft', { electionTimeoutMinMs: 300, electionTimeoutMaxMs: 600, heartbeatMs: 50, requestTimeoutMs: 3000 });
+const startCluster = (size = 3) => fixture.start(size);
 
 describe('raft cluster of 3 processes', () => {
   it('serves writes through any node, survives kill -9 of the leader, and the old leader catches up', async () => {

@@ -6,40 +6,19 @@
  * in the trace afterwards.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../../harness/cluster.js';
+import { describe, expect, it } from 'vitest';
+import type { Cluster } from '../../harness/cluster.js';
+import { clusterFixture, waitFor } from '../helpers/cluster.js';
 import { fetchJson } from '../../harness/http.js';
 import { NodeClient } from '../../workloads/client.js';
 import { checkAtomicity, parseCommitEvent, type CommitEvent } from '../../workloads/checkers/atomicity.js';
 import { Random } from '../../nodes/common/random.js';
 import type { ClientOp } from '../../nodes/common/core.js';
 
-let cluster: Cluster | null = null;
-let dir = '';
-
-async function startCluster(size: number, settings: Record<string, string | number> = {}): Promise<Cluster> {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-twopc-'));
-  // A shared 2-core machine stalls processes for tens of milliseconds: generous timeouts.
-  cluster = await Cluster.plan({ algo: 'twopc', size, dir, settings: { requestTimeoutMs: 3000, prepareTimeoutMs: 1000, lockWaitMs: 300, ...settings } });
-  await cluster.start();
-  return cluster;
-}
-
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = null;
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function waitFor(what: string, pred: () => Promise<boolean>, deadlineMs = 15_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+// A shared 2-core machine stalls processes for tens of milliseconds: generous timeouts.
+const fixture = clusterFixture('twopc', { requestTimeoutMs: 3000, prepareTimeoutMs: 1000, lockWaitMs: 300 });
+const startCluster = (size: number, settings: Record<string, string | number> = {}) => fixture.start(size, settings);
 
 type Reply = { status: number; body: Record<string, unknown> };
 async function call(c: Cluster, id: string, method: string, p: string, body?: unknown): Promise<Reply> {
