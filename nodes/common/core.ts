@@ -129,6 +129,14 @@ export class ReadyBuffer<M> {
   forward(reqId: string, to: NodeId): void {
     this.r.forwards.push({ reqId, to });
   }
+  /**
+   * A request this node cannot serve: hand it to the leader, one hop only; with no leader
+   * known, or when it was already handed over once, it definitely did not happen (503).
+   */
+  toLeader(reqId: string, leader: NodeId | null, forwarded: boolean): void {
+    if (leader !== null && !forwarded) this.forward(reqId, leader);
+    else this.reply(reqId, reply.unavailable('no leader known', { leader }));
+  }
   reply(reqId: string, reply: ClientReply): void {
     this.r.replies.push({ reqId, reply });
   }

@@ -199,11 +199,7 @@ export class StableLeaderCore extends PaxosCore {
   // ---------------------------------------------------------------- clients
 
   protected onClient(reqId: string, op: ClientOp, forwarded: boolean): void {
-    if (this.role !== 'leader') {
-      if (this.leader !== null && !forwarded) this.out.forward(reqId, this.leader);
-      else this.out.reply(reqId, reply.unavailable('no leader known', { leader: this.leader }));
-      return;
-    }
+    if (this.role !== 'leader') return this.out.toLeader(reqId, this.leader, forwarded);
     if (this.opts.readMode === 'readindex' && KvState.isReadOnly(op)) {
       const index = Math.max(this.acceptor.chosenUpTo, this.takeoverSlot);
       const confirm = this.peers.length > 0;

@@ -467,11 +467,7 @@ export class RaftCore implements Core<RaftMessage> {
   // ---------------------------------------------------------------- clients
 
   private onClient(reqId: string, op: ClientOp, forwarded: boolean): void {
-    if (this.role !== 'leader') {
-      if (this.leader !== null && !forwarded) this.out.forward(reqId, this.leader);
-      else this.out.reply(reqId, reply.unavailable('no leader known', { leader: this.leader }));
-      return;
-    }
+    if (this.role !== 'leader') return this.out.toLeader(reqId, this.leader, forwarded);
     if (this.opts.readMode === 'readindex' && KvState.isReadOnly(op)) {
       // ReadIndex (§6.4): until this term's no-op commits, the commit index may be stale.
       const index = Math.max(this.commitIndex, this.termStartIndex);
