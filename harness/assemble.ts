@@ -1,0 +1,170 @@
+/**
+ * From everything a run gathered to its ScenarioResult: the nodes' traces read back, the
+ * checks run on the history, the metrics analysed, the nodes' resource use, and the
+ * status (complete, partial, failed) with the reasons.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readHistory, type Scalar } from '../workloads/history.js';
+import type { LoadResult } from '../workloads/load.js';
+import type { Workload } from '../workloads/workload.js';
+import { checkConvergence, type AppliedRecord } from '../workloads/checkers/convergence.js';
+import type { CommitEvent } from '../workloads/checkers/atomicity.js';
+import type { Verdict } from '../workloads/checkers/verdict.js';
+import type { Cluster } from './cluster.js';
+import type { ChildExit } from './supervisor.js';
+import type { FaultRunner } from './faults/runner.js';
+import type { Calibration } from './calibrate.js';
+import type { NodeObserver } from './observe.js';
+import { analyze } from './analyze.js';
+import type { Scenario } from './scenario.js';
+import type { ConvergenceSummary, NodeResult, ScenarioResult } from './results.js';
+import { isEventual } from './traits.js';
+
+function readJsonLines<T>(file: string, map: (row: Record<string, unknown>) => T | null): T[] {
+  if (!fs.existsSync(file)) return [];
+  const out: T[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      const v = map(JSON.parse(line) as Record<string, unknown>);
+      if (v !== null) out.push(v);
+    } catch {
+      /* a line torn by kill -9: the trace is best effort, the history is the record */
+    }
+  }
+  return out;
+}
+
+function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEvents: CommitEvent[] } {
+  const applied: AppliedRecord[] = [];
+  const commitEvents: CommitEvent[] = [];
+  for (const n of cluster?.nodes ?? []) {
+    if (!n.dataDir) continue;
+    applied.push(
+      ...readJsonLines(path.join(n.dataDir, 'applied.jsonl'), (r): AppliedRecord => {
+        const rec: AppliedRecord = { node: n.id, key: String(r.k), value: r.v as Scalar, t: Number(r.t) };
+        if (typeof r.version === 'number' || Array.isArray(r.version)) rec.version = r.version as AppliedRecord['version'];
+        return rec;
+      }),
+    );
+    commitEvents.push(...readJsonLines(path.join(n.dataDir, 'events.jsonl'), (r) => (typeof r.txid === 'string' && typeof r.event === 'string' ? (r as unknown as CommitEvent) : null)));
+  }
+  return { applied, commitEvents };
+}
+
+export interface AssembleInput {
+  name: string;
+  scenario: Scenario;
+  dir: string;
+  command: string;
+  workload: Workload;
+  cluster: Cluster | null;
+  calibration: Calibration | null;
+  load: LoadResult | null;
+  originNs: number;
+  endNs: number;
+  healedAt: number | undefined;
+  finalByNode: Record<string, Record<string, Scalar>>;
+  faults: FaultRunner['records'];
+  observer: NodeObserver | null;
+  saturation: ScenarioResult['maxThroughput'];
+  unexpectedExits: ChildExit[];
+  problems: string[];
+  upAtEnd: Set<string>;
+}
+
+export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
+  const { scenario, workload } = a;
+  const records = a.load?.records ?? [];
+  const analysis = analyze(records, a.faults, a.originNs, a.endNs, workload.isWrite);
+  const { events } = await readHistory(path.join(a.dir, 'history.jsonl'));
+  const { applied, commitEvents } = traces(a.cluster);
+  const eventual = isEventual(scenario);
+  let checks: Verdict[] = [];
+  try {
+    checks = workload.check(
+      { history: events, applied, commitEvents, finalByNode: a.finalByNode, healedAt: a.healedAt, timeLimitMs: scenario.checkBudget, eventual, algo: scenario.algo },
+      scenario.workload,
+    );
+  } catch (err) {
+    // A history the checkers cannot read is the harness's own bug: say so, do not guess a verdict.
+    a.problems.push(`the checkers could not read this run's history: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  // Convergence as a measurement, for every algorithm: ack -> the last live node holding it.
+  let convergence: ConvergenceSummary | null = null;
+  if (applied.length > 0 && Object.keys(a.finalByNode).length > 0) {
+    const measured = checks.find((v) => v.checker === 'convergence') ?? checkConvergence({ history: events, applied, final: a.finalByNode });
+    const samples = measured.samples?.convergenceMs ?? [];
+    convergence = {
+      writes: samples.length,
+      p50Ms: measured.stats.convergenceP50Ms ?? 0,
+      p99Ms: measured.stats.convergenceP99Ms ?? 0,
+      maxMs: measured.stats.convergenceMaxMs ?? 0,
+      incomplete: measured.stats.unconvergedWrites ?? 0,
+      samples: thin(samples, 2000),
+    };
+  }
+
+  const observed = a.observer?.report() ?? new Map();
+  const nodesDetail: NodeResult[] = (a.cluster?.nodes ?? []).map((n) => {
+    const o = observed.get(n.id);
+    const exit = a.unexpectedExits.find((e) => e.name === n.id);
+    return {
+      id: n.id,
+      cpuSeconds: o?.cpuSeconds ?? null,
+      peakRssBytes: o?.peakRssBytes ?? null,
+      msgsSent: o?.msgsSent ?? 0,
+      bytesSent: o?.bytesSent ?? 0,
+      fsyncs: o?.fsyncs ?? 0,
+      up: a.upAtEnd.has(n.id),
+      ...(exit && { unexpectedExit: { exitCode: exit.exitCode ?? null, signal: exit.signal ?? null, logTail: exit.logTail } }),
+    };
+  });
+  const totalMsgs = nodesDetail.reduce((s, n) => s + n.msgsSent, 0);
+  const totalBytes = nodesDetail.reduce((s, n) => s + n.bytesSent, 0);
+  const ok = Math.max(1, analysis.ops.ok);
+  const status: ScenarioResult['status'] = a.problems.length === 0 ? 'complete' : a.load ? 'partial' : 'failed';
+  return {
+    name: a.name,
+    algo: scenario.algo,
+    workload: scenario.workload.type,
+    nodes: scenario.nodes,
+    scenario,
+    command: a.command,
+    status,
+    ...(a.problems.length > 0 && { error: a.problems.join('; ') }),
+    calibration: a.calibration,
+    durationMs: Math.round((a.endNs - a.originNs) / 1e6),
+    mode: scenario.rate ? 'open' : 'closed',
+    clients: scenario.clients,
+    targetRate: scenario.rate ?? null,
+    ops: { ...analysis.ops, neverSent: a.load?.neverSent ?? 0 },
+    throughput: analysis.throughput,
+    throughputOverTime: analysis.throughputOverTime,
+    latency: analysis.latency,
+    availability: analysis.availability,
+    faults: a.faults,
+    failover: analysis.failover,
+    convergence,
+    messages: { total: totalMsgs, bytes: totalBytes, perOk: round2(totalMsgs / ok), bytesPerOk: Math.round(totalBytes / ok) },
+    maxThroughput: a.saturation,
+    nodesDetail,
+    checks,
+    informational: workload.informational(eventual),
+    files: { history: 'history.jsonl', logs: 'logs' },
+  };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** At most `n` evenly spaced items of a sorted sample, for charts. */
+function thin(sorted: readonly number[], n: number): number[] {
+  if (sorted.length <= n) return [...sorted];
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(sorted[Math.floor((i * (sorted.length - 1)) / (n - 1))]!);
+  return out;
+}
