@@ -11,7 +11,6 @@ import path from 'node:path';
 import { UsageError } from '../nodes/common/errors.js';
 import { parseDuration, parseScenario, type Scenario } from './scenario.js';
 import { SUITES, nightlyScenarios, suiteScenarios, type SuiteName, type SuiteScenario } from './suites.js';
-import { runScenario } from './run.js';
 import { machineInfo } from './machine.js';
 import { RESULTS_SCHEMA, writeResults, type ResultsFile, type ScenarioResult } from './results.js';
 import { Progress } from './progress.js';
@@ -55,6 +54,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const planned = finite?.map(resolve) ?? [];
 
   fs.mkdirSync(out, { recursive: true });
+  const { runScenario } = await import('./run.js');
   const { signal, dispose } = abortOnSignals();
   const startedAt = new Date().toISOString();
   const began = Date.now();

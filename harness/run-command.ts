@@ -9,7 +9,6 @@ import YAML from 'yaml';
 import { UsageError } from '../nodes/common/errors.js';
 import { parseSetPairs } from '../nodes/common/options.js';
 import { NEMESES, parseDuration, parseScenario, scenarioJsonSchema, type Scenario } from './scenario.js';
-import { runScenario } from './run.js';
 import { machineInfo } from './machine.js';
 import { RESULTS_SCHEMA, readResults, writeResults, type ResultsFile, type ScenarioResult } from './results.js';
 import { Progress } from './progress.js';
@@ -219,6 +218,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   fs.mkdirSync(out, { recursive: true });
   const scenarioFile = path.join(out, 'scenario.json');
   fs.writeFileSync(scenarioFile, JSON.stringify(scenario, null, 2));
+  // The run loop (and everything it loads) only once the scenario is known to be valid.
+  const { runScenario } = await import('./run.js');
   const { signal, dispose } = abortOnSignals();
   const startedAt = new Date().toISOString();
   const progress = new Progress(`[${scenario.name ?? `${scenario.algo}/${scenario.workload.type}`}]`, process.stderr, flags.quiet === true);
