@@ -22,9 +22,11 @@ export interface FaultRecord {
   targets: string[];
   links: string[];
   groups?: string[][];
-  /** ms from the load's start. */
+  /** ms from the load's start: when the fault was fully in effect (every proxy changed, the process killed), and when it was reverted. */
   startMs?: number;
   endMs?: number;
+  /** How long applying it took, from its targets being resolved to startMs (one Toxiproxy call per link for link faults). */
+  applyMs?: number;
   /** crash: when the restarted node answered again. */
   recoveredMs?: number;
   reason?: string;
@@ -78,8 +80,11 @@ export class FaultRunner {
     await this.sleepUntil(record.spec.at);
     if (this.stopped) return;
     try {
-      const revert = await this.apply(record, () => (record.startMs = Math.round(this.nowMs())));
+      let requested = 0;
+      const revert = await this.apply(record, () => (requested = this.nowMs()));
       if (!revert) return;
+      record.startMs = Math.round(this.nowMs());
+      record.applyMs = Math.round(this.nowMs() - requested);
       record.status = 'active';
       this.log(`fault #${record.id} ${describe(record)} started`);
       this.reverts.set(record.id, revert);
@@ -158,7 +163,7 @@ export class FaultRunner {
 
   /**
    * Apply a fault; returns how to revert it, or null when it was skipped. `starting` is
-   * called once the targets are resolved, just before the fault takes effect.
+   * called once the targets are resolved, just before the fault begins to take effect.
    */
   private async apply(record: FaultRecord, starting: () => void): Promise<(() => Promise<void>) | null> {
     const spec = record.spec;
