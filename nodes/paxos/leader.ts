@@ -33,10 +33,9 @@ import { PaxosCore, type Msg, type Role } from './core.js';
 import type { Proposal, SlotValue } from './messages.js';
 import type { PaxosOptions } from './options.js';
 import { ReadIndexQueue, quorumValue } from '../common/read-index.js';
+import { CheckQuorum } from '../common/check-quorum.js';
 
 interface PeerProgress {
-  /** Heard from since the last CheckQuorum. */
-  active: boolean;
   /** Highest read-confirmation round answered at our ballot. */
   ackedSeq: number;
   /** Last slot of the catch-up in flight, and when to send it again if it is lost. */
@@ -52,13 +51,14 @@ export class StableLeaderCore extends PaxosCore {
   /** The last slot phase 1 recovered: reads wait until it is applied. */
   private takeoverSlot = 0;
   private nextHeartbeat = 0;
-  private lastQuorumCheck = 0;
+  private readonly quorumCheck: CheckQuorum;
   private seq = 0;
   private readsAwaitingSeq = false;
   private readonly reads = new ReadIndexQueue();
 
   constructor(ctx: CoreContext<PaxosOptions>) {
     super(ctx);
+    this.quorumCheck = new CheckQuorum(ctx.options.electionTimeoutMaxMs);
     this.resetElectionTimer();
   }
 
@@ -80,15 +80,7 @@ export class StableLeaderCore extends PaxosCore {
       }
       return;
     }
-    if (this.opts.checkQuorum && this.now - this.lastQuorumCheck >= this.opts.electionTimeoutMaxMs) {
-      this.lastQuorumCheck = this.now;
-      let active = 1;
-      for (const p of this.progress.values()) {
-        if (p.active) active++;
-        p.active = false;
-      }
-      if (active < this.quorum) return this.stepDown(null);
-    }
+    if (this.opts.checkQuorum && !this.quorumCheck.holds(this.now, this.quorum)) return this.stepDown(null);
     if (this.now >= this.nextHeartbeat) {
       this.nextHeartbeat = this.now + this.opts.heartbeatMs;
       this.heartbeat(); // its answer also reveals accepts a peer lost (core.ts resendLost)
@@ -101,10 +93,10 @@ export class StableLeaderCore extends PaxosCore {
     this.leader = this.id;
     this.takeoverSlot = p.maxSlot;
     this.seq = 0;
-    this.lastQuorumCheck = this.now;
+    this.quorumCheck.start(this.now, this.peers);
     this.nextHeartbeat = this.now + this.opts.heartbeatMs;
     this.progress.clear();
-    for (const peer of this.peers) this.progress.set(peer, { active: true, ackedSeq: 0, catchupTo: 0, catchupAt: 0 });
+    for (const peer of this.peers) this.progress.set(peer, { ackedSeq: 0, catchupTo: 0, catchupAt: 0 });
     if (!this.proposeAll(recovery)) return;
     if (recovery.length === 0) this.heartbeat(); // followers learn who leads without waiting a heartbeat interval
   }
@@ -157,7 +149,7 @@ export class StableLeaderCore extends PaxosCore {
   protected override onAcceptedBy(from: NodeId, m: Msg<'accepted'>): void {
     const progress = this.progress.get(from);
     if (!progress) return;
-    progress.active = true;
+    this.quorumCheck.heardFrom(from);
     if (m.seq > progress.ackedSeq) progress.ackedSeq = m.seq;
     if (m.chosen < m.seen) this.catchUp(from, progress, m.chosen + 1);
     this.serveReads();

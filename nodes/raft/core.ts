@@ -19,6 +19,7 @@
 import { ReadyBuffer, reply, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
 import { KvState } from '../common/kv-state.js';
 import { ReadIndexQueue, quorumValue } from '../common/read-index.js';
+import { CheckQuorum } from '../common/check-quorum.js';
 import type { Random } from '../common/random.js';
 import type { RaftOptions } from './options.js';
 
@@ -49,8 +50,6 @@ interface Progress {
   inflight: number[];
   /** Highest read-confirmation round this follower has answered in this term. */
   ackedSeq: number;
-  /** Whether we heard from it since the last CheckQuorum. */
-  active: boolean;
 }
 
 
@@ -83,7 +82,7 @@ export class RaftCore implements Core<RaftMessage> {
   private progress = new Map<NodeId, Progress>();
   private termStartIndex = 0;
   private nextHeartbeat = 0;
-  private lastQuorumCheck = 0;
+  private readonly quorumCheck: CheckQuorum;
   private readSeq = 0;
   private readSeqToBroadcast = false;
   private replicateDirty = false;
@@ -96,6 +95,7 @@ export class RaftCore implements Core<RaftMessage> {
     this.opts = ctx.options;
     this.random = ctx.random;
     this.now = ctx.now;
+    this.quorumCheck = new CheckQuorum(ctx.options.electionTimeoutMaxMs);
     for (const record of ctx.recovered as RaftRecord[]) {
       if ('hs' in record) [this.term, this.votedFor] = record.hs;
       else {
@@ -169,17 +169,9 @@ export class RaftCore implements Core<RaftMessage> {
 
   private tick(): void {
     if (this.role === 'leader') {
-      if (this.opts.checkQuorum && this.now - this.lastQuorumCheck >= this.opts.electionTimeoutMaxMs) {
-        this.lastQuorumCheck = this.now;
-        let active = 1;
-        for (const p of this.progress.values()) {
-          if (p.active) active++;
-          p.active = false;
-        }
-        if (active < this.quorum) {
-          this.becomeFollower(this.term, null); // CheckQuorum (§9.6): cut off from a majority
-          return;
-        }
+      if (this.opts.checkQuorum && !this.quorumCheck.holds(this.now, this.quorum)) {
+        this.becomeFollower(this.term, null); // CheckQuorum (§9.6): cut off from a majority
+        return;
       }
       if (this.now >= this.nextHeartbeat) {
         this.nextHeartbeat = this.now + this.opts.heartbeatMs;
@@ -250,10 +242,10 @@ export class RaftCore implements Core<RaftMessage> {
     this.leader = this.id;
     this.progress.clear();
     for (const peer of this.peers) {
-      this.progress.set(peer, { match: 0, next: this.lastIndex + 1, state: 'probe', probeSent: false, inflight: [], ackedSeq: 0, active: true });
+      this.progress.set(peer, { match: 0, next: this.lastIndex + 1, state: 'probe', probeSent: false, inflight: [], ackedSeq: 0 });
     }
     this.readSeq = 0;
-    this.lastQuorumCheck = this.now;
+    this.quorumCheck.start(this.now, this.peers);
     this.nextHeartbeat = this.now + this.opts.heartbeatMs;
     // A no-op of the new term: committing it commits everything before it (§5.4.2) and
     // lets ReadIndex know the commit index is current (§6.4).
@@ -377,7 +369,7 @@ export class RaftCore implements Core<RaftMessage> {
   private onAppendResp(from: NodeId, m: Extract<RaftMessage, { t: 'appendResp' }>): void {
     if (this.role !== 'leader') return;
     const p = this.progress.get(from)!;
-    p.active = true;
+    this.quorumCheck.heardFrom(from);
     if (m.seq > p.ackedSeq) p.ackedSeq = m.seq;
     if (m.success) {
       if (m.index > p.match) p.match = m.index;
