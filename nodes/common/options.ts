@@ -19,6 +19,19 @@ export const flag = () =>
 export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 export const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 
+/**
+ * The timing rule of the leader-based algorithms (Raft, Multi-Paxos): a range to randomize
+ * election timeouts in (§5.2), and heartbeats well inside its lower end.
+ */
+export function electionTiming(o: { electionTimeoutMinMs: number; electionTimeoutMaxMs: number; heartbeatMs: number }, ctx: z.RefinementCtx): void {
+  if (o.electionTimeoutMinMs >= o.electionTimeoutMaxMs) {
+    ctx.addIssue({ code: 'custom', path: ['electionTimeoutMaxMs'], message: 'must be greater than electionTimeoutMinMs' });
+  }
+  if (o.heartbeatMs >= o.electionTimeoutMinMs) {
+    ctx.addIssue({ code: 'custom', path: ['heartbeatMs'], message: 'must be less than electionTimeoutMinMs' });
+  }
+}
+
 /** Knobs of the node runtime, shared by every algorithm. */
 export const runtimeOptionsSchema = z.object({
   /** fdatasync the write-ahead log before acknowledging; false for in-memory comparisons. */

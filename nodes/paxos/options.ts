@@ -3,7 +3,7 @@
  * same failure detector and can be compared line for line.
  */
 import { z } from 'zod';
-import { flag, int } from '../common/options.js';
+import { electionTiming, flag, int } from '../common/options.js';
 
 export const paxosOptionsSchema = z
   .object({
@@ -45,14 +45,7 @@ export const paxosOptionsSchema = z
     backoffBaseMs: int(1, 60_000).default(10),
     backoffMaxMs: int(1, 60_000).default(320),
   })
-  .refine((o) => o.electionTimeoutMinMs < o.electionTimeoutMaxMs, {
-    path: ['electionTimeoutMaxMs'],
-    message: 'must be greater than electionTimeoutMinMs',
-  })
-  .refine((o) => o.heartbeatMs < o.electionTimeoutMinMs, {
-    path: ['heartbeatMs'],
-    message: 'must be less than electionTimeoutMinMs',
-  })
+  .superRefine(electionTiming)
   .refine((o) => o.backoffBaseMs <= o.backoffMaxMs, {
     path: ['backoffMaxMs'],
     message: 'must be at least backoffBaseMs',

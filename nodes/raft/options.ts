@@ -1,6 +1,6 @@
 /** Raft's knobs (`--set key=value`), with the paper's recommended defaults where it gives them. */
 import { z } from 'zod';
-import { flag, int } from '../common/options.js';
+import { electionTiming, flag, int } from '../common/options.js';
 
 export const raftOptionsSchema = z
   .object({
@@ -17,13 +17,6 @@ export const raftOptionsSchema = z
     /** How reads are linearized: ReadIndex (§6.4) or by appending them to the log. */
     readMode: z.enum(['readindex', 'log']).default('readindex'),
   })
-  .refine((o) => o.electionTimeoutMinMs < o.electionTimeoutMaxMs, {
-    path: ['electionTimeoutMaxMs'],
-    message: 'must be greater than electionTimeoutMinMs',
-  })
-  .refine((o) => o.heartbeatMs < o.electionTimeoutMinMs, {
-    path: ['heartbeatMs'],
-    message: 'must be less than electionTimeoutMinMs',
-  });
+  .superRefine(electionTiming);
 
 export type RaftOptions = z.infer<typeof raftOptionsSchema>;
