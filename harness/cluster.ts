@@ -11,7 +11,7 @@ import path from 'node:path';
 import { formatHostPort, type HostPort } from '../nodes/common/address.js';
 import type { AlgoName } from '../nodes/registry.js';
 import { allocatePorts } from './ports.js';
-import { Child, type ChildExit } from './supervisor.js';
+import { Child, tailOfFile, type ChildExit } from './supervisor.js';
 import { fetchJson } from './http.js';
 
 export interface NodeHandle {
@@ -136,7 +136,6 @@ export class Cluster {
     let lastError = '';
     while (Date.now() < deadline) {
       if (n.child && !n.child.running) {
-        const { tailOfFile } = await import('./supervisor.js');
         throw new NodeStartError(`node ${id} exited during start-up; last lines of ${n.logFile}:\n  ${tailOfFile(n.logFile).join('\n  ')}`);
       }
       try {
