@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Sim } from '../../harness/sim/sim.js';
 import { paxosOptionsSchema } from '../../nodes/paxos/options.js';
 import { algorithm, ids, scripted, leaderless, px, leaders, is, write, elect, type PaxosSim, type Accept } from './sim-helpers.js';
+import { expectCasAndTxnContract } from '../helpers/kv-contract.js';
 
 describe('batching and pipelining (§3: many instances at once)', () => {
   it('the leader puts the requests of one input batch in one slot, and sends one accept per peer', () => {
@@ -230,17 +231,6 @@ describe('clients', () => {
   it('cas and transactions apply with their preconditions', () => {
     const sim = scripted(3);
     elect(sim);
-    const ops = [
-      sim.client('n1', { f: 'cas', key: 'k', from: null, to: 1 }),
-      sim.client('n1', { f: 'cas', key: 'k', from: 7, to: 2 }),
-      sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: 'a', delta: 10 }] }),
-      sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: 'a', delta: -4, floor: 0 }, { f: 'add', key: 'b', delta: 4 }] }),
-      sim.client('n1', { f: 'txn', ops: [{ f: 'add', key: 'b', delta: -5, floor: 0 }, { f: 'add', key: 'a', delta: 5 }] }),
-      sim.client('n1', { f: 'txn', ops: [{ f: 'read', key: 'a' }, { f: 'read', key: 'b' }] }),
-    ];
-    sim.deliverAll();
-    expect(ops.map((r) => sim.replyTo(r)?.status)).toEqual([200, 409, 200, 200, 409, 200]);
-    expect(sim.replyTo(ops[5]!)?.body).toEqual({ ok: true, results: [6, 4] });
-    expect(sim.replyTo(ops[1]!)?.body).toMatchObject({ error: 'precondition', value: 1 });
+    expectCasAndTxnContract(sim, 'n1');
   });
 });
