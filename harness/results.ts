@@ -100,6 +100,8 @@ export interface ScenarioResult {
   informational: string[];
   /** Files next to results.json. */
   files: { history: string; logs: string };
+  /** Set when `parley sim` produced this result: the models it ran under and the simulated time it took. */
+  sim?: { net: string; sync: string; simMs: number; events: number; notes: string[] };
 }
 
 export interface ResultsFile {

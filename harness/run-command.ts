@@ -126,6 +126,11 @@ export function scenarioFromFlags(flags: RunFlags): { scenario: Scenario; source
   if (flags.faults !== undefined) applyFaults(s, flags);
   if (s.algo === undefined) throw new UsageError('--algo: required (raft, paxos, twopc or gossip), or give --scenario FILE');
   const scenario = parseScenario(s, source === 'flags' ? 'scenario' : source);
+  const clock = scenario.faults.findIndex((f) => f.kind === 'clock');
+  if (clock >= 0 || scenario.nemesis?.names.includes('clock')) {
+    // Processes on one machine share its monotonic clock: only the simulator can skew one.
+    throw new UsageError(`${clock >= 0 ? `faults.${clock}.kind` : '--faults'} clock: clock faults need parley sim (processes on one machine share its clock)`);
+  }
   if (scenario.algo === 'gossip' && scenario.workload.type === 'bank') {
     throw new UsageError('workload.type bank: needs multi-key transactions, which gossip does not offer (use kv or dissemination)');
   }

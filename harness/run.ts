@@ -20,7 +20,7 @@ import { formatHostPort, parseHostPort } from '../nodes/common/address.js';
 import { HistoryWriter, type Scalar } from '../workloads/history.js';
 import { NodeClient } from '../workloads/client.js';
 import { runLoad, type LoadResult, type OpRecord } from '../workloads/load.js';
-import { workloadByName, type WorkloadContext } from '../workloads/workload.js';
+import { runSetup, workloadByName, type WorkloadContext } from '../workloads/workload.js';
 import { Cluster } from './cluster.js';
 import type { ChildExit } from './supervisor.js';
 import { FaultPlane } from './faults/plane.js';
@@ -145,7 +145,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
       random,
       nodeFor: (process) => (scenario.target === 'leader' && leaderIndex >= 0 ? leaderIndex : process % c.nodes.length),
     };
-    await workload.setup?.(client, ctx);
+    await runSetup(workload, client, ctx);
     const source = workload.source(ctx);
     const loadOptions = { mode: scenario.rate ? ('open' as const) : ('closed' as const), concurrency: scenario.clients, rate: scenario.rate, source, client, history, signal: stop.signal };
     if (scenario.warmup > 0 && !stop.signal.aborted) {

@@ -38,33 +38,52 @@ const probability = z.number().min(0).max(1);
 const hostPort = z.string().refine((v) => parseHostPort(v) !== null, 'expected host:port');
 
 export const PARTITION_SHAPES = ['halves', 'majority-minority', 'isolate', 'isolate-leader', 'bridge', 'ring', 'one-way'] as const;
-export const FAULT_KINDS = ['latency', 'bandwidth', 'drop', 'reset', 'partition', 'crash', 'pause', 'leader-crash'] as const;
-export const NEMESES = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'chaos'] as const;
+export const FAULT_KINDS = ['latency', 'bandwidth', 'drop', 'reset', 'partition', 'crash', 'pause', 'leader-crash', 'clock'] as const;
+export const NEMESES = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'chaos'] as const;
+/** Link faults: how a cut link behaves. Crashes: a kill -9, or a power loss that also loses what was written but not synced. */
+export const FAULT_MODES = ['disable', 'blackhole', 'kill', 'power-loss'] as const;
+const LINK_MODES: readonly string[] = ['disable', 'blackhole'];
+const CRASH_MODES: readonly string[] = ['kill', 'power-loss'];
 
 /** Who a fault hits; resolved when it fires (the leader then, not the leader at start). */
-const target = z.union([z.enum(['leader', 'coordinator', 'random', 'random-minority', 'all', 'minority-links']), z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)]);
+const target = z.union([z.enum(['leader', 'coordinator', 'random', 'random-minority', 'majority', 'all', 'minority-links']), z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)]);
 
-export const faultSchema = z.strictObject({
-  kind: z.enum(FAULT_KINDS),
-  /** When it starts, after the load starts. */
-  at: duration(),
-  /** How long it lasts; for crash, how long the node stays down before its restart. */
-  duration: duration(),
-  target: target.default('random'),
-  /** partition: which cut. */
-  shape: z.enum(PARTITION_SHAPES).default('majority-minority'),
-  /** partition and drop: disable the proxies (connections refused) or black-hole them (silent loss). */
-  mode: z.enum(['disable', 'blackhole']).default('blackhole'),
-  /** latency: added one-way delay per direction, and ± uniform jitter. */
-  latencyMs: z.number().min(0).max(60_000).default(100),
-  jitterMs: z.number().min(0).max(60_000).default(0),
-  /** bandwidth: KB/s per connection. */
-  rateKBps: z.number().positive().default(100),
-  /** drop and reset: share of connections affected (Toxiproxy toxicity, decided per connection). */
-  probability: probability.default(1),
-  /** reset: 0 resets a connection at its first bytes (reset_peer); N > 0 lets N bytes through, then closes it (limit_data), cutting a frame mid-way. */
-  afterBytes: z.number().int().min(0).default(0),
-});
+export const faultSchema = z
+  .strictObject({
+    kind: z.enum(FAULT_KINDS),
+    /** When it starts, after the load starts. */
+    at: duration(),
+    /** How long it lasts; for crash, how long the node stays down before its restart. */
+    duration: duration(),
+    target: target.default('random'),
+    /** partition: which cut. */
+    shape: z.enum(PARTITION_SHAPES).default('majority-minority'),
+    /**
+     * partition and drop: disable the proxies (connections refused) or black-hole them
+     * (silent loss; the default). crash and leader-crash: kill (kill -9, the default) or
+     * power-loss (kill -9, then every file cut back to what the node had synced).
+     */
+    mode: z.enum(FAULT_MODES).optional(),
+    /** latency: added one-way delay per direction, and ± uniform jitter. */
+    latencyMs: z.number().min(0).max(60_000).default(100),
+    jitterMs: z.number().min(0).max(60_000).default(0),
+    /** bandwidth: KB/s per connection. */
+    rateKBps: z.number().positive().default(100),
+    /** drop and reset: share of connections affected (Toxiproxy toxicity, decided per connection). */
+    probability: probability.default(1),
+    /** reset: 0 resets a connection at its first bytes (reset_peer); N > 0 lets N bytes through, then closes it (limit_data), cutting a frame mid-way. */
+    afterBytes: z.number().int().min(0).default(0),
+    /** clock (parley sim only): the node's clock runs this many times as fast, and jumps forward this far when the fault starts. */
+    clockRate: z.number().min(0.01).max(100).default(2),
+    clockJumpMs: z.number().min(0).max(3_600_000).default(0),
+  })
+  .superRefine((f, ctx) => {
+    if (f.mode === undefined) return;
+    const crash = f.kind === 'crash' || f.kind === 'leader-crash';
+    const allowed = crash ? CRASH_MODES : f.kind === 'partition' || f.kind === 'drop' ? LINK_MODES : null;
+    if (allowed && !allowed.includes(f.mode)) ctx.addIssue({ code: 'custom', path: ['mode'], message: `a ${f.kind} fault takes mode ${allowed.join(' or ')}` });
+  })
+  .transform((f) => ({ ...f, mode: f.mode ?? (f.kind === 'crash' || f.kind === 'leader-crash' ? ('kill' as const) : ('blackhole' as const)) }));
 export type FaultSpec = z.infer<typeof faultSchema>;
 
 export const workloadSchema = z.strictObject({

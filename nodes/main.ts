@@ -10,7 +10,8 @@
 import { UsageError } from './common/errors.js';
 import { parseHostPort, type HostPort } from './common/address.js';
 import { parseOptions, parseSetPairs, runtimeOptionsSchema } from './common/options.js';
-import { NodeRuntime, type NodeConfig } from './common/runtime.js';
+import { NodeRuntime, type Algorithm, type NodeConfig } from './common/runtime.js';
+import type { RuntimeOptions } from './common/options.js';
 import { untilStopped } from './common/lifeline.js';
 import { ALGORITHMS, isAlgoName, loadAlgorithm } from './registry.js';
 
@@ -47,18 +48,7 @@ export async function buildNodeConfig(args: NodeArgs): Promise<{ config: NodeCon
   }
   if (!args.data) throw new UsageError('--data: a directory is required');
   const algorithm = await loadAlgorithm(args.algo);
-  const raw = parseSetPairs(args.set);
-  const runtimeKeys = new Set(Object.keys(runtimeOptionsSchema.shape));
-  const runtimeRaw: Record<string, string> = {};
-  const algoRaw: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) (runtimeKeys.has(k) ? runtimeRaw : algoRaw)[k] = v;
-  const algoKeys = Object.keys(algorithm.optionsSchema.shape);
-  for (const k of Object.keys(algoRaw)) {
-    if (!algoKeys.includes(k)) {
-      const known = [...runtimeKeys, ...algoKeys].sort().join(', ');
-      throw new UsageError(`--set ${k}: unknown option for ${args.algo} (known: ${known})`);
-    }
-  }
+  const { runtime, algo } = nodeOptions(args.algo, algorithm, parseSetPairs(args.set));
   return {
     algoName: args.algo,
     config: {
@@ -67,10 +57,31 @@ export async function buildNodeConfig(args: NodeArgs): Promise<{ config: NodeCon
       api: address('--api', args.api),
       peers,
       dataDir: args.data,
-      runtime: parseOptions(runtimeOptionsSchema, runtimeRaw),
-      algoOptions: parseOptions(algorithm.optionsSchema, algoRaw),
+      runtime,
+      algoOptions: algo,
     },
   };
+}
+
+/**
+ * Split `--set` settings into the runtime's knobs and the algorithm's, each validated; an
+ * unknown key is a UsageError listing the known ones. Values are what a command line gives
+ * (strings) or what a scenario file gives (numbers, booleans): both go through the same
+ * coercion, so a scenario means what the same flags would.
+ */
+export function nodeOptions(algoName: string, algorithm: Algorithm, raw: Record<string, string | number | boolean>): { runtime: RuntimeOptions; algo: Record<string, unknown> } {
+  const runtimeKeys = new Set(Object.keys(runtimeOptionsSchema.shape));
+  const runtimeRaw: Record<string, string> = {};
+  const algoRaw: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) (runtimeKeys.has(k) ? runtimeRaw : algoRaw)[k] = String(v);
+  const algoKeys = Object.keys(algorithm.optionsSchema.shape);
+  for (const k of Object.keys(algoRaw)) {
+    if (!algoKeys.includes(k)) {
+      const known = [...runtimeKeys, ...algoKeys].sort().join(', ');
+      throw new UsageError(`--set ${k}: unknown option for ${algoName} (known: ${known})`);
+    }
+  }
+  return { runtime: parseOptions(runtimeOptionsSchema, runtimeRaw), algo: parseOptions(algorithm.optionsSchema, algoRaw) };
 }
 
 /** Start a node and keep the process alive until a signal or the lifeline ends it. */

@@ -12,10 +12,9 @@ import type { Value } from '../nodes/common/core.js';
 import { checkAtomicity } from './checkers/atomicity.js';
 import { checkBank } from './checkers/bank.js';
 import type { Verdict } from './checkers/verdict.js';
-import type { NodeClient } from './client.js';
 import { outcomeEntry } from './kv.js';
 import type { Invocation } from './load.js';
-import type { Workload, WorkloadContext } from './workload.js';
+import type { Workload } from './workload.js';
 import type { WorkloadSpec } from '../harness/scenario.js';
 
 export const account = (spec: WorkloadSpec, i: number) => `${spec.keyPrefix}acct${i}`;
@@ -46,17 +45,8 @@ function readBalances(spec: WorkloadSpec, node: number): Invocation {
 
 export const bank: Workload = {
   name: 'bank',
-  async setup(client: NodeClient, ctx: WorkloadContext) {
-    const ops = Object.entries(openingBalances(ctx.spec)).map(([key, value]) => ({ f: 'write' as const, key, value }));
-    const deadline = Date.now() + 30_000;
-    // Writing the same opening balances twice is harmless, so an unknown outcome is retried.
-    for (let attempt = 0; ; attempt++) {
-      const o = await client.invoke(ctx.nodeFor(attempt), { f: 'txn', ops });
-      if (o.type === 'ok') return;
-      if (Date.now() > deadline) throw new Error(`could not write the opening balances: ${o.status} ${o.error ?? ''}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  },
+  // Writing the same opening balances twice is harmless, so an unknown outcome is retried.
+  setupOps: (ctx) => [{ f: 'txn', ops: Object.entries(openingBalances(ctx.spec)).map(([key, value]) => ({ f: 'write' as const, key, value })) }],
   source(ctx) {
     const { spec } = ctx;
     return {

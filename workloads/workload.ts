@@ -5,6 +5,7 @@
  * on. One file per workload (kv.ts, bank.ts, dissemination.ts), each self-contained.
  */
 import type { Random } from '../nodes/common/random.js';
+import type { ClientOp } from '../nodes/common/core.js';
 import type { WorkloadSpec } from '../harness/scenario.js';
 import type { Verdict } from './checkers/verdict.js';
 import type { HistoryEvent } from './history.js';
@@ -43,8 +44,11 @@ export interface CheckInput {
 
 export interface Workload {
   name: WorkloadSpec['type'];
-  /** Put the system in its opening state before the load (bank balances). */
-  setup?(client: NodeClient, ctx: WorkloadContext): Promise<void>;
+  /**
+   * Operations that put the system in its opening state before the load (bank balances).
+   * Each must succeed once; they are idempotent, so any other outcome is retried.
+   */
+  setupOps?(ctx: WorkloadContext): ClientOp[];
   source(ctx: WorkloadContext): OpSource;
   /** Operations that change state: availability counts successful ones. */
   isWrite(f: string): boolean;
@@ -56,6 +60,19 @@ export interface Workload {
   check(input: CheckInput, spec: WorkloadSpec): Verdict[];
   /** Checker names this algorithm does not promise, so their verdicts are informational. */
   informational(eventual: boolean): string[];
+}
+
+/** Run a workload's setup operations until each succeeds (30 s each at most). */
+export async function runSetup(workload: Workload, client: NodeClient, ctx: WorkloadContext): Promise<void> {
+  for (const op of workload.setupOps?.(ctx) ?? []) {
+    const deadline = Date.now() + 30_000;
+    for (let attempt = 0; ; attempt++) {
+      const o = await client.invoke(ctx.nodeFor(attempt), op);
+      if (o.type === 'ok') break;
+      if (Date.now() > deadline) throw new Error(`the workload's setup (${op.f}) did not succeed: ${o.status} ${o.error ?? ''}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 export async function workloadByName(name: WorkloadSpec['type']): Promise<Workload> {

@@ -33,6 +33,11 @@ function one(kind: Exclude<Nemesis, 'chaos'>, at: number, duration: number, rnd:
       return faultSchema.parse({ ...base, kind: 'pause', target: rnd.chance(0.5) ? 'leader' : 'random' });
     case 'leader-crash':
       return faultSchema.parse({ ...base, kind: 'leader-crash', target: 'leader' });
+    case 'power-loss':
+      // A machine's power, or a whole rack's: a majority at once is what a lost synced write needs to show.
+      return faultSchema.parse({ ...base, kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', 'leader', 'all']) });
+    case 'clock':
+      return faultSchema.parse({ ...base, kind: 'clock', target: 'random', clockRate: rnd.pick([0.5, 2, 5]), clockJumpMs: rnd.pick([0, 0, 500, 2000]) });
   }
 }
 

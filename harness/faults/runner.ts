@@ -12,6 +12,7 @@ import type { Cluster } from '../cluster.js';
 import type { FaultSpec } from '../scenario.js';
 import type { FaultPlane } from './plane.js';
 import { linksTouching, allLinks, partitionLinks } from './topology.js';
+import { losePower } from './power-loss.js';
 
 export interface FaultRecord {
   id: number;
@@ -29,6 +30,8 @@ export interface FaultRecord {
   applyMs?: number;
   /** crash: when the restarted node answered again. */
   recoveredMs?: number;
+  /** crash with mode power-loss: unsynced bytes the nodes' files lost. */
+  lostBytes?: number;
   reason?: string;
 }
 
@@ -143,6 +146,10 @@ export class FaultRunner {
       }
       case 'random':
         return up.length ? [this.random.pick(up)] : 'no live node';
+      case 'majority': {
+        const k = Math.floor(ids.length / 2) + 1;
+        return up.length ? this.random.sample(up, Math.min(k, up.length)) : 'no live node';
+      }
       case 'random-minority': {
         const k = Math.floor((ids.length - 1) / 2);
         return k > 0 && up.length ? this.random.sample(up, Math.min(k, up.length)) : 'the cluster has no minority';
@@ -153,6 +160,20 @@ export class FaultRunner {
       default:
         if (!ids.includes(target)) throw new FaultError(`unknown node ${target}`);
         return [target];
+    }
+  }
+
+  /** After the kill -9: each node's files back to what it had synced (power-loss.ts). */
+  private cutUnsynced(record: FaultRecord, nodes: readonly string[]): void {
+    record.lostBytes = 0;
+    for (const id of nodes) {
+      const dir = this.cluster.node(id).dataDir;
+      const cuts = dir ? losePower(dir, this.random) : null;
+      if (cuts === null) {
+        record.reason = `${id} keeps no durability ledger (durable.json): it lost only its memory, as in a kill -9`;
+        continue;
+      }
+      for (const c of cuts) record.lostBytes += c.before - c.after;
     }
   }
 
@@ -182,6 +203,7 @@ export class FaultRunner {
         };
       }
       await Promise.all(live.map((id) => this.cluster.crash(id)));
+      if (spec.mode === 'power-loss') this.cutUnsynced(record, live);
       return async () => {
         await Promise.all(live.map((id) => this.cluster.restart(id)));
         record.recoveredMs = Math.round(this.nowMs());

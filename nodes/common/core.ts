@@ -95,6 +95,12 @@ export interface Core<M> {
   status(): Record<string, unknown>;
   /** Algorithm counters merged into GET /metrics (e.g. 2PC's in-doubt transactions); optional. */
   metrics?(): Record<string, unknown>;
+  /**
+   * The node this one hands requests it cannot serve to (the leader or coordinator it
+   * knows), for cores that forward. When it changes, the runtime answers the requests
+   * still forwarded to the old one at once (504) instead of at their timeout.
+   */
+  leaderId?(): NodeId | null;
 }
 
 export interface CoreContext<O> {

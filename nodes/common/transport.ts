@@ -47,6 +47,8 @@ export interface TransportOptions {
   maxBufferedBytes: number;
   random: Random;
   onMessage(from: NodeId, payload: unknown): void;
+  /** An outbound link that was up broke: whatever was in flight on it is lost. */
+  onLinkDown?(peer: NodeId): void;
   log(line: string): void;
   /** `eager` (default): dial every peer at start and keep every link up. `lazy`: dial on first send (see the header). */
   dial?: 'eager' | 'lazy';
@@ -110,10 +112,12 @@ class OutboundLink {
     });
     socket.on('close', () => {
       if (this.socket !== socket) return;
+      const wasConnected = this.connected;
       this.connected = false;
       this.socket = null;
       if (lazy) this.retryAt = monoMs() + this.backoff();
       else this.scheduleRedial();
+      if (wasConnected) this.transport.linkDown(this.peer);
     });
   }
 
@@ -204,6 +208,10 @@ export class PeerTransport {
 
   log(line: string): void {
     this.opts.log(line);
+  }
+
+  linkDown(peer: NodeId): void {
+    this.opts.onLinkDown?.(peer);
   }
 
   async start(): Promise<void> {

@@ -143,6 +143,10 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     return this.out.take();
   }
 
+  leaderId(): NodeId | null {
+    return this.leader;
+  }
+
   status(): Record<string, unknown> {
     return {
       role: this.role,

@@ -149,6 +149,10 @@ export class TwoPcCore implements Core<TwoPcMessage> {
     this.out.reply(reqId, reply.unavailable(`${this.id} is not the coordinator`, { leader: this.coordinatorId }));
   }
 
+  leaderId(): NodeId | null {
+    return this.coordinatorId;
+  }
+
   status(): Record<string, unknown> {
     const c = this.coordinator?.status();
     return {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WriteAheadLog } from '../../nodes/common/storage.js';
+import { DurabilityLedger, WalCorruptError, WriteAheadLog } from '../../nodes/common/storage.js';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -50,7 +50,7 @@ describe('write-ahead log', () => {
     }
   });
 
-  it('stops at a corrupted record (bad checksum) and drops everything after it', () => {
+  it('refuses to start on a corrupted record with intact data after it, naming the file and the offset', () => {
     const dir = tmp();
     const { wal } = WriteAheadLog.open(dir, false);
     wal.append([{ a: 1 }]);
@@ -58,21 +58,61 @@ describe('write-ahead log', () => {
     wal.append([{ b: 2 }, { c: 3 }]);
     wal.close();
     const buf = fs.readFileSync(path.join(dir, 'wal'));
-    buf[firstEnd + 9] ^= 0xff; // a payload byte of the second record
+    buf[firstEnd + 9] ^= 0x01; // a payload byte of the second record: still text, wrong checksum
     fs.writeFileSync(path.join(dir, 'wal'), buf);
-    const { wal: w, records } = WriteAheadLog.open(dir, false);
-    expect(records).toEqual([{ a: 1 }]);
-    expect(w.stats.tornBytes).toBe(buf.length - firstEnd);
-    w.close();
+    let error: unknown;
+    try {
+      WriteAheadLog.open(dir, false);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(WalCorruptError);
+    expect((error as WalCorruptError).offset).toBe(firstEnd);
+    expect((error as Error).message).toContain(path.join(dir, 'wal'));
+    // Nothing was cut: the evidence stays on disk for whoever repairs it.
+    expect(fs.readFileSync(path.join(dir, 'wal'))).toEqual(buf);
   });
 
-  it('rewrites itself atomically (compaction)', () => {
+  it('drops a damaged final record, and one whose unwritten bytes are zeros (a torn page)', () => {
+    const dir = tmp();
+    const { wal } = WriteAheadLog.open(dir, false);
+    wal.append([{ a: 1 }]);
+    const firstEnd = wal.stats.bytes;
+    wal.append([{ b: 'x'.repeat(600) }, { c: 3 }]);
+    wal.close();
+    const full = fs.readFileSync(path.join(dir, 'wal'));
+    // The last record's checksum is wrong and nothing follows it.
+    const lastBad = Buffer.from(full);
+    lastBad[full.length - 2] ^= 0x01;
+    fs.writeFileSync(path.join(dir, 'wal'), lastBad);
+    expect(WriteAheadLog.open(dir, false).records).toEqual([{ a: 1 }, { b: 'x'.repeat(600) }]);
+    // The second record's middle never reached the disk (zeros), the third did.
+    const torn = Buffer.from(full);
+    torn.fill(0, firstEnd + 100, firstEnd + 400);
+    fs.writeFileSync(path.join(dir, 'wal'), torn);
+    const { wal: w, records } = WriteAheadLog.open(dir, false);
+    expect(records).toEqual([{ a: 1 }]);
+    expect(w.stats.tornBytes).toBe(full.length - firstEnd);
+    w.close();
+    // A file extended with zeros past its last record.
+    fs.writeFileSync(path.join(dir, 'wal'), Buffer.concat([full, Buffer.alloc(4096)]));
+    expect(WriteAheadLog.open(dir, false).records).toHaveLength(3);
+  });
+
+  it('records after every sync how far the log is durable, for power-loss crashes (durable.json)', () => {
     const dir = tmp();
     const { wal } = WriteAheadLog.open(dir, true);
-    wal.append([{ a: 1 }, { b: 2 }]);
-    wal.rewrite([{ snapshot: true }]);
-    wal.append([{ c: 3 }]);
+    wal.append([{ a: 1 }]);
+    const synced = wal.stats.bytes;
+    expect(DurabilityLedger.read(dir)).toEqual({ wal: synced });
+    wal.append([{ b: 2 }]);
+    expect(DurabilityLedger.read(dir)).toEqual({ wal: wal.stats.bytes });
     wal.close();
-    expect(WriteAheadLog.open(dir, true).records).toEqual([{ snapshot: true }, { c: 3 }]);
+    // Without fsync nothing is ever known to be durable.
+    const other = tmp();
+    const unsynced = WriteAheadLog.open(other, false);
+    unsynced.wal.append([{ a: 1 }]);
+    unsynced.wal.close();
+    expect(DurabilityLedger.read(other)).toEqual({ wal: 0 });
   });
 });

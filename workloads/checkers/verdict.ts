@@ -11,7 +11,11 @@ import type { JsonValue, Key, Process } from '../history.js';
 
 export type Validity = true | false | 'unknown';
 
-export type CheckerName = 'linearizability' | 'bank' | 'atomicity' | 'convergence' | 'durability';
+/**
+ * `liveness` and `invariants` are the simulator's: after every fault healed the cluster must
+ * serve again (simulated time cannot be starved), and no node may die of a failed assertion.
+ */
+export type CheckerName = 'linearizability' | 'bank' | 'atomicity' | 'convergence' | 'durability' | 'liveness' | 'invariants';
 
 export interface Verdict {
   checker: CheckerName;

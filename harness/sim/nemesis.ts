@@ -1,0 +1,69 @@
+/**
+ * The simulator's nemesis: denser and nastier than a real run's, because a simulated second
+ * costs microseconds. Faults arrive about every second and overlap; each is held from a
+ * fraction of an election timeout to several seconds, so both sides of a partition have
+ * time to elect; crashes come as kill -9 and as power loss (of one node, a majority, or
+ * all), and clocks skew and jump. The schedule uses the same fault kinds, names and
+ * format as `parley run` (harness/scenario.ts), so a schedule file works in both.
+ */
+import { Random } from '../../nodes/common/random.js';
+import { PARTITION_SHAPES, faultSchema, type FaultSpec } from '../scenario.js';
+
+export const SIM_NEMESES = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'chaos'] as const;
+export type SimNemesis = (typeof SIM_NEMESES)[number];
+const ALL: Exclude<SimNemesis, 'chaos'>[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock'];
+
+/** Log-uniform in [lo, hi]: as many short holds as long ones. */
+function holdMs(rnd: Random, lo: number, hi: number): number {
+  return Math.round(Math.exp(Math.log(lo) + rnd.float() * (Math.log(hi) - Math.log(lo))));
+}
+
+function one(kind: Exclude<SimNemesis, 'chaos'>, at: number, duration: number, rnd: Random, nodes: number, leaders: boolean): FaultSpec {
+  const base = { at, duration };
+  const leaderOr = (other: string) => (leaders && rnd.chance(0.4) ? 'leader' : other);
+  switch (kind) {
+    case 'latency':
+      return faultSchema.parse({ ...base, kind: 'latency', target: rnd.chance(0.5) ? 'all' : leaderOr('random'), latencyMs: rnd.pick([5, 20, 50, 150, 400]), jitterMs: rnd.pick([0, 5, 50, 200]) });
+    case 'drop': {
+      const target = rnd.chance(0.5) ? leaderOr('random') : 'all';
+      const probability = rnd.pick([0.2, 0.5, 1]);
+      const how = rnd.int(0, 2);
+      if (how === 0) return faultSchema.parse({ ...base, kind: 'drop', target, probability });
+      return faultSchema.parse({ ...base, kind: 'reset', target, probability, afterBytes: how === 1 ? 0 : rnd.int(50, 4000) });
+    }
+    case 'partition': {
+      const shapes = PARTITION_SHAPES.filter((s) => (nodes >= 3 || s === 'isolate' || s === 'one-way') && (leaders || s !== 'isolate-leader'));
+      return faultSchema.parse({ ...base, kind: 'partition', shape: rnd.pick(shapes), target: 'random', mode: rnd.chance(0.75) ? 'blackhole' : 'disable' });
+    }
+    case 'crash':
+      return faultSchema.parse({ ...base, kind: 'crash', target: rnd.pick(['random', 'random', 'random-minority', leaderOr('random')]) });
+    case 'leader-crash':
+      return leaders ? faultSchema.parse({ ...base, kind: 'leader-crash', target: 'leader' }) : faultSchema.parse({ ...base, kind: 'crash', target: 'random' });
+    case 'power-loss':
+      return faultSchema.parse({ ...base, kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', 'all', leaderOr('random')]) });
+    case 'pause':
+      return faultSchema.parse({ ...base, kind: 'pause', target: rnd.pick(['random', 'random-minority', leaderOr('random')]) });
+    case 'clock':
+      return faultSchema.parse({ ...base, kind: 'clock', target: leaderOr('random'), clockRate: rnd.pick([0.25, 0.5, 2, 4]), clockJumpMs: rnd.pick([0, 0, 300, 1500]) });
+  }
+}
+
+/**
+ * A seeded schedule over `durationMs`: faults from `names` arriving about every
+ * `meanGapMs` (exponential gaps, so they cluster and overlap), each held 150 ms to 4 s.
+ */
+export function simSchedule(names: readonly SimNemesis[], opts: { seed: number; nodes: number; durationMs: number; leaders: boolean; meanGapMs?: number }): FaultSpec[] {
+  const rnd = Random.derive(opts.seed, 'sim:nemesis');
+  const pool = names.includes('chaos') ? ALL : (names.filter((n) => n !== 'chaos') as Exclude<SimNemesis, 'chaos'>[]);
+  const gap = opts.meanGapMs ?? 1000;
+  const out: FaultSpec[] = [];
+  // The last fault ends a little before the load does, so what follows the heal is measured too.
+  const last = opts.durationMs - 500;
+  let at = 200 + rnd.int(0, 600);
+  while (at < last) {
+    const duration = Math.min(holdMs(rnd, 150, 4000), last - at);
+    if (duration >= 50) out.push(one(rnd.pick(pool), at, duration, rnd, opts.nodes, opts.leaders));
+    at += Math.max(50, Math.round(-Math.log(1 - rnd.float()) * gap));
+  }
+  return out;
+}
