@@ -11,7 +11,8 @@
  * The learner marks slots chosen and advances `chosenUpTo`, the highest slot below which
  * every slot is chosen (the commit index). It learns a slot three ways: a value it accepted
  * at ballot b when b's proposer says the slot is chosen (that proposer proposed one value
- * per slot in b, so it is this one), a chosen value sent to it outright (decide, or a
+ * per slot in b, and stops once it learns a higher ballot chose another value in one of
+ * them, core.ts; so it is this one), a chosen value sent to it outright (decide, or a
  * promise that reports it chosen), or as the proposer that counted a majority of accepts.
  * The chosen prefix is logged as `c`, riding on the last record of a Ready, so a restarted
  * node rebuilds its state machine up to it without asking anyone, and is told the rest again.

@@ -18,7 +18,9 @@
  *     Ready, hence already durable.
  *   - Learners learn a slot from the chosen point a ballot's proposer piggybacks on its
  *     accepts (for slots accepted at that ballot), or from chosen values sent outright
- *     (decide). They execute the log in slot order (executor.ts).
+ *     (decide). They execute the log in slot order (executor.ts). The first way needs the
+ *     ballot's value to be the chosen one wherever the point covers it, so a proposer that
+ *     learns a higher ballot chose otherwise in one of its slots stops (endOverruledRound).
  *   - Links are FIFO, so a peer's answer to a later accept or heartbeat proves an earlier
  *     accept it never answered was lost: that, not a timer, is when an accept goes again.
  *   - No message carries more than maxBatchOps operations or maxCatchupSlots slots: a frame
@@ -284,10 +286,25 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
         return this.onAccepted(from, m);
       case 'decide':
         this.acceptor.learn(m.from, m.values);
+        this.endOverruledRound();
         return this.apply();
       case 'sync':
         return this.onSync(from, m);
     }
+  }
+
+  /**
+   * Our chosen point rides on every accept we send, and an acceptor takes it to mean that what
+   * it accepted at our ballot up to that point is chosen (acceptor.ts learnAt). That holds only
+   * while each slot our ballot proposed in is either not known chosen or chosen with our value
+   * (§2.3: a learner learns a value from a majority that accepted it at one ballot, or from
+   * someone who knows it chosen). A decide can tell us that a higher ballot chose another value
+   * in one of our slots; then our ballot can never be chosen there, and the next accept we sent
+   * at it would announce a chosen point covering a slot our acceptors hold the losing value in.
+   * So the round ends here, as if a higher promise had refused it.
+   */
+  private endOverruledRound(): void {
+    if (this.proposer?.overruled((s) => this.acceptor.isChosen(s), (s) => this.acceptor.value(s))) this.lose(null);
   }
 
   private noteRound(b: Ballot): void {
@@ -337,6 +354,9 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     this.noteRound(m.ballot);
     const held = this.acceptor.accept(m.ballot, m.from, m.values);
     if (held === null) return this.reject(from, m.ballot);
+    // As for a prepare: our acceptor is now bound above our ballot (and may learn that ballot's
+    // values chosen below), so our own ballot is done.
+    if (this.proposer && compareBallots(this.proposer.ballot, m.ballot) < 0) this.lose(null);
     this.onValidAccept(from);
     this.acceptor.learnAt(m.ballot, m.chosen);
     this.apply();
@@ -372,7 +392,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     if (!p || p.phase !== 'accept') return;
     const lost = p.lostBy(peer, before, this.now, this.opts.retransmitMs);
     this.counters.acceptsResent += lost.length;
-    for (const { from, values } of this.runs(lost.map((slot) => ({ slot, value: this.acceptor.value(slot) })))) {
+    for (const { from, values } of this.runs(lost.map((slot) => ({ slot, value: p.proposed(slot)! })))) {
       this.sendAccept(peer, { t: 'accept', ballot: p.ballot, from, values, chosen: this.acceptor.chosenUpTo, seq: this.readSeq });
     }
   }
@@ -401,7 +421,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
       this.lose(null); // promised higher, or a slot was chosen under a higher ballot
       return false;
     }
-    for (let i = 0; i < values.length; i++) if (p.track(from + i, this.id)) this.acceptor.markChosen(from + i);
+    for (let i = 0; i < values.length; i++) if (p.track(from + i, values[i]!, this.id)) this.acceptor.markChosen(from + i);
     const msg: Msg<'accept'> = { t: 'accept', ballot: p.ballot, from, values, chosen: this.acceptor.chosenUpTo, seq: this.readSeq };
     for (const peer of this.peers) this.sendAccept(peer, msg);
     this.apply();

@@ -14,9 +14,11 @@
  *     finds it in a slot; if it is chosen twice anyway, it is applied once (core.ts).
  *   - Learning: a finished round tells everyone the chosen values (decide); every
  *     heartbeatMs each node tells its peers its chosen point (sync), and a peer that knows
- *     more answers with decide, so a node that missed decisions catches up. A node that holds
- *     accepted slots nobody has decided for a randomized electionTimeout runs a round itself
- *     to finish them (their proposer may have crashed with its decide unsent).
+ *     more answers with decide, so a node that missed decisions catches up. A round that
+ *     learns this way that a higher ballot chose another value in one of its slots ends, like
+ *     a refused one (core.ts endOverruledRound). A node that holds accepted slots nobody has
+ *     decided for a randomized electionTimeout runs a round itself to finish them (their
+ *     proposer may have crashed with its decide unsent).
  *   - Reads are chosen in slots like writes: with no leader there is no read index.
  */
 import type { ClientOp, CoreContext } from '../common/core.js';

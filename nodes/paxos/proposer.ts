@@ -10,7 +10,7 @@
  * needs; the majorities of different pages may differ.
  */
 import type { NodeId } from '../common/core.js';
-import { compareBallots, type Ballot, type ReportedSlot, type SlotValue } from './messages.js';
+import { compareBallots, sameValue, type Ballot, type ReportedSlot, type SlotValue } from './messages.js';
 
 export interface PromisePage {
   from: number;
@@ -19,6 +19,8 @@ export interface PromisePage {
 }
 
 interface InflightSlot {
+  /** What this ballot proposes here: one value per slot per ballot (§2.2), whatever our acceptor learns meanwhile. */
+  value: SlotValue;
   acceptedBy: Set<NodeId>;
   /** When we last sent it again to each peer that lost it. */
   resentAt: Map<NodeId, number> | null;
@@ -118,9 +120,24 @@ export class Proposer {
   }
 
   /** A slot proposed in this ballot, already accepted by `self`. True when that alone is a majority. */
-  track(slot: number, self: NodeId): boolean {
-    this.inflight.set(slot, { acceptedBy: new Set([self]), resentAt: null });
+  track(slot: number, value: SlotValue, self: NodeId): boolean {
+    this.inflight.set(slot, { value, acceptedBy: new Set([self]), resentAt: null });
     return this.accepted(slot, self);
+  }
+
+  /** What this ballot proposed in `slot`, while it is not yet chosen here. */
+  proposed(slot: number): SlotValue | undefined {
+    return this.inflight.get(slot)?.value;
+  }
+
+  /**
+   * Whether a slot this ballot proposed in is known chosen with another value. By P2c a value
+   * chosen at a lower ballot is the one this ballot proposes, so the other value was chosen at
+   * a higher ballot: this one is overruled.
+   */
+  overruled(isChosen: (slot: number) => boolean, chosenValue: (slot: number) => SlotValue): boolean {
+    for (const [slot, entry] of this.inflight) if (isChosen(slot) && !sameValue(chosenValue(slot), entry.value)) return true;
+    return false;
   }
 
   /** An acceptor accepted `slot` in this ballot. True exactly once: when the slot reaches a majority. */
