@@ -15,6 +15,7 @@ import { registerBench } from './commands/bench.js';
 import { registerCheck } from './commands/check.js';
 import { registerReport } from './commands/report.js';
 import { registerProxy } from './commands/proxy.js';
+import { registerSim } from './commands/sim.js';
 
 export { EXIT };
 
@@ -25,6 +26,7 @@ function program(setCode: (code: number) => void): Command {
     .configureOutput({ outputError: (text, write) => write(text.split('\n')[0]!.replace(/^error: /, 'parley: ') + '\n') });
   registerNode(cli, setCode);
   registerRun(cli, setCode);
+  registerSim(cli, setCode);
   registerBench(cli, setCode);
   registerCheck(cli, setCode);
   registerReport(cli, setCode);

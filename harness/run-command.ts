@@ -126,11 +126,6 @@ export function scenarioFromFlags(flags: RunFlags): { scenario: Scenario; source
   if (flags.faults !== undefined) applyFaults(s, flags);
   if (s.algo === undefined) throw new UsageError('--algo: required (raft, paxos, twopc or gossip), or give --scenario FILE');
   const scenario = parseScenario(s, source === 'flags' ? 'scenario' : source);
-  const clock = scenario.faults.findIndex((f) => f.kind === 'clock');
-  if (clock >= 0 || scenario.nemesis?.names.includes('clock')) {
-    // Processes on one machine share its monotonic clock: only the simulator can skew one.
-    throw new UsageError(`${clock >= 0 ? `faults.${clock}.kind` : '--faults'} clock: clock faults need parley sim (processes on one machine share its clock)`);
-  }
   if (scenario.algo === 'gossip' && scenario.workload.type === 'bank') {
     throw new UsageError('workload.type bank: needs multi-key transactions, which gossip does not offer (use kv or dissemination)');
   }
@@ -176,6 +171,14 @@ function applyFaults(s: Record<string, unknown>, flags: RunFlags): void {
   s.faults = [];
 }
 
+/** Faults only the simulator can make: processes on one machine share its monotonic clock. */
+export function refuseSimOnly(scenario: Scenario): void {
+  const clock = scenario.faults.findIndex((f) => f.kind === 'clock');
+  if (clock >= 0 || scenario.nemesis?.names.includes('clock')) {
+    throw new UsageError(`${clock >= 0 ? `faults.${clock}.kind` : '--faults'} clock: clock faults need parley sim (processes on one machine share its clock)`);
+  }
+}
+
 /** A path as a user would type it here: relative under the working directory, absolute elsewhere. */
 export function displayPath(file: string): string {
   const rel = path.relative(process.cwd(), file);
@@ -216,6 +219,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     return EXIT.ok;
   }
   const { scenario } = scenarioFromFlags(flags);
+  refuseSimOnly(scenario);
   const out = path.resolve(flags.out ?? path.join('out', `${scenario.algo}-${scenario.workload.type}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   if (fs.existsSync(path.join(out, 'results.json')) || fs.existsSync(path.join(out, 'data'))) {
     throw new UsageError(`--out ${out}: already holds a run; choose another folder or remove it`);

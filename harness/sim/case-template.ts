@@ -1,0 +1,24 @@
+/**
+ * A sweep's recipe: one case per seed. The scenario is fixed except its seed, and its fault
+ * schedule is either fixed (a schedule file) or drawn from the seed by the simulator's
+ * nemesis (named nemeses), so every seed meets different faults.
+ */
+import type { SimCase } from './run-case.js';
+import { simSchedule, type SimNemesis } from './nemesis.js';
+import { hasLeader } from '../traits.js';
+
+export interface CaseTemplate {
+  base: SimCase;
+  /** Named nemeses to draw each seed's schedule from; null: `base.scenario.faults` as given. */
+  nemesis: SimNemesis[] | null;
+  /** Mean gap between faults of a drawn schedule (ms). */
+  faultGapMs: number;
+}
+
+export function caseFor(t: CaseTemplate, seed: number): SimCase {
+  const scenario = { ...t.base.scenario, seed };
+  const faults = t.nemesis
+    ? simSchedule(t.nemesis, { seed, nodes: scenario.nodes, durationMs: scenario.duration, leaders: hasLeader(scenario), meanGapMs: t.faultGapMs })
+    : scenario.faults;
+  return { ...t.base, scenario: { ...scenario, faults } };
+}
