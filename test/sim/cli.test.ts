@@ -1,0 +1,72 @@
+/**
+ * `parley sim` as a user meets it: bad flags and files exit 64 with one line naming the
+ * field, a sweep writes its summary, and Ctrl-C stops the workers and still writes what
+ * was found so far.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+
+const cli = path.resolve('bin/parley.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-sim-cli-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const sim = (args: string[]) => execa('node', [cli, 'sim', ...args], { reject: false, cwd: tmp });
+
+describe('parley sim on the command line', () => {
+  it.each([
+    [['--algo', 'raft', '--seeds', '0'], '--seeds'],
+    [['--algo', 'raft', '--seeds', '5', '--time', '5s'], '--seeds and --time'],
+    [['--algo', 'raft', '--net', 'gaussian:1ms'], '--net'],
+    [['--algo', 'raft', '--sync', 'uniform:5ms-1ms'], '--sync'],
+    [['--algo', 'raft', '--faults', 'meteor'], '--faults meteor'],
+    [['--algo', 'raft', '--workers', '0'], '--workers'],
+    [['--algo', 'raft', '--set', 'quorum=2'], '--set quorum'],
+    [['--algo', 'nope'], 'algo'],
+    [['--replay', 'missing.json'], '--replay missing.json'],
+    [['--algo', 'raft', '--fault-gap', '1ms'], '--fault-gap'],
+  ])('exits 64 naming the problem: %j', async (args, named) => {
+    const r = await sim(args);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(named);
+  });
+
+  it('refuses a case file that is not one, and a fault schedule with a bad field, naming the field', async () => {
+    fs.writeFileSync(path.join(tmp, 'notacase.json'), JSON.stringify({ schema: 'parley.results/1' }));
+    const r = await sim(['--replay', 'notacase.json']);
+    expect(r.exitCode).toBe(64);
+    expect(r.stderr).toContain('not a parley sim case');
+    fs.writeFileSync(path.join(tmp, 'faults.yaml'), '- { kind: crash, at: 1s, duration: 1s, mode: blackhole }\n');
+    const f = await sim(['--algo', 'raft', '--faults', 'faults.yaml', '--seeds', '1']);
+    expect(f.exitCode).toBe(64);
+    expect(f.stderr).toContain('faults.0.mode');
+  });
+
+  it('runs a sweep and writes its summary with every seed counted', async () => {
+    const out = path.join(tmp, 'sweep');
+    const r = await sim(['--algo', 'gossip', '--workload', 'dissemination', '--seeds', '4', '--duration', '2s', '--workers', '2', '--out', out, '--quiet']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.seeds).toBe(4);
+    expect(summary.verdicts).toEqual({ valid: 4, invalid: 0, unknown: 0 });
+    expect(r.stdout).toContain('4 seeds');
+  });
+
+  it('stops on Ctrl-C, ends its workers and writes what it found', async () => {
+    const out = path.join(tmp, 'interrupted');
+    const child = execa('node', [cli, 'sim', '--algo', 'raft', '--time', '10m', '--out', out], { reject: false, cwd: tmp });
+    const deadline = Date.now() + 60_000;
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    while (!/\d+ seeds, /.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(err).toMatch(/\d+ seeds, /);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(70);
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.stoppedBy).toBe('interrupted');
+    expect(summary.seeds).toBeGreaterThan(0);
+  });
+});
