@@ -18,10 +18,10 @@ const WHAT: Record<string, string> = {
   G2: 'G2 (write skew): a cycle with two or more read-write anti-dependencies',
 };
 
-/** A transaction's ops in one short line for a label. */
+/** A transaction's ops in one short line for a label (the tooltip and the table below have them all). */
 function opsLabel(t: TxnView): string {
   const text = t.ops.map(describeMicroOp).join(', ');
-  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  return text.length > 44 ? `${text.slice(0, 43)}…` : text;
 }
 
 /** Where a point sits: left, right or (near the vertical axis) centre, for label alignment. */
@@ -71,7 +71,7 @@ export function cycleChart(anomaly: Extract<ListAppendAnomaly, { cycle: CycleSte
       tip: describeEdge(s.txn, s.edge, next),
     };
   });
-  const x = (field: string) => ({ field, type: 'quantitative' as const, scale: { domain: [-1.9, 1.9], nice: false }, axis: null });
+  const x = (field: string) => ({ field, type: 'quantitative' as const, scale: { domain: [-2.8, 2.8], nice: false }, axis: null });
   const y = (field: string) => ({ field, type: 'quantitative' as const, scale: { domain: [-1.5, 1.5], nice: false, reverse: true }, axis: null });
   const color = { field: 'type', type: 'nominal', title: 'dependency', scale: { domain: Object.keys(EDGE_COLORS), range: Object.values(EDGE_COLORS) } } as const;
   const nodeLabels = (where: 'left' | 'right' | 'center') => {
@@ -109,7 +109,7 @@ export function cycleChart(anomaly: Extract<ListAppendAnomaly, { cycle: CycleSte
         {
           data: { values: edges },
           mark: { type: 'point', shape: 'triangle-up', filled: true, size: 140, opacity: 1 },
-          encoding: { x: x('x2'), y: y('y2'), angle: { field: 'angle', type: 'quantitative', scale: { domain: [-360, 360], range: [-360, 360] } }, color, description: { field: 'tip' } },
+          encoding: { x: x('x2'), y: y('y2'), angle: { field: 'angle', type: 'quantitative', scale: { domain: [-360, 360], range: [-360, 360] } }, color: { ...color, legend: null }, description: { field: 'tip' } },
         },
         {
           data: { values: edges },

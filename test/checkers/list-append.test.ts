@@ -8,22 +8,11 @@ import { checkListAppend, describeAnomaly, describeCycle } from '../../workloads
 import { simulateListAppendHistory } from '../../workloads/checkers/list-append/simulate.js';
 import { HistoryShapeError, type HistoryEvent, type JsonValue } from '../../workloads/history.js';
 import type { ListAppendAnomaly, ListAppendEvidence, Verdict } from '../../workloads/checkers/verdict.js';
-import { history, type OpSpec } from './build.js';
-
-type Micro = ['append', string, number] | ['r', string, number[] | null];
-
-/**
- * One transaction: `ops` as the ok completion shows them (reads with what they saw); the
- * invoke gets the same ops with every read's result null.
- */
-export function txn(p: number, ops: Micro[], start: number, end?: number, type: 'ok' | 'fail' | 'info' = 'ok'): OpSpec {
-  const asked = ops.map(([f, k, v]) => (f === 'r' ? [f, k, null] : [f, k, v])) as JsonValue;
-  return { p, f: 'txn', v: asked, r: type === 'ok' ? (ops as JsonValue) : asked, start, ...(end !== undefined && { end }), type, ...(type === 'fail' && { error: 'aborted' }) };
-}
+import { history, txn, type OpSpec } from './build.js';
 
 const anomalies = (v: Verdict): ListAppendAnomaly[] => (v.evidence as ListAppendEvidence | undefined)?.anomalies ?? [];
 const types = (v: Verdict) => anomalies(v).map((a) => a.type);
-const only = <T extends ListAppendAnomaly['type']>(v: Verdict, type: T) => anomalies(v).filter((a): a is Extract<ListAppendAnomaly, { type: T }> => a.type === type);
+const only = <T extends ListAppendAnomaly['type']>(v: Verdict, type: T) => anomalies(v).filter((a): a is ListAppendAnomaly & { type: T } => a.type === type);
 /** The history indices of the invokes of a cycle's transactions, in cycle order starting from the smallest. */
 function cycleOf(v: Verdict, type: 'G0' | 'G1c' | 'G-single' | 'G2'): { txns: number[]; edges: string[] } {
   const a = only(v, type)[0];

@@ -40,11 +40,14 @@ const STAT_NAMES: Record<ListAppendAnomalyType, string> = {
   'incompatible-order': 'incompatibleOrder', 'duplicate-elements': 'duplicateElements', 'garbage-read': 'garbageRead', internal: 'internal',
 };
 
+/** A cycle as evidence, starting from its earliest transaction so the same cycle always reads the same. */
 function cycleEvidence(g: DependencyGraph, txns: readonly Txn[], nodes: readonly number[], edges: readonly number[]): CycleStep[] {
-  return nodes.map((v, i) => {
+  const steps = nodes.map((v, i) => {
     const e = edges[i]!;
     return { txn: viewOf(txns[v]!), edge: { type: EDGE_NAMES[g.types[e]!]!, key: g.keys[e]!, value: g.values[e]! } };
   });
+  const first = steps.reduce((best, s, i) => (s.txn.index < steps[best]!.txn.index ? i : best), 0);
+  return [...steps.slice(first), ...steps.slice(0, first)];
 }
 
 export function checkListAppend(events: readonly HistoryEvent[], opts: ListAppendOptions = {}): Verdict {
