@@ -2,8 +2,8 @@
  * A correct in-memory list-append store with concurrent clients, aborts and timeouts, as a
  * source of histories with a known answer: each committed transaction takes effect
  * atomically at one instant inside its interval, so every history it produces is strictly
- * serializable. The checker tests use it for large clean histories (and damage them for
- * known-bad ones); `npm run bench:check` times the checker on it.
+ * serializable (unless `staleReadRate` breaks it on purpose). The checker tests use it for
+ * large clean histories and known-bad ones; `npm run bench:check` times the checker on it.
  *
  * A timed-out transaction records `info` and takes effect before the timeout or never; an
  * aborted one records `fail` and never takes effect. Like Jepsen, a client that timed out
@@ -29,6 +29,11 @@ export interface ListAppendSimulation {
   timeoutRate?: number;
   /** Chance a transaction aborts (default 0.02). */
   abortRate?: number;
+  /**
+   * A broken store, for known-bad histories: the chance a read returns an older version of
+   * its key (a random prefix of the list), as a replica that lags would. Default 0.
+   */
+  staleReadRate?: number;
 }
 
 type Micro = [string, string, JsonValue];
@@ -41,6 +46,7 @@ export function simulateListAppendHistory(o: ListAppendSimulation): HistoryEvent
   const keysPerTxn = o.keysPerTxn ?? 2;
   const timeoutRate = o.timeoutRate ?? 0.02;
   const abortRate = o.abortRate ?? 0.02;
+  const staleReadRate = o.staleReadRate ?? 0;
   const slots = new KeySlots(o.keys, o.opsPerKey ?? 200);
   const state = new Map<string, Scalar[]>();
   const events: HistoryEvent[] = [];
@@ -91,7 +97,8 @@ export function simulateListAppendHistory(o: ListAppendSimulation): HistoryEvent
             state.set(key, [...list, v as Scalar]);
             return [f, key, v];
           }
-          return [f, key, list.length ? [...list] : null];
+          const seen = staleReadRate > 0 && rng.chance(staleReadRate) ? list.slice(0, rng.int(0, list.length)) : list;
+          return [f, key, seen.length ? [...seen] : null];
         });
       }
       c.phase = 'reply';
