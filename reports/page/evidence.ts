@@ -41,7 +41,10 @@ const CYCLES_DRAWN = 3;
 
 async function listAppendEvidence(e: ListAppendEvidence, id: string): Promise<SafeHtml> {
   const ms = (ns: number) => fmtMs((ns - e.origin) / 1e6);
-  const cycles = e.anomalies.flatMap((a) => ('cycle' in a ? [a] : [])).slice(0, CYCLES_DRAWN);
+  // One of each class first (a G2 says more next to a G-single than a second G-single does).
+  const all = e.anomalies.flatMap((a) => ('cycle' in a ? [a] : []));
+  const firsts = all.filter((a, i) => all.findIndex((b) => b.type === a.type) === i);
+  const cycles = [...firsts, ...all.filter((a) => !firsts.includes(a))].slice(0, CYCLES_DRAWN);
   const drawn = await Promise.all(
     cycles.map(async (a, k) => {
       const rows = a.cycle.map((s, i) => {
