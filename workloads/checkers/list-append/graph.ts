@@ -99,15 +99,3 @@ export function buildGraph(
   for (const t of types) counts[EDGE_NAMES[t]!]++;
   return { size, offsets, ...out, counts };
 }
-
-/** The source of edge `e` (edges are stored by source, so it is found by binary search). */
-export function edgeSource(g: DependencyGraph, e: number): number {
-  let lo = 0;
-  let hi = g.size - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (g.offsets[mid]! <= e) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
