@@ -8,9 +8,9 @@
  *
  * Targets (GitHub issue 4): a 10,000-operation history over 10 keys and 20 clients, and a
  * 2,000-operation single-key history with 10 clients, each under 2 s; list-append, 10,000
- * transactions under 2 s. Prints the machine,
- * the command, and per scenario the median and worst check time over seeds and repeats,
- * and the time to read the same history from a file and check it (what `parley check` does).
+ * transactions under 2 s. Prints the machine, the command, and per scenario the median and
+ * worst check time over seeds and repeats, and (register models) the time to read the same
+ * history from a file and check it (what `parley check` does).
  *
  *   npm run bench:check -- [--seeds 5] [--runs 3]
  */
