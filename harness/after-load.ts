@@ -6,6 +6,7 @@
 import { monoNs } from '../nodes/common/clock.js';
 import type { HistoryWriter, Scalar } from '../workloads/history.js';
 import type { NodeClient } from '../workloads/client.js';
+import type { OpSource } from '../workloads/load.js';
 import { CONVERGENCE_BOUND_MS, type Workload } from '../workloads/workload.js';
 import type { Cluster } from './cluster.js';
 import type { FaultPlane } from './faults/plane.js';
@@ -32,9 +33,10 @@ export async function finalReads(
   finalByNode: Record<string, Record<string, Scalar>>,
   signal: AbortSignal,
   note: (line: string) => void,
+  source?: OpSource,
 ): Promise<void> {
   if (hasLeader(scenario)) await cluster.waitForLeader(30_000).catch(() => undefined);
-  if (isEventual(scenario)) await waitForAgreement(workload, scenario, cluster, client, signal, note);
+  if (isEventual(scenario)) await waitForAgreement(workload, scenario, cluster, client, signal, note, source);
   // Processes far above the load's, one per node, so they never overlap a load process.
   const base = 1_000_000;
   const deadline = Date.now() + 30_000;
@@ -42,14 +44,15 @@ export async function finalReads(
     cluster.nodes.map(async (n, i) => {
       const state: Record<string, Scalar> = {};
       let process = base + i * 1000;
-      for (const inv of workload.finalOps(scenario.workload, i)) {
+      for (const inv of workload.finalOps(scenario.workload, i, source)) {
         for (;;) {
           if (signal.aborted) return;
           const start = Number(monoNs());
-          history.append({ time: start, process, type: 'invoke', f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(inv.value !== undefined && { value: inv.value }) });
+          const node = cluster.nodes[inv.node]?.id;
+          history.append({ time: start, process, type: 'invoke', f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(inv.value !== undefined && { value: inv.value }), ...(node !== undefined && { node }) });
           const outcome = await client.invoke(inv.node, inv.op);
           const done = inv.complete(outcome);
-          history.append({ time: Number(monoNs()), process, type: done.type, f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(done.value !== undefined && { value: done.value }), ...(done.error !== undefined && { error: done.error }) });
+          history.append({ time: Number(monoNs()), process, type: done.type, f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(done.value !== undefined && { value: done.value }), ...(done.error !== undefined && { error: done.error }), ...(node !== undefined && { node }) });
           if (done.type === 'info') process++;
           if (done.type === 'ok') {
             if (inv.key !== undefined) state[inv.key] = (done.value ?? null) as Scalar;
@@ -74,13 +77,13 @@ export async function finalReads(
  * count as stale reads), then take the final reads. If it never agrees, the recorded final
  * reads show the divergence and the convergence checker says so.
  */
-async function waitForAgreement(workload: Workload, scenario: Scenario, cluster: Cluster, client: NodeClient, signal: AbortSignal, note: (line: string) => void): Promise<void> {
+async function waitForAgreement(workload: Workload, scenario: Scenario, cluster: Cluster, client: NodeClient, signal: AbortSignal, note: (line: string) => void, source?: OpSource): Promise<void> {
   const deadline = Date.now() + CONVERGENCE_BOUND_MS;
   const started = Date.now();
   while (!signal.aborted && Date.now() < deadline) {
     const views = await Promise.all(
       cluster.nodes.map(async (_, i) => {
-        const answers = await Promise.all(workload.finalOps(scenario.workload, i).map(async (inv) => JSON.stringify((await client.invoke(inv.node, inv.op)).body)));
+        const answers = await Promise.all(workload.finalOps(scenario.workload, i, source).map(async (inv) => JSON.stringify((await client.invoke(inv.node, inv.op)).body)));
         return answers.join('\n');
       }),
     );

@@ -34,6 +34,7 @@ export interface RunFlags {
   distribution?: string;
   mix?: string;
   valueSize?: string;
+  opsPerKey?: string;
   target?: string;
   toxiproxy?: string;
   maxThroughput?: string | boolean;
@@ -118,6 +119,7 @@ export function scenarioFromFlags(flags: RunFlags): { scenario: Scenario; source
   if (flags.keys !== undefined) workload.keys = int('--keys', flags.keys, 1, 1_000_000);
   if (flags.distribution !== undefined) workload.distribution = flags.distribution;
   if (flags.valueSize !== undefined) workload.valueSize = int('--value-size', flags.valueSize, 1, 1024 * 1024);
+  if (flags.opsPerKey !== undefined) workload.opsPerKey = int('--ops-per-key', flags.opsPerKey, 1, 1_000_000);
   if (flags.mix !== undefined) workload.mix = parseMix(flags.mix);
   if (Object.keys(workload).length) s.workload = workload;
   if (flags.maxThroughput !== undefined && flags.maxThroughput !== false) {
@@ -126,8 +128,8 @@ export function scenarioFromFlags(flags: RunFlags): { scenario: Scenario; source
   if (flags.faults !== undefined) applyFaults(s, flags);
   if (s.algo === undefined) throw new UsageError('--algo: required (raft, paxos, twopc or gossip), or give --scenario FILE');
   const scenario = parseScenario(s, source === 'flags' ? 'scenario' : source);
-  if (scenario.algo === 'gossip' && scenario.workload.type === 'bank') {
-    throw new UsageError('workload.type bank: needs multi-key transactions, which gossip does not offer (use kv or dissemination)');
+  if (scenario.algo === 'gossip' && (scenario.workload.type === 'bank' || scenario.workload.type === 'list-append')) {
+    throw new UsageError(`workload.type ${scenario.workload.type}: needs multi-key transactions, which gossip does not offer (use kv or dissemination)`);
   }
   return { scenario, source };
 }

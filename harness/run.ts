@@ -147,7 +147,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     };
     await runSetup(workload, client, ctx);
     const source = workload.source(ctx);
-    const loadOptions = { mode: scenario.rate ? ('open' as const) : ('closed' as const), concurrency: scenario.clients, rate: scenario.rate, source, client, history, signal: stop.signal };
+    const loadOptions = { mode: scenario.rate ? ('open' as const) : ('closed' as const), concurrency: scenario.clients, rate: scenario.rate, source, client, history, nodeIds: c.ids, signal: stop.signal };
     if (scenario.warmup > 0 && !stop.signal.aborted) {
       progress.update({ phase: 'warm-up', elapsedMs: 0, totalMs: scenario.warmup, opsPerSec: 0, errors: 0, faults: '' });
       await runLoad({ ...loadOptions, durationMs: scenario.warmup });
@@ -193,7 +193,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     if (!stop.signal.aborted) {
       await heal(c, plane);
       healedAt = Number(monoNs());
-      await finalReads(workload, scenario, c, client, history, finalByNode, stop.signal, note);
+      await finalReads(workload, scenario, c, client, history, finalByNode, stop.signal, note, source);
     }
     if (scenario.maxThroughput && !stop.signal.aborted) {
       const target = c.nodes[leaderIndex >= 0 ? leaderIndex : 0]!;

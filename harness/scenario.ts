@@ -87,7 +87,8 @@ export const faultSchema = z
 export type FaultSpec = z.infer<typeof faultSchema>;
 
 export const workloadSchema = z.strictObject({
-  type: z.enum(['kv', 'bank', 'dissemination']).default('kv'),
+  type: z.enum(['kv', 'bank', 'dissemination', 'list-append']).default('kv'),
+  /** Keys in use at once (with `opsPerKey`, each is replaced by a fresh key when its budget is spent). */
   keys: z.number().int().min(1).max(1_000_000).default(10),
   distribution: z.enum(['uniform', 'zipfian']).default('uniform'),
   zipfExponent: z.number().positive().max(10).default(0.99),
@@ -103,6 +104,19 @@ export const workloadSchema = z.strictObject({
   total: z.number().int().min(1).default(100),
   maxTransfer: z.number().int().min(1).default(5),
   readRatio: probability.default(0.2),
+  /**
+   * kv and list-append: independent keys (Jepsen's `independent`). A key gets at most this
+   * many operations (list-append: reads and appends inside transactions), then the
+   * generator moves on to a fresh key, so a lost write or a stale read is not buried under
+   * later overwrites and each key's history stays cheap to check; the final reads cover
+   * every key ever written. kv: absent = off (the same keys all run long); list-append:
+   * absent = 200.
+   */
+  opsPerKey: z.number().int().min(1).max(1_000_000).optional(),
+  /** list-append: operations per transaction, drawn from 1 to this. */
+  opsPerTxn: z.number().int().min(1).max(100).default(4),
+  /** list-append: distinct keys a transaction draws its operations from, at most. */
+  keysPerTxn: z.number().int().min(1).max(100).default(2),
   /**
    * Prefix of every key the workload touches. Spawned clusters start empty; a remote
    * cluster keeps its data between runs, so each run there gets a fresh prefix and never

@@ -15,6 +15,7 @@
 import type { ResultsFile, ScenarioResult } from '../harness/results.js';
 import type { Evidence, Verdict } from '../workloads/checkers/verdict.js';
 import { describeOp } from './charts/timeline.js';
+import { describeAnomaly as describeListAppend, describeCycle } from '../workloads/checkers/list-append/index.js';
 import { algorithmLabel, verdictStatus, verdictTitle } from './scenarios.js';
 
 /** Escape for XML text and attribute values, dropping characters XML 1.0 cannot carry at all. */
@@ -55,6 +56,8 @@ export function evidenceText(evidence: Evidence | undefined): string {
         ...evidence.lost.map((l) => `  lost write ${l.index} by process ${String(l.process)}: ${JSON.stringify(l.key)}=${JSON.stringify(l.value)}, final ${JSON.stringify(l.final)}`),
         ...evidence.phantom.map((p) => `  phantom ${JSON.stringify(p.key)}=${JSON.stringify(p.final)}`),
       ].join('\n');
+    case 'list-append':
+      return evidence.anomalies.flatMap((a) => [`  ${describeListAppend(a)}`, ...('cycle' in a ? describeCycle(a.cycle).map((l) => `    ${l}`) : [])]).join('\n');
   }
 }
 

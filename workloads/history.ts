@@ -29,6 +29,12 @@ export interface HistoryEvent {
   key?: Key;
   value?: JsonValue;
   error?: JsonValue;
+  /**
+   * The node the client sent the operation to (its id, e.g. "n2"), on the invoke and its
+   * completion. Optional and informational: checkers judge what the clients saw wherever
+   * they sent it; the field says which replica answered (a minority one, a deposed leader).
+   */
+  node?: string | number;
 }
 
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
@@ -44,6 +50,7 @@ const eventSchema = z.object({
   key: z.union([z.string(), z.number()]).optional(),
   value: jsonValue.optional(),
   error: jsonValue.optional(),
+  node: z.union([z.string().min(1), z.number().int()]).optional(),
 });
 
 /**
@@ -148,6 +155,7 @@ export function formatEvent(e: HistoryEvent): string {
   if (e.key !== undefined) out.key = e.key;
   if (e.value !== undefined) out.value = e.value;
   if (e.error !== undefined) out.error = e.error;
+  if (e.node !== undefined) out.node = e.node;
   return JSON.stringify(out);
 }
 

@@ -6,7 +6,9 @@
  * copy of the data while the network and the servers misbehave, and at what throughput.
  *
  * Values are unique per write, so a read names the write it saw. A cas takes as `from` the
- * last value its client saw for the key, so a good share of them succeed.
+ * last value its client saw for the key, so a good share of them succeed. With
+ * `workload.opsPerKey`, keys are independent (keys.ts `KeySlots`): each gets that many
+ * operations, then a fresh key takes its place, and the final reads cover every key written.
  */
 import type { Value } from '../nodes/common/core.js';
 import { checkDurability } from './checkers/durability.js';
@@ -14,8 +16,8 @@ import { checkConvergence } from './checkers/convergence.js';
 import { checkLinearizability } from './checkers/linearizability/index.js';
 import type { Verdict } from './checkers/verdict.js';
 import type { Outcome } from './client.js';
-import { keyChooser, uniqueValue } from './keys.js';
-import type { Invocation } from './load.js';
+import { KeySlots, keyChooser, uniqueValue } from './keys.js';
+import type { Invocation, OpSource } from './load.js';
 import { CONVERGENCE_BOUND_MS, type Workload } from './workload.js';
 import type { WorkloadSpec } from '../harness/scenario.js';
 import type { JsonValue, Scalar } from './history.js';
@@ -38,6 +40,15 @@ export function readOf(key: string, node: number): Invocation {
   return { node, f: 'read', key, value: null, op: { f: 'read', key }, complete: (o) => outcomeEntry(o, (o.body?.value ?? null) as Value) };
 }
 
+/**
+ * The keys the final reads cover: every key written, when keys are independent (they
+ * change during the run); else the fixed keys, written or not, as before.
+ */
+export function finalKeys(spec: WorkloadSpec, source: OpSource | undefined): string[] {
+  const written = spec.opsPerKey !== undefined ? source?.writtenKeys?.() : undefined;
+  return written ? [...written] : Array.from({ length: spec.keys }, (_, i) => kvKey(spec, i));
+}
+
 export const kv: Workload = {
   name: 'kv',
   source(ctx) {
@@ -45,10 +56,13 @@ export const kv: Workload = {
     const chooser = keyChooser(spec.distribution, spec.keys, spec.zipfExponent);
     const total = spec.mix.read + spec.mix.write + spec.mix.cas;
     const lastSeen = new Map<string, Value>();
+    const slots = new KeySlots(spec.keys, spec.opsPerKey);
     let counter = 0;
     return {
+      writtenKeys: () => slots.writtenKeys().map((i) => kvKey(spec, i)),
       next(process): Invocation {
-        const key = kvKey(spec, chooser.next(ctx.random));
+        const id = slots.take(chooser.next(ctx.random));
+        const key = kvKey(spec, id);
         const node = ctx.nodeFor(process);
         const u = ctx.random.float() * total;
         if (u < spec.mix.read) {
@@ -61,6 +75,7 @@ export const kv: Workload = {
             },
           };
         }
+        slots.wrote(id);
         const value = uniqueValue(counter++, spec.valueSize);
         if (u < spec.mix.read + spec.mix.write) {
           return {
@@ -86,7 +101,7 @@ export const kv: Workload = {
     };
   },
   isWrite: (f) => f === 'write' || f === 'cas',
-  finalOps: (spec, node) => Array.from({ length: spec.keys }, (_, i) => readOf(kvKey(spec, i), node)),
+  finalOps: (spec, node, source) => finalKeys(spec, source).map((key) => readOf(key, node)),
   check(input) {
     const verdicts: Verdict[] = [checkLinearizability(input.history, { model: 'cas-register', timeLimitMs: input.timeLimitMs })];
     verdicts.push(checkDurability({ history: input.history, final: firstFinal(input.finalByNode) }));

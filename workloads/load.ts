@@ -37,6 +37,11 @@ export interface Invocation {
 export interface OpSource {
   /** The next operation for a client, or null to let it rest this time. */
   next(process: number): Invocation | null;
+  /**
+   * Every key this source has sent a write to so far, for workloads that move on to fresh
+   * keys (independent keys): the final reads must cover all of them.
+   */
+  writtenKeys?(): readonly string[];
 }
 
 export interface OpRecord {
@@ -59,6 +64,8 @@ export interface LoadOptions {
   source: OpSource;
   client: NodeClient;
   history?: HistoryWriter | null;
+  /** Node ids by index: each history event then names the node its operation went to. */
+  nodeIds?: readonly string[];
   /** Called after every completion (progress, live counters). */
   onComplete?(record: OpRecord): void;
   /** Stop early (Ctrl-C, a dead node). */
@@ -93,7 +100,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       return -1;
     }
     const sentNs = Number(monoNs());
-    opts.history?.append({ time: sentNs, process, type: 'invoke', f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(inv.value !== undefined && { value: inv.value }) });
+    const node = opts.nodeIds?.[inv.node];
+    opts.history?.append({ time: sentNs, process, type: 'invoke', f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(inv.value !== undefined && { value: inv.value }), ...(node !== undefined && { node }) });
     const outcome = await opts.client.invoke(inv.node, inv.op);
     const done = inv.complete(outcome);
     const now = Number(monoNs());
@@ -105,6 +113,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       ...(inv.key !== undefined && { key: inv.key }),
       ...(done.value !== undefined && { value: done.value }),
       ...(done.error !== undefined && { error: done.error }),
+      ...(node !== undefined && { node }),
     });
     if (done.type === 'info') slotProcess[slot] = nextProcess++;
     const record: OpRecord = { f: inv.f, type: done.type, node: inv.node, intendedNs: intendedNs || sentNs, sentNs, endNs: now, status: outcome.status };

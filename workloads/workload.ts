@@ -2,7 +2,8 @@
  * What a workload is to the run loop: a generator of operations (with the client calls
  * that perform them and how each outcome enters the history), the writes it counts for
  * availability, the keys to read back after the faults heal, and the checkers it relies
- * on. One file per workload (kv.ts, bank.ts, dissemination.ts), each self-contained.
+ * on. One file per workload (kv.ts, bank.ts, dissemination.ts, list-append.ts), each
+ * self-contained.
  */
 import type { Random } from '../nodes/common/random.js';
 import type { ClientOp } from '../nodes/common/core.js';
@@ -55,8 +56,10 @@ export interface Workload {
   /**
    * Reads to send to `node` once the cluster is healthy again (Jepsen's final reads): they
    * enter the history, and their results are the node's final state for the checkers.
+   * `source` is the load's own source, which knows the keys written when they change
+   * during the run (independent keys).
    */
-  finalOps(spec: WorkloadSpec, node: number): Invocation[];
+  finalOps(spec: WorkloadSpec, node: number, source?: OpSource): Invocation[];
   check(input: CheckInput, spec: WorkloadSpec): Verdict[];
   /** Checker names this algorithm does not promise, so their verdicts are informational. */
   informational(eventual: boolean): string[];
@@ -83,5 +86,7 @@ export async function workloadByName(name: WorkloadSpec['type']): Promise<Worklo
       return (await import('./bank.js')).bank;
     case 'dissemination':
       return (await import('./dissemination.js')).dissemination;
+    case 'list-append':
+      return (await import('./list-append.js')).listAppend;
   }
 }

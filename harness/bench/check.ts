@@ -2,12 +2,15 @@
  * Checker benchmark (not a test): how long the linearizability checker takes on histories
  * the size parley records, so a run's check never dominates its report. Histories come from
  * the simulated correct register (workloads/checkers/simulated-register.ts) with timeouts,
- * so they hold info operations, the case that makes Wing & Gong search expensive.
+ * so they hold info operations, the case that makes Wing & Gong search expensive. Then the
+ * list-append checker on 10,000 transactions of a simulated store, correct and with stale
+ * reads (workloads/checkers/list-append/simulate.ts): the broken one has cycles to search.
  *
  * Targets (GitHub issue 4): a 10,000-operation history over 10 keys and 20 clients, and a
- * 2,000-operation single-key history with 10 clients, each under 2 s. Prints the machine,
- * the command, and per scenario the median and worst check time over seeds and repeats,
- * and the time to read the same history from a file and check it (what `parley check` does).
+ * 2,000-operation single-key history with 10 clients, each under 2 s; list-append, 10,000
+ * transactions under 2 s. Prints the machine, the command, and per scenario the median and
+ * worst check time over seeds and repeats, and (register models) the time to read the same
+ * history from a file and check it (what `parley check` does).
  *
  *   npm run bench:check -- [--seeds 5] [--runs 3]
  */
@@ -19,6 +22,8 @@ import { describeMachine } from '../machine.js';
 import { formatEvent, readHistory } from '../../workloads/history.js';
 import { checkLinearizability } from '../../workloads/checkers/linearizability/index.js';
 import { simulateRegisterHistory, type SimulationOptions } from '../../workloads/checkers/simulated-register.js';
+import { checkListAppend } from '../../workloads/checkers/list-append/index.js';
+import { simulateListAppendHistory, type ListAppendSimulation } from '../../workloads/checkers/list-append/simulate.js';
 
 const { values } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, runs: { type: 'string', default: '3' } } });
 
@@ -80,10 +85,41 @@ async function main(): Promise<void> {
           `(${seeds} seeds x ${runs} runs; last seed: ${info} info ops, ${configurations} configurations)${verdict}`,
       );
     }
+    missed += listAppend(seeds, runs);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   if (missed > 0) process.exitCode = 1;
+}
+
+const listAppendScenarios: { name: string; valid: boolean; sim: Omit<ListAppendSimulation, 'seed'> }[] = [
+  { name: 'list-append: 10,000 txns, 10 keys, 20 clients, 5% timeouts, 5% aborts', valid: true, sim: { transactions: 10_000, clients: 20, keys: 10, timeoutRate: 0.05, abortRate: 0.05 } },
+  { name: 'list-append: the same, 1% stale reads (cycles to find)', valid: false, sim: { transactions: 10_000, clients: 20, keys: 10, timeoutRate: 0.05, abortRate: 0.05, staleReadRate: 0.01 } },
+  { name: 'list-append: the same, 20% stale reads', valid: false, sim: { transactions: 10_000, clients: 20, keys: 10, timeoutRate: 0.05, abortRate: 0.05, staleReadRate: 0.2 } },
+];
+
+/** Returns how many scenarios missed the 2 s target. */
+function listAppend(seeds: number, runs: number): number {
+  let missed = 0;
+  for (const s of listAppendScenarios) {
+    const times: number[] = [];
+    let last = '';
+    for (let seed = 1; seed <= seeds; seed++) {
+      const events = simulateListAppendHistory({ seed, ...s.sim });
+      for (let run = 0; run < runs; run++) {
+        const t0 = performance.now();
+        const v = checkListAppend(events);
+        times.push(performance.now() - t0);
+        if (v.valid !== s.valid) throw new Error(`${s.name}, seed ${seed}: expected ${String(s.valid)}, got ${String(v.valid)}: ${v.summary}`);
+        last = `${v.stats.anomalies} anomalies, ${v.stats.cyclicComponents} cyclic components, ${v.stats.wwEdges + v.stats.wrEdges + v.stats.rwEdges} edges`;
+      }
+    }
+    times.sort((a, b) => a - b);
+    const worst = times[times.length - 1]!;
+    if (worst >= 2000) missed++;
+    console.log(`${s.name}: check median ${times[Math.floor((times.length - 1) / 2)]!.toFixed(0)} ms, worst ${worst.toFixed(0)} ms (${seeds} seeds x ${runs} runs; last: ${last})  [target < 2000 ms: ${worst < 2000 ? 'met' : 'MISSED'}]`);
+  }
+  return missed;
 }
 
 main().catch((err) => {

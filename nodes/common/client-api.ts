@@ -18,6 +18,7 @@ const txnOp = z.discriminatedUnion('f', [
   z.object({ f: z.literal('read'), key }),
   z.object({ f: z.literal('write'), key, value: scalar }),
   z.object({ f: z.literal('add'), key, delta: z.number().finite(), floor: z.number().finite().optional() }),
+  z.object({ f: z.literal('append'), key, value: scalar }),
 ]);
 const txnBody = z.object({ ops: z.array(txnOp).min(1).max(1000) });
 

@@ -29,12 +29,21 @@ export type NodeId = string;
 /** A register value: any JSON scalar. Values are compared by identity of type and content. */
 export type Value = string | number | boolean | null;
 
+/**
+ * What a key holds: a scalar, or a list of scalars built by `append` (the list-append
+ * workload). Lists are never changed in place, so one may be shared by replies, votes and
+ * snapshot versions without copying.
+ */
+export type Datum = Value | readonly Value[];
+
 /** One operation inside a multi-key transaction (POST /txn). */
 export type TxnOp =
   | { f: 'read'; key: string }
   | { f: 'write'; key: string; value: Value }
   /** Add `delta` to a numeric key (missing = 0); the whole transaction aborts if the result is below `floor`. */
-  | { f: 'add'; key: string; delta: number; floor?: number };
+  | { f: 'add'; key: string; delta: number; floor?: number }
+  /** Append `value` to the list at `key` (missing = empty); the transaction aborts if the key holds a scalar. */
+  | { f: 'append'; key: string; value: Value };
 
 /** A client operation, as validated from the HTTP API. */
 export type ClientOp =

@@ -21,7 +21,7 @@
  * deciding, or it aborted and forgot) are answered abort. Transaction ids carry the
  * incarnation (`epoch`, logged at start-up) so a restarted coordinator never reuses one.
  */
-import { reply, type ClientOp, type ClientReply, type NodeId, type Value } from '../common/core.js';
+import { reply, type ClientOp, type ClientReply, type Datum, type NodeId } from '../common/core.js';
 import type { IndexedOp, NodeEnv, PartOp, Placement, TwoPcMessage, TwoPcRecord, VoteMessage } from './protocol.js';
 import { txidOf } from './protocol.js';
 import type { TwoPcOptions } from './options.js';
@@ -32,7 +32,7 @@ interface ActiveTxn {
   op: ClientOp;
   ops: PartOp[];
   participants: NodeId[];
-  votes: Map<NodeId, [number, Value][]>;
+  votes: Map<NodeId, [number, Datum][]>;
   deadline: number;
 }
 
@@ -48,7 +48,7 @@ interface SnapshotRead {
   ops: PartOp[];
   at: number;
   waiting: Set<NodeId>;
-  values: Map<string, Value>;
+  values: Map<string, Datum>;
   deadline: number;
 }
 
@@ -204,7 +204,7 @@ export class Coordinator {
   }
 
   private success(txn: ActiveTxn): ClientReply {
-    const results: Value[] = new Array<Value>(txn.ops.length).fill(null);
+    const results: Datum[] = new Array<Datum>(txn.ops.length).fill(null);
     for (const votes of txn.votes.values()) for (const [i, value] of votes) results[i] = value;
     switch (txn.op.f) {
       case 'txn':

@@ -5,16 +5,16 @@
  * that finds another value). Locks held from the vote on keep the answer true until the
  * decision.
  */
-import type { Value } from '../common/core.js';
-import type { KvState } from '../common/kv-state.js';
+import type { Datum } from '../common/core.js';
+import { appended, type KvState } from '../common/kv-state.js';
 import type { IndexedOp } from './protocol.js';
 
-type Evaluation = { writes: [string, Value][]; results: [number, Value][] } | { problem: string; current?: Value };
+type Evaluation = { writes: [string, Datum][]; results: [number, Datum][] } | { problem: string; current?: Datum };
 
 export function evaluate(state: KvState, ops: readonly IndexedOp[]): Evaluation {
-  const view = new Map<string, Value>();
-  const get = (key: string): Value => (view.has(key) ? view.get(key)! : state.get(key));
-  const results: [number, Value][] = [];
+  const view = new Map<string, Datum>();
+  const get = (key: string): Datum => (view.has(key) ? view.get(key)! : state.get(key));
+  const results: [number, Datum][] = [];
   for (const { i, op } of ops) {
     switch (op.f) {
       case 'read':
@@ -39,6 +39,13 @@ export function evaluate(state: KvState, ops: readonly IndexedOp[]): Evaluation 
         if (op.floor !== undefined && next < op.floor) return { problem: `key ${op.key} would fall to ${next}, below ${op.floor}` };
         view.set(op.key, next);
         results.push([i, next]);
+        break;
+      }
+      case 'append': {
+        const next = appended(get(op.key), op.value);
+        if (next === null) return { problem: `key ${op.key} holds a scalar, not a list` };
+        view.set(op.key, next);
+        results.push([i, op.value]);
         break;
       }
     }

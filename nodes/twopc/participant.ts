@@ -31,8 +31,8 @@
  * snapshot was taken, so it is numbered above s); then it reads version <= s. It takes no
  * lock, so it never makes a transfer abort.
  */
-import { reply, type ClientOp, type NodeId, type Value } from '../common/core.js';
-import { KvState } from '../common/kv-state.js';
+import { reply, type ClientOp, type Datum, type NodeId } from '../common/core.js';
+import { KvState, tracedValue } from '../common/kv-state.js';
 import { LockTable } from './locks.js';
 import type { NodeEnv, PeerAnswer, TwoPcMessage, TwoPcRecord } from './protocol.js';
 import type { TwoPcOptions } from './options.js';
@@ -44,10 +44,10 @@ interface PreparedTxn {
   coordinator: NodeId;
   participants: NodeId[];
   at: number;
-  writes: [string, Value][];
+  writes: [string, Datum][];
   reads: string[];
   /** The vote's results, in memory only, for a prepare that arrives twice. */
-  results: [number, Value][];
+  results: [number, Datum][];
   lastInquiry: number;
   lastPeerAsk: number;
 }
@@ -107,7 +107,7 @@ export class Participant {
       case 'committed': {
         const p = this.prepared.get(record.txid);
         for (const [key, value] of p?.writes ?? []) {
-          this.state.apply({ f: 'write', key, value });
+          this.state.put(key, value);
           // Only the latest version survives a restart: older snapshots are refused, not misread.
           this.versions.install(key, record.seq, value, record.seq);
         }
@@ -167,7 +167,7 @@ export class Participant {
   }
 
   /** No vote, no log record: under presumed abort a participant that votes no forgets the transaction. */
-  private voteNo(to: NodeId, txid: string, reason: string, current?: Value): void {
+  private voteNo(to: NodeId, txid: string, reason: string, current?: Datum): void {
     this.counters.votedNo++;
     this.outcomes.set(txid, { outcome: 'abort' });
     this.env.event(txid, 'participant', 'voted-no');
@@ -190,9 +190,9 @@ export class Participant {
     if (decision.outcome === 'commit') {
       this.env.persist({ k: 'committed', txid, seq: decision.seq });
       for (const [key, value] of p.writes) {
-        this.state.apply({ f: 'write', key, value });
+        this.state.put(key, value);
         this.versions.install(key, decision.seq, value, decision.horizon);
-        this.env.applied(key, value);
+        this.env.applied(key, tracedValue(value));
       }
       this.counters.committed++;
     } else {
@@ -335,7 +335,7 @@ export class Participant {
   }
 
   private answerSnapshot(to: NodeId, rid: string, at: number, keys: string[]): void {
-    const values: [string, Value][] = [];
+    const values: [string, Datum][] = [];
     for (const key of keys) {
       const value = this.versions.at(key, at);
       if (value === undefined) {

@@ -10,7 +10,7 @@
  * its prepare record, with the values it will install, before it votes yes, and its
  * commit record before it acknowledges.
  */
-import type { ClientReply, NodeId, TxnOp, Value } from '../common/core.js';
+import type { ClientReply, Datum, NodeId, TxnOp, Value } from '../common/core.js';
 
 /** One of the client's operations, as a participant executes it: a txn op, or a single-key cas. */
 export type PartOp = TxnOp | { f: 'cas'; key: string; from: Value; to: Value };
@@ -27,9 +27,9 @@ export type TwoPcMessage =
    * participant ask its peers (cooperative termination).
    */
   | { t: 'prepare'; txid: string; ops: IndexedOp[]; participants: NodeId[] }
-  | { t: 'vote'; txid: string; yes: true; results: [number, Value][] }
+  | { t: 'vote'; txid: string; yes: true; results: [number, Datum][] }
   /** `current` is set when a cas found another value: the client gets it back with its 409. */
-  | { t: 'vote'; txid: string; yes: false; reason: string; current?: Value }
+  | { t: 'vote'; txid: string; yes: false; reason: string; current?: Datum }
   /**
    * Phase 2. Commits are re-sent until acknowledged; aborts are sent once (presumed abort).
    * A commit carries its sequence number and the coordinator's snapshot horizon (versions.ts).
@@ -45,7 +45,7 @@ export type TwoPcMessage =
   | { t: 'peerAnswer'; answers: PeerAnswer[] }
   /** A read-only transaction spanning shards: the values of `keys` in snapshot `at` (no locks, no log). */
   | { t: 'snapRead'; rid: string; at: number; keys: string[] }
-  | { t: 'snapValues'; rid: string; values: [string, Value][] }
+  | { t: 'snapValues'; rid: string; values: [string, Datum][] }
   | { t: 'snapValues'; rid: string; error: string };
 
 export type PeerAnswer = [txid: string, answer: 'commit', seq: number] | [txid: string, answer: 'abort' | 'prepared'];
@@ -65,7 +65,7 @@ export type TwoPcRecord =
    * `at` is when it prepared (monotonic ms, shared by the machine's processes), so a
    * restarted participant still reports how long it has been in doubt.
    */
-  | { k: 'prepared'; txid: string; coordinator: NodeId; participants: NodeId[]; at: number; writes: [string, Value][]; reads: string[] }
+  | { k: 'prepared'; txid: string; coordinator: NodeId; participants: NodeId[]; at: number; writes: [string, Datum][]; reads: string[] }
   | { k: 'committed'; txid: string; seq: number }
   /** Participant: aborted after a prepare, or refused a transaction it never voted on (cooperative termination). */
   | { k: 'aborted'; txid: string }

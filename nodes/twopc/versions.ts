@@ -9,19 +9,19 @@
  * each commit, its `horizon` (the oldest snapshot it is still reading, or its latest
  * commit), and each key keeps the newest version at or below it plus everything newer.
  */
-import type { Value } from '../common/core.js';
+import type { Datum } from '../common/core.js';
 
 interface History {
   /** Whether versions older than `list[0]` were dropped (so an older snapshot cannot be served). */
   pruned: boolean;
   /** [commit sequence number, value], ascending. */
-  list: [number, Value][];
+  list: [number, Datum][];
 }
 
 export class Versions {
   private readonly byKey = new Map<string, History>();
 
-  install(key: string, seq: number, value: Value, horizon: number): void {
+  install(key: string, seq: number, value: Datum, horizon: number): void {
     let h = this.byKey.get(key);
     if (!h) this.byKey.set(key, (h = { pruned: false, list: [] }));
     h.list.push([seq, value]);
@@ -34,7 +34,7 @@ export class Versions {
   }
 
   /** The value `key` had in snapshot `at`; undefined when that version was already dropped. */
-  at(key: string, at: number): Value | undefined {
+  at(key: string, at: number): Datum | undefined {
     const h = this.byKey.get(key);
     if (!h) return null;
     for (let i = h.list.length - 1; i >= 0; i--) if (h.list[i]![0] <= at) return h.list[i]![1];

@@ -1,12 +1,15 @@
 /**
  * Why a check failed or could not decide, as the checker reported it: the summary sentence,
- * then the evidence drawn (a timeline for linearizability) or tabulated (the other kinds).
+ * then the evidence drawn (a timeline for linearizability, a cycle of transactions for
+ * list-append) or tabulated (the other kinds).
  * Every verdict that carries evidence gets an anchor the banner and the chips link to.
  */
 import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
 import type { JsonValue } from '../../workloads/history.js';
-import type { Evidence, LinearizabilityEvidence, Verdict } from '../../workloads/checkers/verdict.js';
+import type { Evidence, LinearizabilityEvidence, ListAppendEvidence, Verdict } from '../../workloads/checkers/verdict.js';
+import { describeAnomaly, describeEdge, describeMicroOp } from '../../workloads/checkers/list-append/index.js';
 import { ROLE_COLORS, describeOp, showValue, timelineChart } from '../charts/timeline.js';
+import { EDGE_COLORS, cycleChart } from '../charts/cycle.js';
 import { fmtMs } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { algorithmLabel, evidenceAnchor, verdictStatus, verdictTitle } from '../scenarios.js';
@@ -33,7 +36,36 @@ ${await figureHtml(timelineChart(e, id))}
 ${dataTable(['role', 'process', 'operation', 'invoked', 'completed', 'history index'], rows, [1, 3, 4, 5])}`;
 }
 
-function otherEvidence(e: Exclude<Evidence, LinearizabilityEvidence>): SafeHtml {
+/** Cycles drawn per list-append verdict; the rest are listed in the table below them. */
+const CYCLES_DRAWN = 3;
+
+async function listAppendEvidence(e: ListAppendEvidence, id: string): Promise<SafeHtml> {
+  const ms = (ns: number) => fmtMs((ns - e.origin) / 1e6);
+  // One of each class first (a G2 says more next to a G-single than a second G-single does).
+  const all = e.anomalies.flatMap((a) => ('cycle' in a ? [a] : []));
+  const firsts = all.filter((a, i) => all.findIndex((b) => b.type === a.type) === i);
+  const cycles = [...firsts, ...all.filter((a) => !firsts.includes(a))].slice(0, CYCLES_DRAWN);
+  const drawn = await Promise.all(
+    cycles.map(async (a, k) => {
+      const rows = a.cycle.map((s, i) => {
+        const next = a.cycle[(i + 1) % a.cycle.length]!.txn;
+        return [
+          String(s.txn.index), String(s.txn.process), s.txn.node === undefined ? '—' : String(s.txn.node),
+          html`<span class="mono">${s.txn.ops.map(describeMicroOp).join(', ')}</span>`,
+          s.txn.outcome === 'ok' ? 'committed' : s.txn.outcome === 'info' ? 'no reply' : 'failed',
+          `${ms(s.txn.start)} – ${s.txn.end === null ? 'never returned' : ms(s.txn.end)}`,
+          html`<span class="role" style="background: ${EDGE_COLORS[s.edge.type]}"></span>${describeEdge(s.txn, s.edge, next)}`,
+        ];
+      });
+      return html`${await figureHtml(cycleChart(a, `${id}-${k}`))}
+${dataTable(['history index', 'process', 'node', 'operations', 'outcome', 'invoked – completed', 'edge to the next'], rows, [0])}`;
+    }),
+  );
+  const listed = dataTable(['anomaly', 'key', 'what the history shows'], e.anomalies.map((a) => [a.type, 'key' in a ? showValue(a.key) : '—', describeAnomaly(a)]));
+  return html`${drawn}${listed}`;
+}
+
+function otherEvidence(e: Exclude<Evidence, LinearizabilityEvidence | ListAppendEvidence>): SafeHtml {
   switch (e.kind) {
     case 'unknown':
       return dataTable(['gave up because', 'on key', 'keys decided'], [[e.reason, e.key === undefined || e.key === null ? '—' : showValue(e.key), e.keysTotal ? `${e.keysChecked ?? 0} of ${e.keysTotal}` : '—']]);
@@ -57,7 +89,13 @@ async function evidenceArticle(s: ScenarioResult, v: Verdict, i: number, j: numb
   const status = verdictStatus(v, s);
   const id = evidenceAnchor(i, j);
   const e = v.evidence;
-  const body = !e ? html`` : e.kind === 'linearizability' ? await linearizabilityEvidence(e, `timeline-${i}-${j}`) : otherEvidence(e);
+  const body = !e
+    ? html``
+    : e.kind === 'linearizability'
+      ? await linearizabilityEvidence(e, `timeline-${i}-${j}`)
+      : e.kind === 'list-append'
+        ? await listAppendEvidence(e, `cycle-${i}-${j}`)
+        : otherEvidence(e);
   const chip = status === 'informational' ? `informational: ${algorithmLabel(s.algo)} does not promise ${v.checker}` : status;
   const stats = Object.entries(v.stats).map(([k, n]) => html`<span class="mono small muted">${k}=${n}</span> `);
   return html`<article class="evidence evidence-${status}" id="${id}">
@@ -76,7 +114,7 @@ export async function evidenceSection(run: ResultsFile): Promise<SafeHtml> {
   const articles = await Promise.all(items.map(({ s, v, i, j }) => evidenceArticle(s, v, i, j)));
   return html`<section class="block" id="evidence">
   <h2>Evidence</h2>
-  <p class="lede">What each checker found wrong or could not decide, violations first. A linearizability violation is drawn as the operations around the one no order could place, one row per client process.</p>
+  <p class="lede">What each checker found wrong or could not decide, violations first. A linearizability violation is drawn as the operations around the one no order could place, one row per client process; a list-append cycle as its transactions around a circle, each arrow a dependency.</p>
   ${articles.length ? articles : html`<p class="muted">No check failed or was undecided, and no checker reported evidence.</p>`}
 </section>`;
 }

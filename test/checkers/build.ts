@@ -37,3 +37,12 @@ export function history(...ops: OpSpec[]): HistoryEvent[] {
 export const read = (p: number, r: JsonValue, start: number, end?: number, extra: Partial<OpSpec> = {}): OpSpec => ({ p, f: 'read', r, start, ...(end !== undefined ? { end } : {}), ...extra });
 export const write = (p: number, v: JsonValue, start: number, end?: number, extra: Partial<OpSpec> = {}): OpSpec => ({ p, f: 'write', v, start, ...(end !== undefined ? { end } : {}), ...extra });
 export const cas = (p: number, from: JsonValue, to: JsonValue, start: number, end?: number, extra: Partial<OpSpec> = {}): OpSpec => ({ p, f: 'cas', v: [from, to], start, ...(end !== undefined ? { end } : {}), ...extra });
+
+/** A list-append micro-op as the ok completion shows it: a read carries the list it saw. */
+export type Micro = ['append', string, number] | ['r', string, number[] | null];
+
+/** One list-append transaction; the invoke gets the same micro-ops with every read's result null. */
+export function txn(p: number, ops: Micro[], start: number, end?: number, type: 'ok' | 'fail' | 'info' = 'ok'): OpSpec {
+  const asked = ops.map(([f, k, v]) => (f === 'r' ? [f, k, null] : [f, k, v])) as JsonValue;
+  return { p, f: 'txn', v: asked, r: type === 'ok' ? (ops as JsonValue) : asked, start, ...(end !== undefined && { end }), type, ...(type === 'fail' && { error: 'aborted' }) };
+}

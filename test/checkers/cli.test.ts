@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../harness/cli.js';
 import { formatEvent, type HistoryEvent } from '../../workloads/history.js';
-import { cas, history, read, write } from './build.js';
+import { cas, history, read, txn, write } from './build.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-check-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -58,7 +58,7 @@ describe('exit codes', () => {
 
   it('64 for an unknown model, an unreadable file, a missing option', async () => {
     expect(await main(['check', '--model', 'serializable', good])).toBe(64);
-    expect(err).toBe('parley: --model: unknown model "serializable" (one of register, cas-register, bank, atomicity, convergence, durability)\n');
+    expect(err).toBe('parley: --model: unknown model "serializable" (one of register, cas-register, bank, atomicity, convergence, durability, list-append)\n');
     err = '';
     expect(await main(['check', '--model', 'register', path.join(dir, 'nope.jsonl')])).toBe(64);
     expect(err).toMatch(/^parley: cannot read .*nope\.jsonl: ENOENT\n$/);
@@ -103,6 +103,25 @@ describe('the other models', () => {
     expect(await main(['check', '--model', 'durability', '--final', save('final-ok.json', '{"x":2}'), h])).toBe(0);
     expect(await main(['check', '--model', 'durability', '--final', save('final-lost.json', '{"x":1}'), h])).toBe(1);
     expect(out).toMatch(/lost: event 2, process 0 wrote 2 to "x"; after recovery it holds 1/);
+  });
+
+  it('list-append: 0 for a serializable history, 1 with each anomaly and the cycle\'s transactions, 64 naming the line and field of a bad micro-op', async () => {
+    const clean = save('la-ok.jsonl', history(txn(0, [['append', 'x', 1]], 0, 10), txn(1, [['r', 'x', [1]], ['append', 'y', 1]], 20, 30)));
+    expect(await main(['check', '--model', 'list-append', clean])).toBe(0);
+    expect(out).toMatch(/^list-append: valid\. All 2 transactions \(2 committed, 0 unknown, 0 failed\) over 2 keys are serializable/);
+    out = '';
+    const skew = save('la-g2.jsonl', history(txn(0, [['r', 'x', null], ['append', 'y', 1]], 0, 10), txn(1, [['r', 'y', null], ['append', 'x', 1]], 0, 10), txn(2, [['r', 'x', [1]], ['r', 'y', [1]]], 20, 30)));
+    expect(await main(['check', '--model', 'list-append', skew])).toBe(1);
+    expect(out).toContain('list-append: INVALID. 1 anomaly in 3 transactions: 1 G2.');
+    expect(out).toContain('  G2: a cycle of 2 transactions, #0 -rw-> #1 -rw-> #0\n    #0 (process 0, ok) [r "x" [], append "y" 1]\n      -> rw on "x": #0 read the version just before #1 appended 1\n');
+    const bad = save('la-bad.jsonl', [
+      '{"index":0,"time":1,"process":0,"type":"invoke","f":"txn","value":[["append","x",1]]}',
+      '{"index":1,"time":2,"process":0,"type":"ok","f":"txn","value":[["append","x",1]]}',
+      '{"index":2,"time":3,"process":0,"type":"invoke","f":"txn","value":[["r","x",null],["w","x",2]]}',
+    ].join('\n'));
+    err = '';
+    expect(await main(['check', '--model', 'list-append', bad])).toBe(64);
+    expect(err).toBe(`parley: ${bad} line 3, field "value.1": micro-op "w": expected "r" or "append"\n`);
   });
 
   it('convergence: --applied traces in the runtime\'s own {k, v, t} lines, and --final states', async () => {

@@ -13,9 +13,10 @@ import { checkBank, describeAnomaly } from './bank.js';
 import { appliedRecordSchema, checkConvergence, finalStateSchema, type AppliedRecord } from './convergence.js';
 import { checkDurability, finalValuesSchema } from './durability.js';
 import { checkLinearizability, describeOp } from './linearizability/index.js';
+import { checkListAppend, describeAnomaly as describeListAppend, describeCycle } from './list-append/index.js';
 import { exitCodeFor, type Verdict } from './verdict.js';
 
-export const MODELS = ['register', 'cas-register', 'bank', 'atomicity', 'convergence', 'durability'] as const;
+export const MODELS = ['register', 'cas-register', 'bank', 'atomicity', 'convergence', 'durability', 'list-append'] as const;
 export type CheckModel = (typeof MODELS)[number];
 
 export interface CheckCommandOptions {
@@ -71,6 +72,8 @@ function checkHistory(model: Exclude<CheckModel, 'atomicity' | 'convergence'>, e
       return checkBank(events, { initial: parseInitial(opts.initial) });
     case 'durability':
       return checkDurability({ history: events, final: readJsonFile('--final', opts.final, finalValuesSchema) });
+    case 'list-append':
+      return checkListAppend(events, { timeLimitMs: seconds('--time-limit', opts.timeLimit ?? '60') * 1000 });
   }
 }
 
@@ -228,6 +231,12 @@ export function renderVerdict(v: Verdict): string[] {
     case 'durability':
       for (const l of e.lost.slice(0, LISTED)) out.push(`  lost: event ${l.index}, process ${l.process} wrote ${JSON.stringify(l.value)} to ${JSON.stringify(l.key)}; after recovery it holds ${JSON.stringify(l.final)}`);
       for (const p of e.phantom.slice(0, LISTED)) out.push(`  phantom: ${JSON.stringify(p.key)} holds ${JSON.stringify(p.final)}, which no operation wrote`);
+      break;
+    case 'list-append':
+      for (const a of e.anomalies.slice(0, LISTED)) {
+        out.push(`  ${describeListAppend(a)}`);
+        if ('cycle' in a) for (const line of describeCycle(a.cycle)) out.push(`    ${line}`);
+      }
       break;
   }
   return out;

@@ -7,7 +7,7 @@
  * 'unknown' (exit 2) and never guesses, because a guessed "valid" is how a benchmark
  * publishes a broken system as a correct one.
  */
-import type { JsonValue, Key, Process } from '../history.js';
+import type { JsonValue, Key, Process, Scalar } from '../history.js';
 
 export type Validity = true | false | 'unknown';
 
@@ -15,7 +15,7 @@ export type Validity = true | false | 'unknown';
  * `liveness` and `invariants` are the simulator's: after every fault healed the cluster must
  * serve again (simulated time cannot be starved), and no node may die of a failed assertion.
  */
-export type CheckerName = 'linearizability' | 'bank' | 'atomicity' | 'convergence' | 'durability' | 'liveness' | 'invariants';
+export type CheckerName = 'linearizability' | 'bank' | 'atomicity' | 'convergence' | 'durability' | 'list-append' | 'liveness' | 'invariants';
 
 export interface Verdict {
   checker: CheckerName;
@@ -132,13 +132,86 @@ export interface DurabilityEvidence {
   phantom: { key: Key; final: JsonValue }[];
 }
 
+/** One operation inside a list-append transaction, as evidence shows it. */
+export interface MicroOpView {
+  f: 'r' | 'append';
+  key: Key;
+  /** append: the value appended; r: the list read (null: never written; absent: not known, the transaction did not return). */
+  value?: Scalar | Scalar[] | null;
+  /** r: how many leading elements of a long list were left out of `value` (only its tail is shown). */
+  elided?: number;
+}
+
+/** A list-append transaction named in evidence. */
+export interface TxnView {
+  /** The invoke's event index in the history file. */
+  index: number;
+  process: Process;
+  outcome: 'ok' | 'fail' | 'info';
+  ops: MicroOpView[];
+  /** Nanoseconds, as in the history; end null: never returned. */
+  start: number;
+  end: number | null;
+  /** The node it was sent to, when the history records it. */
+  node?: string | number;
+}
+
+/**
+ * A dependency between two transactions (Adya 1999, as Elle infers them from lists):
+ * ww: `to` appended the element right after `from`'s in the key's list; wr: `to` read a list
+ * ending in `from`'s element; rw: `from` read a list that `to`'s element comes right after.
+ */
+export interface DependencyEdge {
+  type: 'ww' | 'wr' | 'rw';
+  key: Key;
+  /** The element that creates the edge: ww and rw, the one `to` appended; wr, the one `to` read last. */
+  value: Scalar;
+}
+
+/** A cycle of transactions: step i's transaction reaches step i+1's (the last reaches the first) by step i's edge. */
+export interface CycleStep {
+  txn: TxnView;
+  edge: DependencyEdge;
+}
+
+export type ListAppendAnomaly =
+  /** Dependency cycles, Adya's phenomena: ww only; ww and wr; exactly one rw; two or more rw. */
+  | { type: 'G0' | 'G1c' | 'G-single' | 'G2'; cycle: CycleStep[] }
+  /** G1a: a read saw an element appended by a transaction that failed (definitely did not commit). */
+  | { type: 'G1a'; key: Key; value: Scalar; reader: TxnView; writer: TxnView }
+  /** G1b: a read's list ends in an element its writer followed with another append to the key. */
+  | { type: 'G1b'; key: Key; value: Scalar; reader: TxnView; writer: TxnView }
+  /** Two committed transactions read the same version of a key and both appended to it. */
+  | { type: 'lost-update'; key: Key; read: Scalar[]; txns: TxnView[] }
+  /** A read that began after an append was acknowledged, and whose list lacks it (a lost or stale write; after a crash: lost). */
+  | { type: 'lost-append'; key: Key; value: Scalar; writer: TxnView; reader: TxnView }
+  /** Two reads of one key, neither a prefix of the other: no single order of appends explains both. */
+  | { type: 'incompatible-order'; key: Key; reads: TxnView[] }
+  /** A read with the same element twice (an append applied twice). */
+  | { type: 'duplicate-elements'; key: Key; value: Scalar; reader: TxnView }
+  /** A read of an element no transaction appended. */
+  | { type: 'garbage-read'; key: Key; value: Scalar; reader: TxnView }
+  /** A transaction's read disagrees with its own earlier read and appends of the key. */
+  | { type: 'internal'; key: Key; expected: string; reader: TxnView };
+
+export type ListAppendAnomalyType = ListAppendAnomaly['type'];
+
+export interface ListAppendEvidence {
+  kind: 'list-append';
+  /** Time of the history's first event (ns). */
+  origin: number;
+  /** Cycles first, then the other anomalies; at most 50 (stats count them all). */
+  anomalies: ListAppendAnomaly[];
+}
+
 export type Evidence =
   | LinearizabilityEvidence
   | UnknownEvidence
   | BankEvidence
   | AtomicityEvidence
   | ConvergenceEvidence
-  | DurabilityEvidence;
+  | DurabilityEvidence
+  | ListAppendEvidence;
 
 /** The run's overall answer: any violation wins, then any unknown, else valid. */
 export function combineValidity(verdicts: readonly Pick<Verdict, 'valid'>[]): Validity {
