@@ -14,7 +14,7 @@ import { Random } from '../../nodes/common/random.js';
 import { nodeOptions } from '../../nodes/main.js';
 import type { Algorithm } from '../../nodes/common/runtime.js';
 import type { Scalar } from '../../workloads/history.js';
-import type { OpRecord } from '../../workloads/load.js';
+import type { OpRecord, OpSource } from '../../workloads/load.js';
 import type { Outcome } from '../../workloads/client.js';
 import { CONVERGENCE_BOUND_MS, type Workload, type WorkloadContext } from '../../workloads/workload.js';
 import type { Verdict } from '../../workloads/checkers/verdict.js';
@@ -157,9 +157,9 @@ export function runCase(c: SimCase, modules: SimModules, capture = false): CaseR
   for (const f of faults.startFailures) startFailures.push(`${f.node} would not restart at ${f.atMs} ms: ${f.reason}`);
   const healedAt = sched.now;
   if (leaders && !cluster.waitFor(() => cluster.leader() !== null, LEADER_WAIT_MS)) liveness.push(`no leader agreed within ${LEADER_WAIT_MS / 1000} s after every fault healed`);
-  if (isEventual(scenario)) waitForAgreement(cluster, api, workload, scenario, notes);
+  if (isEventual(scenario)) waitForAgreement(cluster, api, workload, scenario, notes, source);
 
-  const finalByNode = finalReads(cluster, api, workload, scenario, history, liveness);
+  const finalByNode = finalReads(cluster, api, workload, scenario, history, liveness, source);
   const checks = check(workload, scenario, history, cluster, finalByNode, ns(healedAt));
   for (const f of cluster.fatal) checks.push({ checker: 'invariants', valid: false, summary: `${f.node} died at ${f.atMs} ms of simulated time: ${f.error}`, stats: { atMs: f.atMs } });
   for (const why of startFailures) checks.push({ checker: 'durability', valid: false, summary: `a node cannot recover its own log after a crash the contract allows: ${why}`, stats: {} });
@@ -184,10 +184,10 @@ export function runCase(c: SimCase, modules: SimModules, capture = false): CaseR
 }
 
 /** An eventually consistent store gets up to the convergence bound to agree (probe reads, not in the history). */
-function waitForAgreement(cluster: SimCluster, api: SimApi, workload: Workload, scenario: Scenario, notes: string[]): void {
+function waitForAgreement(cluster: SimCluster, api: SimApi, workload: Workload, scenario: Scenario, notes: string[], source: OpSource): void {
   const start = cluster.sched.now;
   while (cluster.sched.now - start < CONVERGENCE_BOUND_MS) {
-    const views = cluster.nodes.map((_, i) => workload.finalOps(scenario.workload, i).map((inv) => JSON.stringify(call(cluster, api, inv.node, inv.op).body)).join('\n'));
+    const views = cluster.nodes.map((_, i) => workload.finalOps(scenario.workload, i, source).map((inv) => JSON.stringify(call(cluster, api, inv.node, inv.op).body)).join('\n'));
     if (views.every((v) => v === views[0])) {
       notes.push(`replicas agree ${Math.round(cluster.sched.now - start)} ms after healing`);
       return;
@@ -198,7 +198,7 @@ function waitForAgreement(cluster: SimCluster, api: SimApi, workload: Workload, 
 }
 
 /** Jepsen's final reads on every node, into the history; each retried until it succeeds or 30 s pass. */
-function finalReads(cluster: SimCluster, api: SimApi, workload: Workload, scenario: Scenario, history: SimHistory, liveness: string[]): Record<string, Record<string, Scalar>> {
+function finalReads(cluster: SimCluster, api: SimApi, workload: Workload, scenario: Scenario, history: SimHistory, liveness: string[], source: OpSource): Record<string, Record<string, Scalar>> {
   const finalByNode: Record<string, Record<string, Scalar>> = {};
   const sched = cluster.sched;
   cluster.nodes.forEach((n, i) => {
@@ -207,12 +207,13 @@ function finalReads(cluster: SimCluster, api: SimApi, workload: Workload, scenar
     if (!n.up) return; // it would not start: a durability verdict says so
     const deadline = sched.now + FINAL_READ_MS;
     let process = 1_000_000 + i * 1000;
-    for (const inv of workload.finalOps(scenario.workload, i)) {
+    for (const inv of workload.finalOps(scenario.workload, i, source)) {
+      const node = cluster.nodes[inv.node]?.id;
       for (;;) {
-        history.append({ time: ns(sched.now), process, type: 'invoke', f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(inv.value !== undefined && { value: inv.value }) });
+        history.append({ time: ns(sched.now), process, type: 'invoke', f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(inv.value !== undefined && { value: inv.value }), ...(node !== undefined && { node }) });
         const outcome = call(cluster, api, inv.node, inv.op);
         const done = inv.complete(outcome);
-        history.append({ time: ns(sched.now), process, type: done.type, f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(done.value !== undefined && { value: done.value }), ...(done.error !== undefined && { error: done.error }) });
+        history.append({ time: ns(sched.now), process, type: done.type, f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(done.value !== undefined && { value: done.value }), ...(done.error !== undefined && { error: done.error }), ...(node !== undefined && { node }) });
         if (done.type === 'info') process++;
         if (done.type === 'ok') {
           if (inv.key !== undefined) state[inv.key] = (done.value ?? null) as Scalar;

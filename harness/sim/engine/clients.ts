@@ -134,7 +134,8 @@ export function startSimLoad(cluster: SimCluster, opts: SimLoadOptions): { finis
     }
     running++;
     const sent = sched.now;
-    opts.history.append({ time: ns(sent), process, type: 'invoke', f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(inv.value !== undefined && { value: inv.value }) });
+    const node = cluster.nodes[inv.node]?.id;
+    opts.history.append({ time: ns(sent), process, type: 'invoke', f: inv.f, ...(inv.key !== undefined && { key: inv.key }), ...(inv.value !== undefined && { value: inv.value }), ...(node !== undefined && { node }) });
     opts.api.invoke(inv.node, inv.op, (outcome) => {
       running--;
       const done = inv.complete(outcome);
@@ -147,6 +148,7 @@ export function startSimLoad(cluster: SimCluster, opts: SimLoadOptions): { finis
         ...(inv.key !== undefined && { key: inv.key }),
         ...(done.value !== undefined && { value: done.value as JsonValue }),
         ...(done.error !== undefined && { error: done.error as JsonValue }),
+        ...(node !== undefined && { node }),
       });
       if (done.type === 'info') slotProcess[slot] = nextProcess++;
       opts.records.push({ f: inv.f, type: done.type, node: inv.node, intendedNs: ns(intendedMs || sent), sentNs: ns(sent), endNs: ns(now), status: outcome.status });

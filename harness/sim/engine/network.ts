@@ -233,6 +233,16 @@ export class SimNetwork {
     });
   }
 
+  /**
+   * Whether `send` would take a message now (the transport's synchronous answer). A node in
+   * the middle of a sync asks this, then sends when the sync completes.
+   */
+  canSend(from: NodeId, to: NodeId): boolean {
+    const link = this.link(from, to);
+    if (this.options.lazy) return link.state !== 'idle' || this.ep(from).localNow() >= link.retryAt;
+    return link.state === 'up' && link.conn !== null && link.conn.inflightBytes <= this.options.maxBufferedBytes;
+  }
+
   /** The transport's send: false when the message was dropped here (and counted). */
   send(from: NodeId, to: NodeId, payload: unknown): boolean {
     const link = this.link(from, to);

@@ -78,6 +78,9 @@ export class SimNode implements NetEndpoint {
   private pausedAtLocal = 0;
   private backlog: Queued[] = [];
   private drainEv: SimEvent | null = null;
+  /** What a Ready does after its sync (send, reply, trace), waiting for the sync to complete. */
+  private outbox: (() => void)[] = [];
+  private outboxEv: SimEvent | null = null;
   private readonly timers = new Set<SimTimer>();
   // Node clock: local(t) = base + rate * (t - anchor).
   private base = 0;
@@ -144,6 +147,28 @@ export class SimNode implements NetEndpoint {
   }
 
   // ---- the event loop ----
+
+  /**
+   * Run `fn` once the sync in progress completes (now, if none is): the runtime's fdatasync
+   * is synchronous, so nothing a Ready does after `persist` happens before the data is on
+   * disk, and nothing of it happens at all if the machine dies first.
+   */
+  private afterSync(fn: () => void): void {
+    if (this.sched.now >= this.busyUntil) {
+      fn();
+      return;
+    }
+    this.outbox.push(fn);
+    if (this.outboxEv) return;
+    const incarnation = this.incarnation;
+    this.outboxEv = this.sched.at(this.busyUntil, () => {
+      this.outboxEv = null;
+      const work = this.outbox;
+      this.outbox = [];
+      if (this.incarnation !== incarnation || !this.up) return;
+      for (const w of work) this.guard(w);
+    });
+  }
 
   /** Run `fn` now if the thread is free, or queue it for when it is. */
   private gate(phase: number, fn: () => void, conn?: Conn): void {
@@ -237,9 +262,22 @@ export class SimNode implements NetEndpoint {
           if (this.incarnation === incarnation && this.up) this.guard(fn);
         });
       },
-      send: (to, envelope) => this.net.send(this.id, to, envelope),
-      traceApplied: (applied, tNs) => this.traces.applied(this.id, applied, tNs),
-      traceEvents: (events, tNs) => this.traces.events(this.id, events, tNs),
+      // A send the transport refuses at once (link down) says so at once; one it takes leaves
+      // when the sync completes. Either way the host sees the answer it would see for real.
+      send: (to, envelope) => {
+        if (this.sched.now >= this.busyUntil) return this.net.send(this.id, to, envelope);
+        if (!this.net.canSend(this.id, to)) return false;
+        this.afterSync(() => void this.net.send(this.id, to, envelope));
+        return true;
+      },
+      traceApplied: (applied) => {
+        const copy = applied.slice();
+        this.afterSync(() => this.traces.applied(this.id, copy, Math.round(this.sched.now * 1e6)));
+      },
+      traceEvents: (events) => {
+        const copy = events.slice();
+        this.afterSync(() => this.traces.events(this.id, copy, Math.round(this.sched.now * 1e6)));
+      },
       log: () => undefined,
     };
   }
@@ -301,6 +339,9 @@ export class SimNode implements NetEndpoint {
     this.backlog = [];
     this.sched.cancel(this.drainEv);
     this.drainEv = null;
+    this.outbox = [];
+    this.sched.cancel(this.outboxEv);
+    this.outboxEv = null;
     for (const t of this.timers) this.sched.cancel(t.ev);
     this.timers.clear();
     this.net.nodeCrashed(this.id, graceful);
@@ -338,7 +379,7 @@ export class SimNode implements NetEndpoint {
   /** A client request arrived on the API connection. */
   request(op: ClientOp, respond: (reply: ClientReply) => void): void {
     this.gate(IO, () => {
-      if (this.host) this.host.operate(op, respond);
+      if (this.host) this.host.operate(op, (reply) => this.afterSync(() => respond(reply)));
     });
   }
 
