@@ -28,21 +28,50 @@ export const CALIBRATED: DelayModel = { kind: 'lognormal', p50Ms: 0.13, p99Ms: 0
 /** z of the 99th percentile of the standard normal. */
 const Z99 = 2.3263478740408408;
 
+const QUANTILES = 4096;
+const tables = new WeakMap<DelayModel, Float64Array>();
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
+function normalQuantile(p: number): number {
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  if (p < lo) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  }
+  if (p > 1 - lo) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+}
+
+/**
+ * The log-normal as a table of its quantiles at the midpoints of 4,096 equal-probability
+ * bins: one PRNG draw and a lookup per message (the simulator draws one per message and
+ * per client request), instead of a Box-Muller transform over four.
+ */
+function lognormalTable(model: Extract<DelayModel, { kind: 'lognormal' }>): Float64Array {
+  let t = tables.get(model);
+  if (t) return t;
+  const mu = Math.log(model.p50Ms);
+  const sigma = Math.max(0, (Math.log(model.p99Ms) - mu) / Z99);
+  t = new Float64Array(QUANTILES);
+  for (let i = 0; i < QUANTILES; i++) t[i] = Math.min(Math.exp(mu + sigma * normalQuantile((i + 0.5) / QUANTILES)), model.p99Ms * 20);
+  tables.set(model, t);
+  return t;
+}
+
 export function sampleDelay(model: DelayModel, random: Random): number {
   switch (model.kind) {
     case 'constant':
       return model.ms;
     case 'uniform':
       return model.minMs + random.float() * (model.maxMs - model.minMs);
-    case 'lognormal': {
-      const mu = Math.log(model.p50Ms);
-      const sigma = Math.max(0, (Math.log(model.p99Ms) - mu) / Z99);
-      // Box-Muller from two PRNG draws; 1 - u keeps log() finite.
-      const u = 1 - random.float();
-      const v = random.float();
-      const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-      return Math.min(Math.exp(mu + sigma * z), model.p99Ms * 20);
-    }
+    case 'lognormal':
+      return lognormalTable(model)[random.int(0, QUANTILES - 1)]!;
   }
 }
 

@@ -34,7 +34,8 @@ export class SimFile implements LogFile {
   }
 
   append(data: Buffer): void {
-    this.chunks.push(Buffer.from(data));
+    // The log hands over a buffer it never touches again (storage.ts encodeRecords).
+    this.chunks.push(data);
     this.length += data.length;
   }
 

@@ -400,6 +400,11 @@ export class SimNetwork {
     const link = conn.link;
     const receiver = this.ep(link.to);
     conn.lastHeardIn = receiver.localNow();
+    // Frames travel whole here, so a ping is the very buffer it was sent as: no need to decode it.
+    if (chunk === PING) {
+      this.pong(conn);
+      return;
+    }
     let frames: unknown[];
     try {
       frames = conn.decoder.push(chunk);
