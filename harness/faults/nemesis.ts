@@ -1,55 +1,138 @@
 /**
  * Named nemeses (`--faults partition,crash`, or `chaos` for all of them) expanded into a
- * concrete, seeded fault schedule: a new fault every `interval`, each lasting
- * `faultDuration`, never two at once. The schedule is stored in results.json, so a replay
- * runs exactly the same faults at the same offsets.
+ * concrete, seeded fault schedule, as aggressive as Jepsen's: faults arrive at random
+ * (exponential gaps around `interval`, so they cluster and overlap), each held for a random
+ * time around `faultDuration` (partitions at least long enough for both sides to hold an
+ * election), and `chaos` adds combinations that single faults never make:
+ *
+ *   partition + paused leader     the leader stops while its side is cut off
+ *   crash during a partition      a node of either side dies while it is cut
+ *   rolling restart               every node crashed in turn, one after the other
+ *   kill while catching up        a node restarted and killed again before it caught up
+ *   new leader                    the leader crashed, then whoever replaced it
+ *   power loss of a majority      unsynced writes gone on most nodes at once
+ *
+ * A combination is several entries of the flat schedule with coordinated offsets and, where
+ * it must be the same node twice, an explicit node id. The schedule is stored in
+ * results.json, so a replay runs exactly the same faults at the same offsets.
  */
 import { Random } from '../../nodes/common/random.js';
 import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../scenario.js';
 
 type Nemesis = NonNullable<Scenario['nemesis']>['names'][number];
-const ALL: Exclude<Nemesis, 'chaos'>[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash'];
+type Single = Exclude<Nemesis, 'chaos' | 'clock'>;
+type Combo = 'partition+pause-leader' | 'crash-during-partition' | 'rolling-restart' | 'kill-while-catching-up' | 'new-leader' | 'power-loss-majority';
+const SINGLES: Single[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss'];
+const COMBOS: Combo[] = ['partition+pause-leader', 'crash-during-partition', 'rolling-restart', 'kill-while-catching-up', 'new-leader', 'power-loss-majority'];
 
-function one(kind: Exclude<Nemesis, 'chaos'>, at: number, duration: number, rnd: Random, nodes: number): FaultSpec {
+/** Partitions are held at least this long: several election timeouts, so both sides act. */
+const MIN_PARTITION_MS = 1500;
+
+interface Ctx {
+  rnd: Random;
+  nodes: number;
+  leaders: boolean;
+}
+
+const fault = (spec: Record<string, unknown>): FaultSpec => faultSchema.parse(spec);
+
+function single(kind: Single, at: number, duration: number, { rnd, nodes, leaders }: Ctx): FaultSpec[] {
   const base = { at, duration };
+  const leaderOr = (other: string) => (leaders && rnd.chance(0.5) ? 'leader' : other);
   switch (kind) {
     case 'latency':
-      return faultSchema.parse({ ...base, kind: 'latency', target: 'all', latencyMs: rnd.pick([20, 50, 100, 200]), jitterMs: rnd.pick([0, 10, 50]) });
+      return [fault({ ...base, kind: 'latency', target: rnd.chance(0.5) ? 'all' : leaderOr('random'), latencyMs: rnd.pick([20, 50, 100, 200]), jitterMs: rnd.pick([0, 10, 50]) })];
     case 'drop': {
       // Black holes, resets, and connections cut after a few frames (mid-frame, for limit_data).
-      const target = rnd.chance(0.5) ? 'random' : 'all';
+      const target = rnd.chance(0.5) ? leaderOr('random') : 'all';
       const probability = rnd.pick([0.25, 0.5, 1]);
       const how = rnd.int(0, 2);
-      if (how === 0) return faultSchema.parse({ ...base, kind: 'drop', target, probability });
-      return faultSchema.parse({ ...base, kind: 'reset', target, probability, afterBytes: how === 1 ? 0 : rnd.int(100, 5000) });
+      if (how === 0) return [fault({ ...base, kind: 'drop', target, probability })];
+      return [fault({ ...base, kind: 'reset', target, probability, afterBytes: how === 1 ? 0 : rnd.int(100, 5000) })];
     }
     case 'partition': {
-      const shapes = PARTITION_SHAPES.filter((s) => nodes >= 3 || s === 'isolate' || s === 'one-way');
-      return faultSchema.parse({ ...base, kind: 'partition', shape: rnd.pick(shapes), target: 'random', mode: rnd.pick(['blackhole', 'disable']) });
+      const shapes = PARTITION_SHAPES.filter((s) => (nodes >= 3 || s === 'isolate' || s === 'one-way') && (leaders || s !== 'isolate-leader'));
+      return [fault({ ...base, duration: Math.max(duration, MIN_PARTITION_MS), kind: 'partition', shape: rnd.pick(shapes), target: 'random', mode: rnd.pick(['blackhole', 'disable']) })];
     }
     case 'crash':
-      return faultSchema.parse({ ...base, kind: 'crash', target: rnd.chance(0.3) ? 'random-minority' : 'random' });
+      return [fault({ ...base, kind: 'crash', target: rnd.chance(0.3) ? 'random-minority' : leaderOr('random') })];
     case 'pause':
-      return faultSchema.parse({ ...base, kind: 'pause', target: rnd.chance(0.5) ? 'leader' : 'random' });
+      return [fault({ ...base, kind: 'pause', target: leaderOr('random') })];
     case 'leader-crash':
-      return faultSchema.parse({ ...base, kind: 'leader-crash', target: 'leader' });
+      return [fault({ ...base, kind: leaders ? 'leader-crash' : 'crash', target: leaders ? 'leader' : 'random' })];
     case 'power-loss':
-      // A machine's power, or a whole rack's: a majority at once is what a lost synced write needs to show.
-      return faultSchema.parse({ ...base, kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', 'leader', 'all']) });
-    case 'clock':
-      return faultSchema.parse({ ...base, kind: 'clock', target: 'random', clockRate: rnd.pick([0.5, 2, 5]), clockJumpMs: rnd.pick([0, 0, 500, 2000]) });
+      return [fault({ ...base, kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', leaderOr('random')]) })];
   }
+}
+
+function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[] {
+  const { rnd, nodes, leaders } = ctx;
+  const hold = Math.max(duration, MIN_PARTITION_MS);
+  const node = () => `n${rnd.int(1, nodes)}`;
+  switch (kind) {
+    case 'partition+pause-leader':
+      return [
+        fault({ at, duration: hold, kind: 'partition', shape: nodes >= 3 ? 'majority-minority' : 'isolate', target: 'random' }),
+        fault({ at: at + Math.round(hold / 4), duration: Math.round(hold / 2), kind: 'pause', target: leaders ? 'leader' : 'random' }),
+      ];
+    case 'crash-during-partition':
+      return [
+        fault({ at, duration: hold, kind: 'partition', shape: rnd.pick(nodes >= 3 ? (['halves', 'majority-minority', 'bridge'] as const) : (['isolate'] as const)), target: 'random' }),
+        fault({ at: at + Math.round(hold / 3), duration: Math.round(hold / 2), kind: 'crash', target: 'random' }),
+      ];
+    case 'rolling-restart': {
+      // Every node in turn, each down briefly, the next one killed soon after the last came back.
+      const down = rnd.int(300, 1000);
+      const gap = down + rnd.int(200, 800);
+      return Array.from({ length: nodes }, (_, i) => fault({ at: at + i * gap, duration: down, kind: 'crash', target: `n${i + 1}` }));
+    }
+    case 'kill-while-catching-up': {
+      const victim = node();
+      return [
+        fault({ at, duration: hold, kind: 'crash', target: victim }),
+        fault({ at: at + hold + rnd.int(50, 400), duration: rnd.int(300, 1500), kind: 'crash', target: victim, mode: rnd.chance(0.5) ? 'power-loss' : 'kill' }),
+      ];
+    }
+    case 'new-leader':
+      if (!leaders) return single('crash', at, duration, ctx);
+      // The replacement has been elected by then (a few election timeouts): it is the target.
+      return [
+        fault({ at, duration, kind: 'leader-crash', target: 'leader' }),
+        fault({ at: at + rnd.int(1000, 2000), duration, kind: rnd.chance(0.5) ? 'leader-crash' : 'pause', target: 'leader' }),
+      ];
+    case 'power-loss-majority':
+      return [fault({ at, duration, kind: 'crash', mode: 'power-loss', target: 'majority' })];
+  }
+}
+
+/** How long a combination's entries span, so the schedule keeps them inside the load. */
+function span(faults: readonly FaultSpec[], at: number): number {
+  return Math.max(...faults.map((f) => f.at + f.duration)) - at;
 }
 
 export function expandNemesis(scenario: Scenario): FaultSpec[] {
   const nemesis = scenario.nemesis;
   if (!nemesis) return [];
   const rnd = Random.derive(scenario.seed, 'nemesis');
-  const pool = nemesis.names.includes('chaos') ? ALL : (nemesis.names as Exclude<Nemesis, 'chaos'>[]);
+  const ctx: Ctx = { rnd, nodes: scenario.nodes, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless' };
+  const chaos = nemesis.names.includes('chaos');
+  const singles = chaos ? SINGLES : (nemesis.names.filter((n) => n !== 'chaos' && n !== 'clock') as Single[]);
+  const pool: (Single | Combo)[] = chaos ? [...SINGLES, ...COMBOS] : singles;
   const out: FaultSpec[] = [];
-  const step = Math.max(nemesis.interval, nemesis.faultDuration + 500);
-  for (let at = nemesis.start; at + nemesis.faultDuration <= scenario.duration; at += step) {
-    out.push(one(rnd.pick(pool), at, nemesis.faultDuration, rnd, scenario.nodes));
+  const end = scenario.duration;
+  let at = nemesis.start;
+  for (let tries = 0; at < end - 500 && pool.length > 0 && tries < 10_000; tries++) {
+    const kind = rnd.pick(pool);
+    // Held from a third to twice the nominal duration (log-uniform: as many short as long).
+    const lo = Math.max(200, nemesis.faultDuration / 3);
+    const hi = Math.max(lo, nemesis.faultDuration * 2);
+    const duration = Math.round(Math.exp(Math.log(lo) + rnd.float() * (Math.log(hi) - Math.log(lo))));
+    const faults = (COMBOS as readonly string[]).includes(kind) ? combo(kind as Combo, at, duration, ctx) : single(kind as Single, at, duration, ctx);
+    const fits = at + span(faults, at) <= end;
+    if (fits) out.push(...faults);
+    // Exponential gaps around the interval: faults cluster and overlap, as in Jepsen's nemeses.
+    at += Math.max(300, Math.round(-Math.log(1 - rnd.float()) * nemesis.interval));
+    if (!fits && at >= end - 500) break;
   }
-  return out;
+  return out.sort((a, b) => a.at - b.at);
 }

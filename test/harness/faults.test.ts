@@ -54,17 +54,53 @@ describe('partition shapes', () => {
 });
 
 describe('nemesis schedules', () => {
-  const scenario = (seed: number) => parseScenario({ algo: 'raft', nodes: 5, duration: '30s', seed, nemesis: { names: ['chaos'], interval: '4s', faultDuration: '2s' } });
+  const scenario = (seed: number, names: string[] = ['chaos']) =>
+    parseScenario({ algo: 'raft', nodes: 5, duration: '60s', seed, nemesis: { names, interval: '4s', faultDuration: '2s' } });
 
-  it('are a pure function of the seed, never overlap, and stay inside the load', () => {
+  it('are a pure function of the seed and stay inside the load', () => {
     const a = expandNemesis(scenario(42));
     expect(expandNemesis(scenario(42))).toEqual(a);
     expect(expandNemesis(scenario(43))).not.toEqual(a);
-    expect(a.length).toBeGreaterThanOrEqual(5);
-    for (let i = 0; i < a.length; i++) {
-      expect(a[i]!.at + a[i]!.duration).toBeLessThanOrEqual(30_000);
-      if (i > 0) expect(a[i]!.at).toBeGreaterThanOrEqual(a[i - 1]!.at + a[i - 1]!.duration);
-    }
+    expect(a.length).toBeGreaterThanOrEqual(8);
+    for (const f of a) expect(f.at + f.duration).toBeLessThanOrEqual(60_000);
     expect(new Set(a.map((f) => f.kind)).size).toBeGreaterThan(2);
+  });
+
+  it('draw random gaps and holds, overlap faults, and hold partitions long enough for both sides to elect', () => {
+    const all = Array.from({ length: 20 }, (_, i) => expandNemesis(scenario(i + 1)));
+    const gaps = new Set<number>();
+    const holds = new Set<number>();
+    let overlaps = 0;
+    for (const schedule of all) {
+      for (let i = 1; i < schedule.length; i++) {
+        gaps.add(schedule[i]!.at - schedule[i - 1]!.at);
+        if (schedule[i]!.at < schedule[i - 1]!.at + schedule[i - 1]!.duration) overlaps++;
+      }
+      for (const f of schedule) {
+        holds.add(f.duration);
+        if (f.kind === 'partition') expect(f.duration).toBeGreaterThanOrEqual(1500);
+      }
+    }
+    expect(gaps.size).toBeGreaterThan(50);
+    expect(holds.size).toBeGreaterThan(50);
+    expect(overlaps).toBeGreaterThan(10);
+  });
+
+  it('chaos makes the combinations: a paused leader inside a partition, rolling restarts of every node, power loss of a majority, a node killed again while it catches up', () => {
+    const all = Array.from({ length: 40 }, (_, i) => expandNemesis(scenario(i + 1))).flat();
+    const within = (inner: { at: number; duration: number }, outer: { at: number; duration: number }) => inner.at >= outer.at && inner.at + inner.duration <= outer.at + outer.duration;
+    const partitions = all.filter((f) => f.kind === 'partition');
+    expect(all.some((f) => f.kind === 'pause' && f.target === 'leader' && partitions.some((p) => within(f, p)))).toBe(true);
+    for (const n of ['n1', 'n2', 'n3', 'n4', 'n5']) expect(all.some((f) => f.kind === 'crash' && f.target === n)).toBe(true);
+    expect(all.some((f) => f.kind === 'crash' && f.mode === 'power-loss' && f.target === 'majority')).toBe(true);
+    const byNode = new Map<string, typeof all>();
+    for (const f of all) if (f.kind === 'crash' && typeof f.target === 'string' && /^n\d$/.test(f.target)) byNode.set(f.target, [...(byNode.get(f.target) ?? []), f]);
+    const again = [...byNode.values()].some((fs) => fs.some((a) => fs.some((b) => b.at > a.at + a.duration && b.at <= a.at + a.duration + 400)));
+    expect(again).toBe(true);
+  });
+
+  it('named nemeses keep to their own kinds', () => {
+    for (const f of expandNemesis(scenario(5, ['partition']))) expect(f.kind).toBe('partition');
+    for (const f of expandNemesis(scenario(5, ['power-loss']))) expect(f).toMatchObject({ kind: 'crash', mode: 'power-loss' });
   });
 });
