@@ -101,6 +101,10 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const results: ResultsFile = { schema: RESULTS_SCHEMA, partial: signal.aborted || scenarios.some((s) => s.status !== 'complete'), meta: meta(startedAt, seed, suite), scenarios };
   writeResults(out, results);
   await publishOutputs(results, out);
+  if (suite !== 'nightly' && scenarios.length > 0) {
+    const { choosingLines } = await import('../reports/choosing/measure.js');
+    process.stdout.write(`\nChoosing the right algorithm (mean ± 95% interval over trials):\n${choosingLines(results).map((l) => `  ${l}\n`).join('')}`);
+  }
   for (const v of violations) {
     const replay = `npx parley run --replay ${displayPath(path.join(v.folder, 'results.json'))}`;
     process.stderr.write(`SAFETY VIOLATION in ${v.result.name} (seed ${v.result.scenario.seed}): replay with\n  ${replay}\n`);

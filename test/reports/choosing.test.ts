@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseAlgorithm, describeRule, isAhead, type CellMeasure, type ChoosingRule } from '../../reports/choosing/rule.js';
 import { estimate, type Estimate } from '../../reports/choosing/interval.js';
-import { measureChoosingTable, rowSafety } from '../../reports/choosing/measure.js';
+import { choosingLines, measureChoosingTable, rowSafety } from '../../reports/choosing/measure.js';
 import { USE_CASES } from '../../reports/choosing/use-cases.js';
 import { choosingSection } from '../../reports/page/choosing.js';
 import { TRIAL_FIGURES, benchRun, linearizable, scenarioResult, trialsRun } from './fixtures/results.js';
@@ -201,6 +201,15 @@ describe('the measured table from five interleaved trials per cell', () => {
     const d = row('decentralized').decision;
     expect(d.pick).toBe('gossip');
     expect(d.decidedBy).toBe('primary');
+  });
+
+  it('sums the picks up in one line per row for the end of a bench run', () => {
+    const lines = choosingLines(run);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^Distributed databases: Multi-Paxos \(tie of Multi-Paxos, Raft, broken by textbook\); throughput: Multi-Paxos [\d.,k]+ ops\/s ± [\d.,]+ ops\/s \(5\), Raft .*2PC .*\(5\)$/);
+    expect(lines[0]).not.toContain('Gossip');
+    expect(lines[1]).toMatch(/^Leader election: Raft \(decided on failover\); failover: Multi-Paxos 844 ms ± [\d.]+ ms \(5\), Raft 310 ms ± [\d.]+ ms \(5\), 2PC/);
+    expect(lines[2]).toMatch(/^ACID transactions: Raft \(decided on committed transfers\/s\)/);
   });
 });
 
