@@ -274,3 +274,46 @@ describe('the measured table from the older bench fixture: one scenario per cell
     for (const u of USE_CASES) expect(describeRule(u.rule)).toContain(u.rule.primary.name);
   });
 });
+
+describe('cell figures measure the protocol, not the harness', () => {
+  const useCase = (id: string) => USE_CASES.find((u) => u.id === id)!;
+  const kv = () => scenarioResult({ name: 'kv/raft/1', algo: 'raft', workload: 'kv', throughput: 1000, p50: 1, p99: 5, faults: [{ kind: 'partition', at: 5000, duration: 2000 }, { kind: 'crash', at: 9000, duration: 3000, target: 'leader' }], failoverMs: [400], checks: [linearizable()] });
+
+  it('databases: throughput over the healthy stretch only, not across the faults where clients wait out timeouts', () => {
+    const s = kv();
+    // Healthy buckets before the partition (from 5003 ms) hold ~1000 ok/s; under the faults, almost nothing.
+    s.throughputOverTime.buckets = s.throughputOverTime.buckets.map((b) => ({ ...b, ok: b.tMs < 5000 ? 1000 : 10 }));
+    const cell = useCase('databases').measure([s]);
+    expect(cell.primary!.value).toBe(1000);
+    expect(cell.figures[0]!.label).toMatch(/^throughput before faults/);
+  });
+
+  it('leader election: a crash whose next write came only once the node was restarting is marked as no failover', () => {
+    const s = kv();
+    const crash = s.faults.find((f) => f.kind === 'crash')!;
+    s.failover = [{ faultId: crash.id, kind: 'crash', crashMs: crash.startMs!, nextWriteMs: crash.endMs! + 300, recoveryMs: crash.endMs! + 300 - crash.startMs! }];
+    const cell = useCase('leader-election').measure([s]);
+    expect(cell.figures.find((f) => f.label.startsWith('no failover'))!.value).toBe('1 of 1');
+    const quick = kv();
+    expect(useCase('leader-election').measure([quick]).figures.some((f) => f.label.startsWith('no failover'))).toBe(false);
+  });
+
+  it('ACID: the abort rate counts what the system aborted (409), not refusals whose number follows the retry pace; transfers/s leaves out the warm-up', () => {
+    const s = scenarioResult({ name: 'bank/raft/1', algo: 'raft', workload: 'bank', throughput: 50, p50: 1, p99: 5, checks: [] });
+    // 900 committed, 100 aborted by the system, 5000 refused while the leader was down.
+    s.ops.byF = { transfer: { ok: 900, fail: 5100, info: 20, conflict: 100 }, read: { ok: 300, fail: 0, info: 0, conflict: 0 } };
+    // The bank checker's count covers the warm-up too: it must not be the figure.
+    s.checks = [{ checker: 'bank', valid: true, summary: '', stats: { transfersCommitted: 1500, transfersFailed: 5100, transfersUnknown: 20 } }];
+    const cell = useCase('acid').measure([s]);
+    expect(cell.primary!.value).toBeCloseTo(900 / (s.durationMs / 1000));
+    expect(cell.secondary!.value).toBeCloseTo(0.1);
+    expect(cell.figures.find((f) => f.label.startsWith('transfers refused'))!.value).toBe('83.4%'); // (5000 refused + 20 unanswered) of 6020
+  });
+
+  it('decentralized: messages per update divide by acknowledged writes, not by every successful operation', () => {
+    const s = scenarioResult({ name: 'dissemination/raft-n5/1', algo: 'raft', workload: 'dissemination', nodes: 5, throughput: 100, p50: 1, p99: 5, convergence: { p50: 10, max: 50 }, messagesPerOk: 8, checks: [] });
+    s.messages.total = 16_000;
+    s.convergence = { ...s.convergence!, writes: 950, incomplete: 50 };
+    expect(useCase('decentralized').measure([s]).primary!.value).toBe(16);
+  });
+});
