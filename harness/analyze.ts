@@ -7,7 +7,7 @@
 import type { OpRecord } from '../workloads/load.js';
 import { availability, latencyBy, throughput } from '../workloads/metrics.js';
 import type { FaultRecord } from './faults/runner.js';
-import type { FailoverSample, LatencyBlock, ScenarioResult } from './results.js';
+import type { FailoverSample, LatencyBlock, OpCounts, ScenarioResult } from './results.js';
 
 export interface Analysis {
   throughput: number;
@@ -29,14 +29,17 @@ export function analyze(records: readonly OpRecord[], faults: readonly FaultReco
   const measured = records.filter((r) => r.intendedNs >= originNs);
   const fired = faults.filter((f) => f.startMs !== undefined && f.status !== 'skipped' && f.status !== 'failed');
   const windows = fired.map((f) => [originNs + f.startMs! * 1e6, originNs + (f.endMs ?? (endNs - originNs) / 1e6) * 1e6] as const);
-  const firstStart = windows.length ? Math.min(...windows.map((w) => w[0])) : Infinity;
   const lastEnd = windows.length ? Math.max(...windows.map((w) => w[1])) : -Infinity;
   const during = (t: number) => windows.some(([a, b]) => t >= a && t < b);
 
+  // The first fault begins to act when applying it starts (a crash's signal, the first link
+  // cut), before it is fully in effect. "Before" holds only operations answered by then: one
+  // in flight when a partition hits waits out a timeout, which is the fault's doing.
+  const firstHit = fired.length ? Math.min(...fired.map((f) => originNs + (f.startMs! - (f.applyMs ?? 0)) * 1e6)) : Infinity;
   const byPhase: Partial<Record<'before' | 'during' | 'after', LatencyBlock>> = {};
   if (windows.length) {
     const phases = {
-      before: (r: OpRecord) => r.intendedNs < firstStart,
+      before: (r: OpRecord) => r.endNs <= firstHit,
       during: (r: OpRecord) => during(r.intendedNs),
       after: (r: OpRecord) => r.intendedNs >= lastEnd,
     };
@@ -46,8 +49,14 @@ export function analyze(records: readonly OpRecord[], faults: readonly FaultReco
     }
   }
 
-  const counts = { total: measured.length, ok: 0, fail: 0, info: 0 };
-  for (const r of measured) counts[r.type]++;
+  const counts = { total: measured.length, ok: 0, fail: 0, info: 0, byF: {} as Record<string, OpCounts> };
+  for (const r of measured) {
+    counts[r.type]++;
+    const f = (counts.byF[r.f] ??= { ok: 0, fail: 0, info: 0, conflict: 0 });
+    f[r.type]++;
+    // 409 is an answer the system meant (a failed precondition, an aborted transaction), not a refusal.
+    if (r.type === 'fail' && r.status === 409) f.conflict++;
+  }
   const seconds = Math.max(1e-9, (endNs - originNs) / 1e9);
   const bucketMs = bucketWidth((endNs - originNs) / 1e6);
 
@@ -56,10 +65,14 @@ export function analyze(records: readonly OpRecord[], faults: readonly FaultReco
   const failover: FailoverSample[] = fired
     .filter((f) => f.kind === 'crash' || f.kind === 'leader-crash' || f.kind === 'pause' || (f.kind === 'partition' && f.spec.shape === 'isolate-leader'))
     .map((f) => {
-      const at = originNs + f.startMs! * 1e6;
+      // A killed or stopped process stops serving when the signal is sent; the harness sees it
+      // exit only later (applyMs, longer on a busy machine), so counting from then would make
+      // failover look shorter by that lag. A partition is in effect once every link is cut.
+      const hitMs = f.kind === 'partition' ? f.startMs! : f.startMs! - (f.applyMs ?? 0);
+      const at = originNs + hitMs * 1e6;
       const next = okWrites.find((r) => r.sentNs >= at);
       const nextWriteMs = next ? Math.round((next.endNs - originNs) / 1e6) : null;
-      return { faultId: f.id, kind: f.kind, crashMs: f.startMs!, nextWriteMs, recoveryMs: nextWriteMs === null ? null : nextWriteMs - f.startMs! };
+      return { faultId: f.id, kind: f.kind, crashMs: hitMs, nextWriteMs, recoveryMs: nextWriteMs === null ? null : nextWriteMs - hitMs };
     });
 
   return {

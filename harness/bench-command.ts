@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../nodes/common/errors.js';
 import { parseDuration, parseScenario, type Scenario } from './scenario.js';
-import { SUITES, nightlyScenarios, suiteScenarios, type SuiteName, type SuiteScenario } from './suites.js';
+import { ALGORITHMS, SUITES, nightlyScenarios, suiteScenarios, type SuiteAlgorithm, type SuiteName, type SuiteScenario } from './suites.js';
 import { machineInfo } from './machine.js';
 import { RESULTS_SCHEMA, writeResults, type ResultsFile, type ScenarioResult } from './results.js';
 import { Progress } from './progress.js';
@@ -25,7 +25,18 @@ export interface BenchFlags {
   seed?: string;
   toxiproxy?: string;
   only?: string;
+  algo?: string;
   quiet?: boolean;
+}
+
+/** `--algo raft` or `--algo raft,paxos`: which algorithms the suite runs. */
+export function parseAlgos(flag: string | undefined): SuiteAlgorithm[] | undefined {
+  if (flag === undefined) return undefined;
+  const names = flag.split(',').map((x) => x.trim());
+  for (const name of names) {
+    if (!(ALGORITHMS as readonly string[]).includes(name)) throw new UsageError(`--algo ${flag}: expected one or more of ${ALGORITHMS.join(', ')}, comma-separated`);
+  }
+  return [...new Set(names)] as SuiteAlgorithm[];
 }
 
 /** A nightly scenario takes about its load plus start-up, healing, final reads and checks. */
@@ -41,17 +52,20 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   if (flags.time !== undefined && suite !== 'nightly') throw new UsageError('--time: only the nightly suite runs for a wall-clock budget');
   const seed = flags.seed === undefined ? (suite === 'nightly' ? Math.floor(Date.now() / 1000) % 2 ** 31 : 1) : Number(flags.seed);
   if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31) throw new UsageError(`--seed ${flags.seed}: expected a whole number from 0 to 2147483647`);
+  const algos = parseAlgos(flags.algo);
+  // Nightly scenarios are generated from the seed, not chosen from a list: a name filter
+  // would silently run something else than asked, so it is refused rather than ignored.
+  if (flags.only !== undefined && suite === 'nightly') throw new UsageError('--only: the nightly suite generates its scenarios from --seed and has none to select by name; choose algorithms with --algo');
   const toxiproxy = flags.toxiproxy ?? process.env.TOXIPROXY_URL;
   const out = path.resolve(flags.out ?? path.join('out', suite === 'nightly' ? `nightly-${seed}` : 'bench'));
   if (fs.existsSync(path.join(out, 'results.json'))) throw new UsageError(`--out ${out}: already holds a run; choose another folder or remove it`);
 
-  const filter = (s: SuiteScenario) => !flags.only || s.input.name!.includes(flags.only);
-  const finite = suite === 'nightly' ? null : suiteScenarios(suite).filter(filter);
-  if (finite && finite.length === 0) throw new UsageError(`--only ${flags.only}: matches no scenario of the ${suite} suite`);
+  const finite = suite === 'nightly' ? null : suiteScenarios(suite, { seed, ...(algos && { algos }), ...(flags.only !== undefined && { only: flags.only }) });
+  if (finite && finite.length === 0) throw new UsageError(`--only ${flags.only}: matches no scenario of the ${suite} suite${algos ? ` for ${algos.join(', ')}` : ''}`);
   const resolve = (s: SuiteScenario): Scenario =>
     parseScenario({ seed, ...s.input, ...(toxiproxy && { toxiproxy }) }, `suite ${suite} scenario ${s.input.name}`);
   // Validate the whole finite suite before starting anything.
-  const planned = finite?.map(resolve) ?? [];
+  const planned = finite?.map((s) => ({ scenario: resolve(s), trial: s.trial })) ?? [];
 
   fs.mkdirSync(out, { recursive: true });
   const { runScenario } = await import('./run.js');
@@ -61,11 +75,11 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const scenarios: ScenarioResult[] = [];
   const violations: { result: ScenarioResult; folder: string }[] = [];
   try {
-    const queue = suite === 'nightly' ? nightlyScenarios(seed) : planned.values();
+    const queue: Iterable<{ scenario: Scenario; trial?: SuiteScenario['trial'] } | SuiteScenario> = suite === 'nightly' ? nightlyScenarios(seed, algos) : planned;
     let i = 0;
     for (const next of queue) {
       if (signal.aborted) break;
-      const scenario = suite === 'nightly' ? resolve(next as SuiteScenario) : (next as Scenario);
+      const { scenario, trial } = 'scenario' in next ? next : { scenario: resolve(next), trial: next.trial };
       if (suite === 'nightly' && Date.now() - began + scenario.duration + NIGHTLY_OVERHEAD_MS > timeBudget) break;
       i++;
       const folder = path.join(out, folderName(scenario.name!));
@@ -74,7 +88,8 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
       progress.note(`${scenario.algo}, ${scenario.nodes} nodes, ${scenario.workload.type}, ${scenario.duration / 1000}s, seed ${scenario.seed}`);
       fs.mkdirSync(folder, { recursive: true });
       fs.writeFileSync(path.join(folder, 'scenario.json'), JSON.stringify(scenario, null, 2));
-      const result = await runScenario(scenario, { dir: folder, command: reproduceCommand(path.join(folder, 'scenario.json')), signal, progress });
+      const ran = await runScenario(scenario, { dir: folder, command: reproduceCommand(path.join(folder, 'scenario.json')), signal, progress });
+      const result: ScenarioResult = trial ? { ...ran, trial } : ran;
       scenarios.push(result);
       const own: ResultsFile = { schema: RESULTS_SCHEMA, partial: result.status !== 'complete', meta: meta(startedAt, seed, suite), scenarios: [result] };
       writeResults(folder, own);
@@ -86,6 +101,10 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const results: ResultsFile = { schema: RESULTS_SCHEMA, partial: signal.aborted || scenarios.some((s) => s.status !== 'complete'), meta: meta(startedAt, seed, suite), scenarios };
   writeResults(out, results);
   await publishOutputs(results, out);
+  if (suite !== 'nightly' && scenarios.length > 0) {
+    const { choosingLines } = await import('../reports/choosing/measure.js');
+    process.stdout.write(`\nChoosing the right algorithm (mean ± 95% interval over trials):\n${choosingLines(results).map((l) => `  ${l}\n`).join('')}`);
+  }
   for (const v of violations) {
     const replay = `npx parley run --replay ${displayPath(path.join(v.folder, 'results.json'))}`;
     process.stderr.write(`SAFETY VIOLATION in ${v.result.name} (seed ${v.result.scenario.seed}): replay with\n  ${replay}\n`);

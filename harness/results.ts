@@ -54,11 +54,31 @@ export interface ConvergenceSummary {
 export interface FailoverSample {
   faultId: number;
   kind: string;
-  /** When the fault hit (ms) and when the next write after it was acknowledged. */
+  /**
+   * When the fault hit (ms): for a crash or pause when the signal was sent (the fault's
+   * startMs - applyMs), for a partition when every link was cut (startMs); and when the
+   * next write sent after that was acknowledged.
+   */
   crashMs: number;
   nextWriteMs: number | null;
   /** nextWriteMs - crashMs: the unavailability the crash caused. */
   recoveryMs: number | null;
+}
+
+export interface OpCounts {
+  ok: number;
+  fail: number;
+  info: number;
+  conflict: number;
+}
+
+/** Which repeated trial of which scenario this is (parley bench runs each several times). */
+export interface TrialInfo {
+  /** The scenario's name without the trial number: the same for every trial of it. */
+  group: string;
+  /** 1-based. */
+  index: number;
+  of: number;
 }
 
 export interface ScenarioResult {
@@ -79,7 +99,20 @@ export interface ScenarioResult {
   mode: 'closed' | 'open';
   clients: number;
   targetRate: number | null;
-  ops: { total: number; ok: number; fail: number; info: number; neverSent: number };
+  ops: {
+    total: number;
+    ok: number;
+    fail: number;
+    info: number;
+    neverSent: number;
+    /**
+     * The same counts per operation type (read, write, cas, transfer...), with `conflict`:
+     * of the failures, those answered 409 (a cas whose precondition failed, a transaction
+     * aborted by its own rules), as opposed to refusals (503, 504, no answer). Absent in
+     * files written before it was added.
+     */
+    byF?: Record<string, OpCounts>;
+  };
   /** Successful operations per second over the measured load. */
   throughput: number;
   throughputOverTime: { bucketMs: number; buckets: ThroughputBucket[] };
@@ -102,6 +135,8 @@ export interface ScenarioResult {
   files: { history: string; logs: string };
   /** Set when `parley sim` produced this result: the models it ran under and the simulated time it took. */
   sim?: { net: string; sync: string; simMs: number; events: number; notes: string[] };
+  /** Set by `parley bench` when the scenario is one of several trials of the same thing. */
+  trial?: TrialInfo;
 }
 
 export interface ResultsFile {

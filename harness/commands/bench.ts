@@ -5,11 +5,12 @@ export function registerBench(cli: Command, setCode: SetExitCode): void {
   cli
     .command('bench')
     .description('run a suite of scenarios over all four algorithms -> results.json, report.html, junit.xml')
-    .option('--suite <name>', 'quick (under a minute) | default (the comparison, under 5 minutes) | nightly (seeded chaos)', 'default')
+    .option('--suite <name>', 'quick (under a minute) | default (the comparison: 5 interleaved trials of each shape, under 5 minutes) | nightly (seeded chaos)', 'default')
     .option('--out <dir>', 'output folder (default out/bench, or out/nightly-<seed>)')
     .option('--time <duration>', 'nightly: wall-clock budget (default 10m)')
     .option('--seed <n>', 'seed of the whole suite (nightly default: the time)')
-    .option('--only <text>', 'only scenarios whose name contains this, e.g. raft or databases/')
+    .option('--algo <names>', 'only these algorithms, comma-separated (raft, paxos, twopc, gossip); nightly spends its whole budget on them')
+    .option('--only <text>', 'quick/default: only scenarios whose name contains this, e.g. kv/ or /1 (the first round of trials)')
     .option('--toxiproxy <url>', 'drive this Toxiproxy instead of the embedded one (or TOXIPROXY_URL)')
     .option('--quiet', 'no progress output')
     .action(async (opts) => {

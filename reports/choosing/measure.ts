@@ -4,7 +4,7 @@
  * all of them, the figures, and the rule's decision.
  */
 import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
-import { ALGORITHM_COLUMNS, scenarioShape, verdictStatus, type AlgorithmId } from '../scenarios.js';
+import { ALGORITHM_COLUMNS, algorithmLabel, scenarioShape, verdictStatus, type AlgorithmId } from '../scenarios.js';
 import { chooseAlgorithm, type CellMeasure, type CellSafety, type RowDecision } from './rule.js';
 import { USE_CASES, type CellFigures, type UseCase } from './use-cases.js';
 
@@ -71,5 +71,26 @@ export function measureChoosingTable(run: ResultsFile): ChoosingRow[] {
     const signature = (c: MeasuredCell) => c.shapes.join('|');
     const comparable = measured.every((c) => signature(c) === signature(measured[0]!));
     return { useCase, cells, decision: chooseAlgorithm(cells, useCase.rule, useCase.textbook), comparable };
+  });
+}
+
+/**
+ * The picks in a few plain lines, for the end of `parley bench`: each row's pick, how it was
+ * decided, and the deciding figure of every candidate as mean ± half-interval, so two runs
+ * can be compared at a glance.
+ */
+export function choosingLines(run: ResultsFile): string[] {
+  return measureChoosingTable(run).map((row) => {
+    const { decision, useCase } = row;
+    const metric = useCase.rule.primary;
+    const figures = row.cells
+      .filter((c) => c.primary !== null && decision.cells.find((d) => d.algo === c.algo)?.verdict !== 'unsuitable')
+      .map((c) => {
+        const e = c.primary!;
+        const half = e.low === null || e.high === null ? '' : ` ± ${metric.format((e.high - e.low) / 2)}`;
+        return `${algorithmLabel(c.algo)} ${metric.format(e.value)}${half} (${e.n})`;
+      });
+    const how = decision.pick === null ? 'nothing qualified' : decision.decidedBy === 'textbook' || decision.decidedBy === 'column order' ? `tie of ${decision.tied.map(algorithmLabel).join(', ')}, broken by ${decision.decidedBy}` : `decided on ${decision.decidedBy === 'secondary' ? useCase.rule.secondary.name : metric.name}`;
+    return `${useCase.title}: ${decision.pick === null ? 'none' : algorithmLabel(decision.pick)} (${how}); ${metric.name}: ${figures.join(', ') || 'not measured'}`;
   });
 }

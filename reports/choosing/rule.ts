@@ -5,12 +5,17 @@
  * to each other).
  *
  * The rule: among algorithms whose safety checks all passed in the row's scenarios, the one
- * with the best primary figure wins. Figures within `tolerance` of the best are a tie,
- * because a 3% lead on one run on a shared 2-core machine is noise. A tie goes to the best
- * secondary figure (again with the tolerance), then to the textbook pick, so that noise
- * never overturns the textbook, then to column order so the answer is deterministic.
+ * with the best primary figure, but only when it is better beyond noise. Each figure is the
+ * mean over repeated trials with its 95% confidence interval (interval.ts); an algorithm is
+ * behind when its interval and a better one's do not overlap *and* the better mean leads by
+ * more than `tolerance` (a lead of a few percent is not worth a different answer even when
+ * it is real). Those not behind tie; a tie goes to the secondary figure by the same test,
+ * then to the textbook pick, so that noise never overturns the textbook, then to column
+ * order so the answer is deterministic. A figure from a single trial has no interval, so it
+ * can never be behind or ahead: one run decides nothing.
  */
 import type { AlgorithmId } from '../scenarios.js';
+import { separates, type Estimate } from './interval.js';
 
 export interface Metric {
   /** What it is, in words: "throughput", "median failover". */
@@ -22,7 +27,7 @@ export interface Metric {
 export interface ChoosingRule {
   primary: Metric;
   secondary: Metric;
-  /** Relative difference below which two figures are a tie (0.1 = 10%). */
+  /** Relative lead below which two figures tie even when their intervals separate (0.1 = 10%). */
   tolerance: number;
 }
 
@@ -40,8 +45,9 @@ export interface CellMeasure {
   /** How many of this algorithm's scenarios are relevant to the row; 0 = not measured. */
   scenarios: number;
   safety: CellSafety;
-  primary: number | null;
-  secondary: number | null;
+  /** Mean over the trials and its interval; null when there is no figure. */
+  primary: Estimate | null;
+  secondary: Estimate | null;
 }
 
 export type CellVerdict = 'pick' | 'viable' | 'unsuitable' | 'unverified' | 'not measured';
@@ -58,7 +64,7 @@ export type DecidedBy = 'primary' | 'secondary' | 'textbook' | 'column order' | 
 export interface RowDecision {
   pick: AlgorithmId | null;
   decidedBy: DecidedBy | null;
-  /** Candidates that tied with the pick on the primary figure (the pick included). */
+  /** Candidates that nothing was ahead of on the primary figure (the pick included). */
   tied: AlgorithmId[];
   cells: CellDecision[];
   textbook: readonly AlgorithmId[];
@@ -66,16 +72,21 @@ export interface RowDecision {
   agreesWithTextbook: boolean | null;
 }
 
-/** Is `value` within `tolerance` of `best`, on the side the metric prefers? */
-export function withinTolerance(value: number, best: number, metric: Metric, tolerance: number): boolean {
-  if (value === best) return true;
-  const scale = Math.max(Math.abs(best), Number.EPSILON);
-  const worseBy = metric.better === 'higher' ? (best - value) / scale : (value - best) / scale;
-  return worseBy <= tolerance;
+/** Does `a` lead `b` by more than `tolerance` of `b`'s figure, on the side the metric prefers? */
+export function leadsBy(a: number, b: number, metric: Metric, tolerance: number): boolean {
+  const scale = Math.max(Math.abs(b), Number.EPSILON);
+  const lead = metric.better === 'higher' ? (a - b) / scale : (b - a) / scale;
+  return lead > tolerance;
 }
 
-function bestOf(values: number[], metric: Metric): number {
-  return metric.better === 'higher' ? Math.max(...values) : Math.min(...values);
+/** `a` is ahead of `b`: the intervals separate and the lead is more than the tolerance. */
+export function isAhead(a: Estimate, b: Estimate, metric: Metric, tolerance: number): boolean {
+  return separates(a, b, metric.better) && leadsBy(a.value, b.value, metric, tolerance);
+}
+
+/** The candidates no other candidate is ahead of (never empty: the best mean is never behind). */
+function notBehind<T>(cells: readonly T[], figure: (c: T) => Estimate, metric: Metric, tolerance: number): T[] {
+  return cells.filter((c) => !cells.some((o) => o !== c && isAhead(figure(o), figure(c), metric, tolerance)));
 }
 
 function ineligible(cell: CellMeasure, primaryName: string): CellDecision | null {
@@ -93,26 +104,24 @@ function ineligible(cell: CellMeasure, primaryName: string): CellDecision | null
 export function chooseAlgorithm(cells: readonly CellMeasure[], rule: ChoosingRule, textbook: readonly AlgorithmId[]): RowDecision {
   const { primary, secondary, tolerance } = rule;
   const decisions = new Map<AlgorithmId, CellDecision>();
-  const candidates: (CellMeasure & { primary: number })[] = [];
+  const candidates: (CellMeasure & { primary: Estimate })[] = [];
   for (const cell of cells) {
     const out = ineligible(cell, primary.name);
     if (out) decisions.set(cell.algo, out);
-    else candidates.push(cell as CellMeasure & { primary: number });
+    else candidates.push(cell as CellMeasure & { primary: Estimate });
   }
 
   let pick: AlgorithmId | null = null;
   let decidedBy: DecidedBy | null = null;
   let tied: AlgorithmId[] = [];
   if (candidates.length > 0) {
-    const best = bestOf(candidates.map((c) => c.primary), primary);
-    let finalists = candidates.filter((c) => withinTolerance(c.primary, best, primary, tolerance));
+    let finalists = notBehind(candidates, (c) => c.primary, primary, tolerance);
     tied = finalists.map((c) => c.algo);
     decidedBy = candidates.length === 1 ? 'only candidate' : 'primary';
     if (finalists.length > 1) {
-      const withSecondary = finalists.filter((c): c is typeof c & { secondary: number } => c.secondary !== null);
+      const withSecondary = finalists.filter((c): c is typeof c & { secondary: Estimate } => c.secondary !== null);
       if (withSecondary.length > 0) {
-        const best2 = bestOf(withSecondary.map((c) => c.secondary), secondary);
-        finalists = withSecondary.filter((c) => withinTolerance(c.secondary, best2, secondary, tolerance));
+        finalists = notBehind(withSecondary, (c) => c.secondary, secondary, tolerance);
         decidedBy = 'secondary';
       }
     }
@@ -134,8 +143,8 @@ export function chooseAlgorithm(cells: readonly CellMeasure[], rule: ChoosingRul
         c.algo === pick
           ? pickReason(winner, decidedBy, rule)
           : tied.includes(c.algo)
-            ? `within ${Math.round(tolerance * 100)}% on ${primary.name}; lost the tie-break`
-            : `${primary.name} ${primary.format(c.primary)} vs ${primary.format(winner.primary)}`;
+            ? `not behind on ${primary.name} (intervals overlap or within ${Math.round(tolerance * 100)}%); lost the tie-break`
+            : `${primary.name} ${primary.format(c.primary.value)} vs ${primary.format(winner.primary.value)}, intervals apart`;
       decisions.set(c.algo, { algo: c.algo, verdict: c.algo === pick ? 'pick' : 'viable', reason: why });
     }
   }
@@ -150,15 +159,15 @@ export function chooseAlgorithm(cells: readonly CellMeasure[], rule: ChoosingRul
   };
 }
 
-function pickReason(winner: CellMeasure & { primary: number }, decidedBy: DecidedBy, rule: ChoosingRule): string {
-  const p = `${rule.primary.name} ${rule.primary.format(winner.primary)}`;
+function pickReason(winner: CellMeasure & { primary: Estimate }, decidedBy: DecidedBy, rule: ChoosingRule): string {
+  const p = `${rule.primary.name} ${rule.primary.format(winner.primary.value)}`;
   switch (decidedBy) {
     case 'only candidate':
       return `the only one that qualified; ${p}`;
     case 'primary':
-      return `best ${p}`;
+      return `best ${p}, ahead of every other beyond its interval`;
     case 'secondary':
-      return `tied on ${rule.primary.name}; best ${rule.secondary.name} ${winner.secondary === null ? '' : rule.secondary.format(winner.secondary)}`.trim();
+      return `tied on ${rule.primary.name}; best ${rule.secondary.name} ${winner.secondary === null ? '' : rule.secondary.format(winner.secondary.value)}`.trim();
     case 'textbook':
       return `tied on ${rule.primary.name} and ${rule.secondary.name}; the textbook pick`;
     case 'column order':
@@ -172,9 +181,9 @@ const ranked = (m: Metric) => `${m.better === 'higher' ? 'highest' : 'lowest'} $
 export function describeRule(rule: ChoosingRule): string {
   const pct = `${Math.round(rule.tolerance * 100)}%`;
   return (
-    `among algorithms whose safety checks all passed in this row's scenarios, the one with the ${ranked(rule.primary)}; ` +
-    `figures within ${pct} of the best are a tie, which goes to the ${ranked(rule.secondary)} (again within ${pct}), ` +
-    `then to the textbook pick, then to column order`
+    `among algorithms whose safety checks all passed in this row's scenarios, the one with the ${ranked(rule.primary)} (mean over trials, 95% confidence interval); ` +
+    `an algorithm is behind only when its interval and a better one's do not overlap and the better leads by more than ${pct}; ` +
+    `those not behind tie, and a tie goes to the ${ranked(rule.secondary)} by the same test, then to the textbook pick, then to column order`
   );
 }
 
@@ -182,9 +191,9 @@ export function describeRule(rule: ChoosingRule): string {
 export function describeRuleInGeneral(tolerance: number): string {
   const pct = `${Math.round(tolerance * 100)}%`;
   return (
-    `among the algorithms whose safety checks all passed in the row's scenarios, the one with the best primary figure; ` +
-    `figures within ${pct} of the best are a tie, which goes to the best secondary figure (again within ${pct}), ` +
-    `then to the textbook pick, so that noise never overturns the textbook, then to column order`
+    `among the algorithms whose safety checks all passed in the row's scenarios, the one with the best primary figure, each figure being the mean over repeated trials with its 95% confidence interval; ` +
+    `an algorithm is behind only when its interval and a better one's do not overlap and the better leads by more than ${pct}, so a single trial decides nothing; ` +
+    `those not behind tie, and a tie goes to the best secondary figure by the same test, then to the textbook pick, so that noise never overturns the textbook, then to column order`
   );
 }
 

@@ -10,6 +10,8 @@ import { describeMetrics, describeRuleInGeneral, type CellDecision } from '../ch
 import { html, type SafeHtml } from '../html.js';
 import { ALGORITHM_COLUMNS, algorithmLabel, scenarioAnchor } from '../scenarios.js';
 import { algoName } from './summary.js';
+import { intervalChart } from '../charts/intervals.js';
+import { figuresHtml } from './figure.js';
 
 function cellHtml(run: ResultsFile, cell: MeasuredCell, decision: CellDecision): SafeHtml {
   const cls = `cell cell-${decision.verdict.replace(' ', '-')}`;
@@ -21,7 +23,7 @@ function cellHtml(run: ResultsFile, cell: MeasuredCell, decision: CellDecision):
   <span class="verdict">${decision.verdict}</span>
   <ul class="figures">${cell.figures.map((f) => {
     const c = [f.role ?? '', f.alarm ? 'alarm' : ''].filter(Boolean).join(' ');
-    return html`<li class="${c}"><b class="value">${f.value}</b> <span class="label">${f.label}</span></li>`;
+    return html`<li class="${c}"><b class="value">${f.value}</b>${f.interval ? html` <span class="ci">${f.interval}</span>` : ''} <span class="label">${f.label}</span></li>`;
   })}</ul>
   <div class="reason">${decision.reason}${cell.note ? html`; ${cell.note}` : ''}</div>
   <div class="refs muted">from ${refs}</div>
@@ -56,11 +58,12 @@ function pickHtml(row: ChoosingRow): SafeHtml {
   return html`<td class="pick-col">${algoName(decision.pick)}<div class="small muted">${decidedBy(row)}</div>${verdict}</td>`;
 }
 
-export function choosingSection(run: ResultsFile): SafeHtml {
+export async function choosingSection(run: ResultsFile): Promise<SafeHtml> {
   const rows = measureChoosingTable(run);
+  const charts = await figuresHtml(rows.map(intervalChart));
   return html`<section class="block" id="choosing">
   <h2>Choosing the right algorithm, measured</h2>
-  <p class="lede">Each row is a use case; each cell shows the figures from this algorithm's scenarios relevant to the row. A cell with no relevant scenario says "not measured"; nothing is estimated.</p>
+  <p class="lede">Each row is a use case; each cell shows the figures from this algorithm's scenarios relevant to the row, each scenario one trial. The deciding figures are means over the trials with their 95% confidence interval (±). A cell with no relevant scenario says "not measured"; nothing is estimated.</p>
   <div class="rule-box"><b>The rule</b>, per row: ${describeRuleInGeneral(rows[0]!.useCase.rule.tolerance)}.
     <ul>${rows.map((r) => html`<li><b>${r.useCase.title}</b>: ${describeMetrics(r.useCase.rule)}; requires ${r.useCase.requires.join(', ')} to have run and passed in every scenario of the row.</li>`)}</ul>
     <div class="small muted">Verdicts: <b>pick</b> the rule's choice; <b>viable</b> safe but behind the pick; <b>unsuitable</b> a check failed or the algorithm does not promise the property; <b>unverified</b> a required check was undecided or did not run; <b>not measured</b> no relevant scenario or no figure.</div>
@@ -75,5 +78,6 @@ export function choosingSection(run: ResultsFile): SafeHtml {
 </tr>`,
     )}</tbody>
   </table></div>
+  ${charts.length > 0 ? html`<h3 class="charts-heading">The deciding figures, trial by trial</h3><div class="charts">${charts}</div>` : ''}
 </section>`;
 }

@@ -65,7 +65,8 @@ export async function reportDocument(runs: readonly ResultsFile[], options: Docu
   const files = options.files ?? [];
   const latestFile = files[runs.indexOf(run)];
   const m = run.meta;
-  const [charts, evidence, comparison] = await Promise.all([
+  const [choosing, charts, evidence, comparison] = await Promise.all([
+    choosingSection(run),
     chartsSection(run),
     evidenceSection(run),
     ordered.length > 1 ? comparisonSection(ordered) : Promise.resolve(null),
@@ -97,7 +98,7 @@ export async function reportDocument(runs: readonly ResultsFile[], options: Docu
 ${banners(run)}
 ${summarySection(run)}
 ${comparison}
-${choosingSection(run)}
+${choosing}
 ${charts}
 ${evidence}
 ${scenariosSection(run)}

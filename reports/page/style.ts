@@ -97,6 +97,7 @@ td.cell ul.figures { list-style: none; margin: 0; padding: 0; font-size: 12.5px;
 td.cell ul.figures li { margin: 0 0 4px; }
 td.cell ul.figures .value { font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.cell ul.figures .label { color: var(--muted); }
+td.cell ul.figures .ci { color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.cell ul.figures li.primary .value { font-size: 15px; font-weight: 700; }
 td.cell ul.figures li.alarm .value { color: var(--red); }
 td.cell .reason { font-size: 12px; color: var(--muted); margin-top: 6px; font-style: italic; }

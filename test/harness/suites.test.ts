@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nightlyScenarios, suiteScenarios } from '../../harness/suites.js';
+import { TRIALS, interleaveTrials, nightlyScenarios, suiteScenarios } from '../../harness/suites.js';
 import { parseScenario } from '../../harness/scenario.js';
 import { resolveScenario } from '../../harness/run.js';
 
@@ -11,9 +11,55 @@ describe('bench suites', () => {
       const scenarios = suiteScenarios(suite);
       for (const s of scenarios) expect(() => parseScenario(s.input, s.input.name)).not.toThrow();
       expect(new Set(scenarios.map((s) => s.input.algo))).toEqual(new Set(['raft', 'paxos', 'twopc', 'gossip']));
-      expect(new Set(scenarios.map((s) => s.row))).toEqual(suite === 'default' ? new Set(['databases', 'election', 'transactions', 'decentralized']) : new Set(['databases', 'transactions', 'decentralized']));
+      expect(new Set(scenarios.flatMap((s) => s.rows))).toEqual(new Set(['databases', 'election', 'transactions', 'decentralized']));
       expect(new Set(scenarios.map((s) => s.input.name)).size).toBe(scenarios.length);
     }
+  });
+
+  it('the default suite runs every shape of every algorithm at least 5 times, as numbered trials of one group', () => {
+    const scenarios = suiteScenarios('default');
+    const groups = new Map<string, number[]>();
+    for (const s of scenarios) groups.set(s.trial!.group, [...(groups.get(s.trial!.group) ?? []), s.trial!.index]);
+    expect(TRIALS).toBeGreaterThanOrEqual(5);
+    // kv for all four, bank for the three with transactions, dissemination for gossip, raft, paxos.
+    expect(groups.size).toBe(10);
+    for (const [group, indices] of groups) {
+      expect(indices, group).toEqual([1, 2, 3, 4, 5]);
+      const inputs = scenarios.filter((s) => s.trial!.group === group).map((s) => ({ ...s.input, name: undefined, seed: undefined }));
+      for (const i of inputs) expect(i, group).toEqual(inputs[0]);
+    }
+  });
+
+  it('interleaves trials: round r holds every shape once, before any of round r+1, starting each round elsewhere, and shares its seed', () => {
+    const scenarios = suiteScenarios('default', { seed: 40 });
+    const shapes = new Set(scenarios.map((s) => s.trial!.group)).size;
+    for (let r = 0; r < TRIALS; r++) {
+      const round = scenarios.slice(r * shapes, (r + 1) * shapes);
+      expect(round.every((s) => s.trial!.index === r + 1)).toBe(true);
+      expect(new Set(round.map((s) => s.trial!.group)).size).toBe(shapes);
+      expect(new Set(round.map((s) => s.input.seed))).toEqual(new Set([40 + r]));
+    }
+    const firsts = Array.from({ length: TRIALS }, (_, r) => scenarios[r * shapes]!.trial!.group);
+    expect(new Set(firsts).size).toBe(TRIALS);
+    // Within a round the algorithms of a shape run next to each other, so drift hits them alike.
+    const round1 = scenarios.slice(0, shapes).map((s) => s.trial!.group);
+    expect(round1.slice(0, 4)).toEqual(['kv/raft', 'kv/paxos', 'kv/twopc', 'kv/gossip']);
+  });
+
+  it('the interleaving is a pure function of its input: a rotation per round, wrapping around', () => {
+    const shape = (group: string) => ({ group, rows: ['databases' as const], input: { algo: 'raft' as const } });
+    const order = interleaveTrials(['a', 'b', 'c', 'd'].map(shape), 2, 7).map((s) => s.input.name);
+    expect(order).toEqual(['a/1', 'b/1', 'c/1', 'd/1', 'c/2', 'd/2', 'a/2', 'b/2']);
+    expect(interleaveTrials(['a', 'b'].map(shape), 3, 2 ** 31 - 1).map((s) => s.input.seed)).toEqual([2 ** 31 - 1, 2 ** 31 - 1, 0, 0, 1, 1]);
+  });
+
+  it('--algo keeps only the named algorithms; --only then filters by name', () => {
+    const raft = suiteScenarios('default', { seed: 1, algos: ['raft'] });
+    expect(new Set(raft.map((s) => s.input.algo))).toEqual(new Set(['raft']));
+    expect(raft).toHaveLength(3 * TRIALS);
+    const kv = suiteScenarios('default', { seed: 1, algos: ['raft', 'gossip'], only: 'kv/' });
+    expect(kv.map((s) => s.input.name)).toEqual(expect.arrayContaining(['kv/raft/1', 'kv/gossip/5']));
+    expect(kv).toHaveLength(2 * TRIALS);
   });
 
   it('nightly chaos is a seeded stream: the same seed gives the same scenarios and fault schedules, another seed others', () => {
@@ -27,5 +73,14 @@ describe('bench suites', () => {
       expect(resolveScenario(parseScenario(s.input, s.input.name)).faults).toEqual(scenario.faults);
       if (s.input.algo === 'gossip') expect(s.input.workload?.type).not.toBe('bank');
     }
+  });
+
+  it('nightly chaos for one algorithm spends every scenario on it', () => {
+    const raft = take(nightlyScenarios(7, ['raft']), 12);
+    expect(new Set(raft.map((s) => s.input.algo))).toEqual(new Set(['raft']));
+    expect(new Set(raft.map((s) => s.input.workload?.type)).size).toBeGreaterThan(1);
+    expect(take(nightlyScenarios(7, ['raft']), 12)).toEqual(raft);
+    const gossip = take(nightlyScenarios(3, ['gossip']), 12);
+    expect(gossip.every((s) => s.input.algo === 'gossip' && s.input.workload?.type !== 'bank')).toBe(true);
   });
 });

@@ -8,7 +8,9 @@ import { trendCharts } from '../../reports/charts/trends.js';
 import { compareRuns } from '../../reports/compare.js';
 import { describeOp, timelineChart } from '../../reports/charts/timeline.js';
 import { okRatioDuringFaults } from '../../reports/scenarios.js';
-import { benchRun, violationEvidence } from './fixtures/results.js';
+import { intervalChart } from '../../reports/charts/intervals.js';
+import { measureChoosingTable } from '../../reports/choosing/measure.js';
+import { benchRun, trialsRun, violationEvidence } from './fixtures/results.js';
 
 const run = benchRun();
 
@@ -65,6 +67,17 @@ describe('ok ratio while faults were active', () => {
 });
 
 describe('every chart of the fixture run', () => {
+  it('draws each trial of a choosing row as a dot and its mean with the 95% interval as a bar', async () => {
+    const rows = measureChoosingTable(trialsRun());
+    const figure = intervalChart(rows.find((r) => r.useCase.id === 'leader-election')!, 1)!;
+    const svg = await renderSvg(figure.spec);
+    // Raft's five failovers, each a dot with its value, and the mean with its interval.
+    for (const [i, ms] of ['310 ms', '290 ms', '330 ms'].entries()) expect(svg).toContain(`Raft, trial ${i + 1}: ${ms}`);
+    expect(svg).toContain('Raft (pick): mean 310 ms of 5 trials, 95% interval 290 ms to 330 ms');
+    // Gossip had no leader to crash: no figure, so no line for it.
+    expect(svg).not.toContain('Gossip');
+  });
+
   it('draws without a single Vega or Vega-Lite warning', async () => {
     const warnings: string[] = [];
     const figures = [
@@ -73,6 +86,8 @@ describe('every chart of the fixture run', () => {
       availabilityChart(run.scenarios), scalingChart(run.scenarios), convergenceDistributionChart(run.scenarios), resourcesChart(run.scenarios),
       timelineChart(violationEvidence(), 'timeline'),
       ...trendCharts(compareRuns([run, benchRun({ startedAt: '2025-11-21T02:00:00.000Z' })])),
+      ...measureChoosingTable(trialsRun()).map(intervalChart),
+      ...measureChoosingTable(run).map(intervalChart),
     ];
     expect(figures.every((f) => f !== null)).toBe(true);
     for (const f of figures) await renderSvg(f!.spec, { onWarning: (w) => warnings.push(`${f!.id}: ${w}`) });

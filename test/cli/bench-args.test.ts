@@ -1,0 +1,35 @@
+/**
+ * `parley bench` with flags it cannot honour: exit 64 with one line naming the flag, before
+ * anything runs. A flag that a suite would silently ignore (`--only` for nightly chaos, whose
+ * scenarios are generated) is refused the same way, so a nightly job runs what it asked for.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PARLEY_BIN } from '../../harness/paths.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-args-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('parley bench argument errors', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['--only with nightly chaos, which has nothing to select by name', ['--suite', 'nightly', '--only', 'raft', '--time', '1m'], /^parley: --only: .*nightly.*--algo/],
+    ['an unknown algorithm', ['--algo', 'zab'], /^parley: --algo zab: expected one or more of raft, paxos, twopc, gossip/],
+    ['an unknown algorithm among known ones', ['--suite', 'nightly', '--algo', 'raft,zab'], /^parley: --algo raft,zab:/],
+    ['--time without nightly', ['--time', '1m'], /^parley: --time:/],
+    ['--only matching nothing for the chosen algorithm', ['--algo', 'gossip', '--only', 'bank/'], /^parley: --only bank\/: matches no scenario of the default suite for gossip/],
+    ['an unknown flag', ['--algorithm', 'raft'], /^parley: unknown option '--algorithm'/],
+    ['an unknown suite', ['--suite', 'weekly'], /^parley: --suite weekly:/],
+  ];
+  it.each(cases)('%s', async (_name, args, message) => {
+    const out = path.join(dir, 'never');
+    const r = await execa(process.execPath, [PARLEY_BIN, 'bench', ...args, '--out', out, '--quiet'], { reject: false, timeout: 20_000 });
+    expect(r.exitCode, r.stderr).toBe(64);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
