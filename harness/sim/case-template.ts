@@ -6,6 +6,7 @@
 import type { SimCase } from './run-case.js';
 import { simSchedule, type SimNemesis } from './nemesis.js';
 import { hasLeader } from '../traits.js';
+import { drawKnobs } from './knobs.js';
 
 export interface CaseTemplate {
   base: SimCase;
@@ -13,10 +14,14 @@ export interface CaseTemplate {
   nemesis: SimNemesis[] | null;
   /** Mean gap between faults of a drawn schedule (ms). */
   faultGapMs: number;
+  /** Draw some of the algorithm's options per seed (knobs.ts); absent or false: only what --set gives. */
+  knobs?: boolean;
 }
 
 export function caseFor(t: CaseTemplate, seed: number): SimCase {
-  const scenario = { ...t.base.scenario, seed };
+  const base = t.base.scenario;
+  const options = t.knobs ? { ...drawKnobs(base.algo, seed, base.options), ...base.options } : base.options;
+  const scenario = { ...base, options, seed };
   const faults = t.nemesis
     ? simSchedule(t.nemesis, { seed, nodes: scenario.nodes, durationMs: scenario.duration, leaders: hasLeader(scenario), meanGapMs: t.faultGapMs })
     : scenario.faults;

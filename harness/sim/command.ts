@@ -42,6 +42,7 @@ export interface SimFlags extends Omit<RunFlags, 'faults' | 'toxiproxy' | 'maxTh
   clientTimeout?: string;
   shrink?: boolean;
   keepGoing?: boolean;
+  knobs?: string;
 }
 
 /** Simulated defaults: shorter and denser than a real run, since simulated time is cheap. */
@@ -94,7 +95,8 @@ export function templateFromFlags(flags: SimFlags): CaseTemplate {
   if (faultGapMs === null || faultGapMs < 10) throw new UsageError(`--fault-gap ${flags.faultGap}: expected a duration of at least 10ms`);
   const net = parseDelayModel(flags.net ?? 'calibrated', '--net');
   const sync = parseDelayModel(flags.sync === undefined ? `uniform:${DEFAULT_SYNC}` : flags.sync, '--sync');
-  return { base: { scenario, net, sync }, nemesis, faultGapMs };
+  if (flags.knobs !== undefined && flags.knobs !== 'random' && flags.knobs !== 'default') throw new UsageError(`--knobs ${flags.knobs}: expected random or default`);
+  return { base: { scenario, net, sync }, nemesis, faultGapMs, knobs: flags.knobs !== 'default' };
 }
 
 interface SweepPlan {
@@ -215,7 +217,8 @@ export async function simCommand(flags: SimFlags): Promise<number> {
     const entry: (typeof written)[number] = { seed: f.seed, dir, replay: replayCommand(path.join(dir, 'case.json')) };
     if (flags.shrink !== false) {
       say(flags.quiet, `shrinking seed ${f.seed} (${f.failed.join(', ')}) ...`);
-      const s = shrink(c, f.failed, modules, { aborted: () => signal.aborted });
+      const drawnOptions = Object.fromEntries(Object.entries(c.scenario.options).filter(([k]) => !(k in template.base.scenario.options)));
+      const s = shrink(c, f.failed, modules, { aborted: () => signal.aborted, drawnOptions });
       const sdir = path.join(out, `seed-${f.seed}-shrunk`);
       await writeOne(sdir, s.case, modules);
       entry.shrunk = { dir: sdir, replay: replayCommand(path.join(sdir, 'case.json')), steps: s.steps, attempts: s.attempts };

@@ -5,7 +5,8 @@
  *   2. the load: end it shortly after the last remaining fault, then halve it;
  *   3. fewer operations: halve the rate (or the clients of a closed loop);
  *   4. fewer nodes: 5 -> 3 when no fault names a node that would no longer exist;
- *   5. shorter faults: halve each one's duration.
+ *   5. drawn knobs: each option the knob explorer chose, back at its default;
+ *   6. shorter faults: halve each one's duration.
  * "Still fails the same way" means invalid on at least one checker that failed originally.
  * Bounded by attempts and wall time; the best case so far is kept at every step.
  */
@@ -25,6 +26,8 @@ export interface ShrinkOptions {
   maxWallMs?: number;
   /** Checked between attempts (Ctrl-C). */
   aborted?: () => boolean;
+  /** Options the knob explorer drew (not the user's): the shrinker may drop them. */
+  drawnOptions?: Record<string, unknown>;
 }
 
 export function shrink(original: SimCase, failed: readonly string[], modules: SimModules, opts: ShrinkOptions = {}): ShrinkResult {
@@ -100,7 +103,14 @@ export function shrink(original: SimCase, failed: readonly string[], modules: Si
     if (tryCase({ ...best, scenario: { ...s, nodes } }, `${nodes} nodes instead of ${s.nodes}`)) break;
   }
 
-  // 5. Shorter faults.
+  // 5. Drawn knobs back at their defaults (options the user set are part of the question, not the answer).
+  for (const name of Object.keys(best.scenario.options)) {
+    if (!budgetLeft() || !(name in (opts.drawnOptions ?? {}))) continue;
+    const { [name]: _dropped, ...rest } = best.scenario.options;
+    tryCase({ ...best, scenario: { ...best.scenario, options: rest } }, `option ${name} back at its default`);
+  }
+
+  // 6. Shorter faults.
   for (let i = 0; i < best.scenario.faults.length && budgetLeft(); i++) {
     const f = best.scenario.faults[i]!;
     if (f.duration < 100) continue;

@@ -180,14 +180,17 @@ export function startSimLoad(cluster: SimCluster, opts: SimLoadOptions): { finis
       });
     };
     const total = Math.ceil(opts.durationMs / interval);
-    for (let i = 0; i < total; i++) {
+    // One due operation at a time on the queue, each scheduling the next: the queue stays small.
+    const due = (i: number): void => {
       const intended = startMs + i * interval;
       sched.at(intended, () => {
         const slot = free.pop();
         if (slot === undefined) backlog.push(intended);
         else launch(slot, intended);
+        if (i + 1 < total) due(i + 1);
       });
-    }
+    };
+    if (total > 0) due(0);
     sched.at(endMs, () => {
       neverSent = backlog.length - head;
       backlog.length = head;
