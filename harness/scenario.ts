@@ -46,7 +46,8 @@ const LINK_MODES: readonly string[] = ['disable', 'blackhole'];
 const CRASH_MODES: readonly string[] = ['kill', 'power-loss'];
 
 /** Who a fault hits; resolved when it fires (the leader then, not the leader at start). */
-const target = z.union([z.enum(['leader', 'coordinator', 'random', 'random-minority', 'majority', 'all', 'minority-links']), z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)]);
+/** `random-links`: link faults on a random set of directed links, one to N of them (a clogged link here and there, as FoundationDB's simulator clogs them). */
+const target = z.union([z.enum(['leader', 'coordinator', 'random', 'random-minority', 'majority', 'all', 'minority-links', 'random-links']), z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)]);
 
 export const faultSchema = z
   .strictObject({

@@ -88,7 +88,7 @@ export function templateFromFlags(flags: SimFlags): CaseTemplate {
     for (const n of names) if (!(SIM_NEMESES as readonly string[]).includes(n)) throw new UsageError(`--faults ${n}: expected a file, "none", or nemeses among ${SIM_NEMESES.join(', ')}`);
     nemesis = names as SimNemesis[];
   } else if (scenario.faults.length > 0) nemesis = null; // a scenario file's own schedule
-  else if (scenario.nemesis) nemesis = scenario.nemesis.names.filter((n): n is SimNemesis => (SIM_NEMESES as readonly string[]).includes(n));
+  else if (scenario.nemesis) nemesis = scenario.nemesis.names.filter((n) => (SIM_NEMESES as readonly string[]).includes(n)) as SimNemesis[];
   scenario = { ...scenario, nemesis: undefined };
   if (nemesis) scenario = { ...scenario, faults: [] };
   const faultGapMs = flags.faultGap === undefined ? 1000 : parseDuration(flags.faultGap);

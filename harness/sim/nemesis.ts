@@ -3,15 +3,16 @@
  * costs microseconds. Faults arrive about every second and overlap; each is held from a
  * fraction of an election timeout to several seconds, so both sides of a partition have
  * time to elect; crashes come as kill -9 and as power loss (of one node, a majority, or
- * all), and clocks skew and jump. The schedule uses the same fault kinds, names and
+ * all), clocks skew and jump, and single links clog (slow to a crawl while the others
+ * run, so messages on other links overtake theirs) or drop and reset on their own. The schedule uses the same fault kinds, names and
  * format as `parley run` (harness/scenario.ts), so a schedule file works in both.
  */
 import { Random } from '../../nodes/common/random.js';
 import { PARTITION_SHAPES, faultSchema, type FaultSpec } from '../scenario.js';
 
-export const SIM_NEMESES = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'chaos'] as const;
+export const SIM_NEMESES = ['latency', 'clog', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'chaos'] as const;
 export type SimNemesis = (typeof SIM_NEMESES)[number];
-const ALL: Exclude<SimNemesis, 'chaos'>[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock'];
+const ALL: Exclude<SimNemesis, 'chaos'>[] = ['latency', 'clog', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock'];
 
 /** Log-uniform in [lo, hi]: as many short holds as long ones. */
 function holdMs(rnd: Random, lo: number, hi: number): number {
@@ -24,8 +25,11 @@ function one(kind: Exclude<SimNemesis, 'chaos'>, at: number, duration: number, r
   switch (kind) {
     case 'latency':
       return faultSchema.parse({ ...base, kind: 'latency', target: rnd.chance(0.5) ? 'all' : leaderOr('random'), latencyMs: rnd.pick([5, 20, 50, 150, 400]), jitterMs: rnd.pick([0, 5, 50, 200]) });
+    case 'clog':
+      // A few directed links slow to a crawl while the rest run: messages on other links overtake them.
+      return faultSchema.parse({ ...base, kind: 'latency', target: 'random-links', latencyMs: rnd.pick([30, 100, 300, 1000]), jitterMs: rnd.pick([0, 20, 200]) });
     case 'drop': {
-      const target = rnd.chance(0.5) ? leaderOr('random') : 'all';
+      const target = rnd.pick(['all', 'random-links', leaderOr('random')]);
       const probability = rnd.pick([0.2, 0.5, 1]);
       const how = rnd.int(0, 2);
       if (how === 0) return faultSchema.parse({ ...base, kind: 'drop', target, probability });

@@ -171,10 +171,16 @@ export class SimFaultRunner {
       return () => c.net.removeToxic(links, toxicId);
     }
 
-    const nodes = this.resolveNodes(spec.target);
-    if (typeof nodes === 'string') return this.skip(record, nodes);
-    const names = spec.target === 'all' ? allLinks(ids) : linksTouching(ids, nodes);
-    record.targets = spec.target === 'all' ? [] : nodes;
+    let names: string[];
+    if (spec.target === 'random-links') {
+      names = this.random.sample(allLinks(ids), this.random.int(1, ids.length));
+      record.targets = [];
+    } else {
+      const nodes = this.resolveNodes(spec.target);
+      if (typeof nodes === 'string') return this.skip(record, nodes);
+      names = spec.target === 'all' ? allLinks(ids) : linksTouching(ids, nodes);
+      record.targets = spec.target === 'all' ? [] : nodes;
+    }
     record.links = names;
     const links = this.links(names);
     let toxic: Toxic;
