@@ -15,6 +15,7 @@ import { registerBench } from './commands/bench.js';
 import { registerCheck } from './commands/check.js';
 import { registerReport } from './commands/report.js';
 import { registerProxy } from './commands/proxy.js';
+import { registerNodeCheck } from './commands/node-check.js';
 
 export { EXIT };
 
@@ -29,6 +30,7 @@ function program(setCode: (code: number) => void): Command {
   registerCheck(cli, setCode);
   registerReport(cli, setCode);
   registerProxy(cli, setCode);
+  registerNodeCheck(cli, setCode);
   return cli;
 }
 

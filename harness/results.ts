@@ -61,6 +61,20 @@ export interface FailoverSample {
   recoveryMs: number | null;
 }
 
+/** Nodes that are not parley's: what ran, and how the fault plane reached their peer traffic. */
+export interface SystemFacts {
+  kind: 'node-command' | 'etcd';
+  /** The node command's template, or the etcd binary. */
+  command?: string;
+  version?: string;
+  /** One proxy per directed link, or one per destination (shared by every sender). */
+  links: 'per-link' | 'per-destination';
+  /** Which directions of a proxied connection faults act on. */
+  streams: 'upstream' | 'both';
+  /** What a reader must know to read the figures (how links were separated, what was refused). */
+  notes: string[];
+}
+
 export interface ScenarioResult {
   name: string;
   algo: string;
@@ -100,6 +114,8 @@ export interface ScenarioResult {
   informational: string[];
   /** Files next to results.json. */
   files: { history: string; logs: string };
+  /** Present when the nodes were not parley's (a node command, etcd). */
+  system?: SystemFacts;
 }
 
 export interface ResultsFile {

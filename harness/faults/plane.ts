@@ -6,6 +6,11 @@
  * `from` says to `to`: its upstream stream is the protocol traffic, its downstream only the
  * transport's pongs. So a toxic on one proxy's upstream is a one-way fault.
  *
+ * Nodes parley did not write may also send on connections they accepted (replies, etcd's
+ * peer streams): for them `streams: 'both'` puts every toxic on both directions of each
+ * proxy, so a fault on the pair's two links still cuts, delays or drops everything between
+ * the two nodes, whichever of them dialled.
+ *
  * By default parley starts its own embedded, API-compatible server (`parley proxy`) as a
  * supervised child process; given a URL (--toxiproxy or TOXIPROXY_URL) it drives that
  * server instead, and nothing else changes.
@@ -32,6 +37,8 @@ export interface FaultPlaneOptions {
   listenHost?: string;
   /** Host nodes dial to reach a proxy, when it differs from listenHost (containers). */
   advertiseHost?: string;
+  /** Which direction of a proxy's connections a toxic acts on (default upstream, see above). */
+  streams?: 'upstream' | 'both';
 }
 
 export class FaultPlane {
@@ -82,12 +89,15 @@ export class FaultPlane {
     return this.child !== null;
   }
 
-  /** Create every directed link proxy of the cluster and route the cluster's peers through them. */
-  async wire(cluster: Cluster): Promise<void> {
+  /**
+   * Create every directed link proxy of the cluster and route the cluster's peers through
+   * them. `listenFor` fixes where a link's proxy listens (default: a free port on listenHost).
+   */
+  async wire(cluster: Cluster, listenFor?: (from: string, to: string) => string): Promise<void> {
     const listenHost = this.options.listenHost ?? '127.0.0.1';
     const specs = allLinks(cluster.ids).map((name) => {
-      const to = name.split('->')[1]!;
-      return { name, upstream: formatHostPort(cluster.node(to).listen), listen: `${listenHost}:0`, enabled: true };
+      const [from, to] = name.split('->') as [string, string];
+      return { name, upstream: formatHostPort(cluster.node(to).listen), listen: listenFor?.(from, to) ?? `${listenHost}:0`, enabled: true };
     });
     // Remove leftovers from an earlier run on a shared server first: names are per link.
     const existing = await this.client.listProxies();
@@ -153,10 +163,15 @@ export class FaultPlane {
 
   async addToxic(links: readonly string[], toxic: ToxicSpec & { name: string }): Promise<void> {
     await Promise.all(links.map((l) => this.client.addToxic(l, toxic)));
+    if (this.options.streams === 'both') {
+      const back = { ...toxic, name: `${toxic.name}-back`, stream: toxic.stream === 'downstream' ? ('upstream' as const) : ('downstream' as const) };
+      await Promise.all(links.map((l) => this.client.addToxic(l, back)));
+    }
   }
 
   async removeToxic(links: readonly string[], name: string): Promise<void> {
     await Promise.all(links.map((l) => this.client.removeToxic(l, name)));
+    if (this.options.streams === 'both') await Promise.all(links.map((l) => this.client.removeToxic(l, `${name}-back`)));
   }
 
   /** Every proxy enabled, every toxic gone (Toxiproxy's POST /reset). */
