@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../nodes/common/errors.js';
 import { parseDuration, parseScenario, type Scenario } from './scenario.js';
-import { SUITES, nightlyScenarios, suiteScenarios, type SuiteName, type SuiteScenario } from './suites.js';
+import { SUITES, nightlyScenarios, referenceScenarios, suiteScenarios, type SuiteName, type SuiteScenario } from './suites.js';
 import { machineInfo } from './machine.js';
 import { RESULTS_SCHEMA, writeResults, type ResultsFile, type ScenarioResult } from './results.js';
 import { Progress } from './progress.js';
@@ -26,6 +26,7 @@ export interface BenchFlags {
   toxiproxy?: string;
   only?: string;
   quiet?: boolean;
+  reference?: string;
 }
 
 /** A nightly scenario takes about its load plus start-up, healing, final reads and checks. */
@@ -46,12 +47,16 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   if (fs.existsSync(path.join(out, 'results.json'))) throw new UsageError(`--out ${out}: already holds a run; choose another folder or remove it`);
 
   const filter = (s: SuiteScenario) => !flags.only || s.input.name!.includes(flags.only);
-  const finite = suite === 'nightly' ? null : suiteScenarios(suite).filter(filter);
+  if (flags.reference !== undefined && flags.reference !== 'etcd') throw new UsageError(`--reference ${flags.reference}: expected etcd`);
+  if (flags.reference !== undefined && suite === 'nightly') throw new UsageError('--reference: the nightly suite runs parley\'s algorithms only');
+  const finite = suite === 'nightly' ? null : [...suiteScenarios(suite), ...(flags.reference ? referenceScenarios(suite) : [])].filter(filter);
   if (finite && finite.length === 0) throw new UsageError(`--only ${flags.only}: matches no scenario of the ${suite} suite`);
   const resolve = (s: SuiteScenario): Scenario =>
     parseScenario({ seed, ...s.input, ...(toxiproxy && { toxiproxy }) }, `suite ${suite} scenario ${s.input.name}`);
   // Validate the whole finite suite before starting anything.
   const planned = finite?.map(resolve) ?? [];
+  const { checkSystem } = await import('./systems.js');
+  for (const scenario of planned) await checkSystem(scenario);
 
   fs.mkdirSync(out, { recursive: true });
   const { runScenario } = await import('./run.js');

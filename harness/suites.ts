@@ -139,6 +139,17 @@ export function suiteScenarios(suite: Exclude<SuiteName, 'nightly'>): SuiteScena
 }
 
 /**
+ * etcd beside the algorithms (`parley bench --reference etcd`): Raft's scenarios of the rows
+ * a replicated key-value store answers (databases, leader election), unchanged but for
+ * what runs them, so its reference column is measured exactly like the others.
+ */
+export function referenceScenarios(suite: Exclude<SuiteName, 'nightly'>): SuiteScenario[] {
+  return suiteScenarios(suite)
+    .filter((s) => (s.row === 'databases' || s.row === 'election') && s.input.algo === 'raft')
+    .map((s) => ({ row: s.row, input: { ...s.input, name: s.input.name!.replace(/\/raft$/, '/etcd'), algo: 'etcd', options: {} } }));
+}
+
+/**
  * Nightly chaos: an endless, seeded stream of scenarios (each algorithm in turn, a
  * workload it supports, `chaos` nemeses); the bench runs them until its time is up.
  */

@@ -31,7 +31,8 @@ export interface ChildSpec {
   /** Arguments after `parley`, e.g. ['node', '--algo', 'raft', ...]. Unused with `program`. */
   args: string[];
   logFile: string;
-  env?: Record<string, string>;
+  /** Added to the harness's environment; `undefined` removes a variable. */
+  env?: Record<string, string | undefined>;
   /** Run this program instead of parley, as the leader of its own process group. */
   program?: { file: string; args: string[]; cwd?: string };
 }

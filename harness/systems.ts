@@ -44,10 +44,19 @@ export function plannedFaults(scenario: Scenario): FaultSpec[] {
 export async function checkSystem(scenario: Scenario): Promise<void> {
   if (scenario.nodeCommand !== undefined) {
     checkProgram(parseNodeCommand(scenario.nodeCommand, nodeIds(scenario.nodes)));
+    return;
+  }
+  if (scenario.algo === 'etcd') {
+    const { checkEtcd } = await import('./etcd/system.js');
+    await checkEtcd(scenario);
   }
 }
 
-export async function systemFor(scenario: Scenario, _dir: string): Promise<SystemSetup> {
+export async function systemFor(scenario: Scenario, dir: string): Promise<SystemSetup> {
+  if (scenario.algo === 'etcd' && scenario.nodeCommand === undefined) {
+    const { etcdSystem } = await import('./etcd/system.js');
+    return etcdSystem(dir);
+  }
   if (scenario.nodeCommand !== undefined) {
     const nodes = new NodeCommandSystem(parseNodeCommand(scenario.nodeCommand, nodeIds(scenario.nodes)));
     return {

@@ -13,3 +13,12 @@ export function hasLeader(scenario: Pick<Scenario, 'algo' | 'options'> & Partial
 export function isEventual(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scenario, 'consistency'>>): boolean {
   return scenario.consistency === undefined ? scenario.algo === 'gossip' : scenario.consistency === 'eventual';
 }
+
+/**
+ * Whether the nodes send messages on connections their peers dialled (etcd streams its
+ * messages to a peer over the peer's own connection): then one direction of a link cannot
+ * be cut on its own, and one-way partitions are not offered.
+ */
+export function oneWayImpossible(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scenario, 'nodeCommand'>>): boolean {
+  return scenario.algo === 'etcd' && scenario.nodeCommand === undefined;
+}

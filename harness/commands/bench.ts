@@ -11,6 +11,7 @@ export function registerBench(cli: Command, setCode: SetExitCode): void {
     .option('--seed <n>', 'seed of the whole suite (nightly default: the time)')
     .option('--only <text>', 'only scenarios whose name contains this, e.g. raft or databases/')
     .option('--toxiproxy <url>', 'drive this Toxiproxy instead of the embedded one (or TOXIPROXY_URL)')
+    .option('--reference <system>', 'etcd: also run etcd through the databases and leader-election scenarios, as a reference column')
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
       const { benchCommand } = await import('../bench-command.js');

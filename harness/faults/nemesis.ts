@@ -6,11 +6,12 @@
  */
 import { Random } from '../../nodes/common/random.js';
 import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../scenario.js';
+import { oneWayImpossible } from '../traits.js';
 
 type Nemesis = NonNullable<Scenario['nemesis']>['names'][number];
 const ALL: Exclude<Nemesis, 'chaos'>[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash'];
 
-function one(kind: Exclude<Nemesis, 'chaos'>, at: number, duration: number, rnd: Random, nodes: number): FaultSpec {
+function one(kind: Exclude<Nemesis, 'chaos'>, at: number, duration: number, rnd: Random, nodes: number, oneWay: boolean): FaultSpec {
   const base = { at, duration };
   switch (kind) {
     case 'latency':
@@ -24,7 +25,7 @@ function one(kind: Exclude<Nemesis, 'chaos'>, at: number, duration: number, rnd:
       return faultSchema.parse({ ...base, kind: 'reset', target, probability, afterBytes: how === 1 ? 0 : rnd.int(100, 5000) });
     }
     case 'partition': {
-      const shapes = PARTITION_SHAPES.filter((s) => nodes >= 3 || s === 'isolate' || s === 'one-way');
+      const shapes = PARTITION_SHAPES.filter((s) => (nodes >= 3 || s === 'isolate' || s === 'one-way') && (oneWay || s !== 'one-way'));
       return faultSchema.parse({ ...base, kind: 'partition', shape: rnd.pick(shapes), target: 'random', mode: rnd.pick(['blackhole', 'disable']) });
     }
     case 'crash':
@@ -44,7 +45,7 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
   const out: FaultSpec[] = [];
   const step = Math.max(nemesis.interval, nemesis.faultDuration + 500);
   for (let at = nemesis.start; at + nemesis.faultDuration <= scenario.duration; at += step) {
-    out.push(one(rnd.pick(pool), at, nemesis.faultDuration, rnd, scenario.nodes));
+    out.push(one(rnd.pick(pool), at, nemesis.faultDuration, rnd, scenario.nodes, !oneWayImpossible(scenario)));
   }
   return out;
 }

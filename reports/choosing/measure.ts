@@ -1,10 +1,11 @@
 /**
  * From a run's scenarios to the measured choosing table: for each use case and each of the
  * four algorithms, the relevant scenarios, whether the row's safety requirements held in
- * all of them, the figures, and the rule's decision.
+ * all of them, the figures, and the rule's decision. Reference systems (etcd) present in the
+ * run get the same cells in the rows they apply to, outside the decision.
  */
 import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
-import { ALGORITHM_COLUMNS, scenarioShape, verdictStatus, type AlgorithmId } from '../scenarios.js';
+import { ALGORITHM_COLUMNS, REFERENCE_COLUMNS, scenarioShape, verdictStatus, type ReferenceId } from '../scenarios.js';
 import { chooseAlgorithm, type CellMeasure, type CellSafety, type RowDecision } from './rule.js';
 import { USE_CASES, type CellFigures, type UseCase } from './use-cases.js';
 
@@ -14,12 +15,20 @@ export interface MeasuredCell extends CellMeasure, Omit<CellFigures, 'primary' |
   shapes: string[];
 }
 
+/** A reference system's cell: measured like an algorithm's, never decided on. Null where the row does not apply to it. */
+export interface ReferenceCell {
+  id: ReferenceId;
+  cell: (Omit<MeasuredCell, 'algo'> & { algo: ReferenceId }) | null;
+}
+
 export interface ChoosingRow {
   useCase: UseCase;
   cells: MeasuredCell[];
   decision: RowDecision;
   /** False when the measured algorithms did not run the same scenario shapes. */
   comparable: boolean;
+  /** One per reference system that ran in this run, in column order. */
+  references: ReferenceCell[];
 }
 
 const SAFETY_ORDER: CellSafety['state'][] = ['violated', 'not-promised', 'undecided', 'unchecked', 'passed'];
@@ -44,7 +53,7 @@ export function rowSafety(scenarios: readonly ScenarioResult[], requires: UseCas
   return found[0] ?? { state: 'passed' };
 }
 
-function measureCell(useCase: UseCase, algo: AlgorithmId, run: ResultsFile): MeasuredCell {
+function measureCell<Id extends string>(useCase: UseCase, algo: Id, run: ResultsFile): Omit<MeasuredCell, 'algo'> & { algo: Id } {
   const indices = run.scenarios.flatMap((s, i) => (s.algo === algo && useCase.relevant(s) ? [i] : []));
   const scenarios = indices.map((i) => run.scenarios[i]!);
   if (scenarios.length === 0) {
@@ -64,12 +73,19 @@ function measureCell(useCase: UseCase, algo: AlgorithmId, run: ResultsFile): Mea
   };
 }
 
+/** The reference systems that ran in this run. */
+export function referencesIn(run: ResultsFile): ReferenceId[] {
+  return REFERENCE_COLUMNS.filter((id) => run.scenarios.some((s) => s.algo === id));
+}
+
 export function measureChoosingTable(run: ResultsFile): ChoosingRow[] {
+  const present = referencesIn(run);
   return USE_CASES.map((useCase) => {
     const cells = ALGORITHM_COLUMNS.map((algo) => measureCell(useCase, algo, run));
     const measured = cells.filter((c) => c.scenarios > 0);
     const signature = (c: MeasuredCell) => c.shapes.join('|');
     const comparable = measured.every((c) => signature(c) === signature(measured[0]!));
-    return { useCase, cells, decision: chooseAlgorithm(cells, useCase.rule, useCase.textbook), comparable };
+    const references = present.map((id) => ({ id, cell: useCase.reference ? measureCell(useCase, id, run) : null }));
+    return { useCase, cells, decision: chooseAlgorithm(cells, useCase.rule, useCase.textbook), comparable, references };
   });
 }

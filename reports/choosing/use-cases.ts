@@ -40,6 +40,8 @@ export interface UseCase {
   /** Checks every relevant scenario must have run and passed. */
   requires: readonly CheckerName[];
   rule: ChoosingRule;
+  /** Whether production reference systems (etcd: a replicated kv store) are shown in this row. */
+  reference: boolean;
   relevant: (s: ScenarioResult) => boolean;
   measure: (scenarios: readonly ScenarioResult[]) => CellFigures;
 }
@@ -76,6 +78,7 @@ const databases: UseCase = {
     secondary: { name: 'p99 latency', better: 'lower', format: fmtMs },
     tolerance: TOLERANCE,
   },
+  reference: true,
   relevant: (s) => s.workload === 'kv',
   measure(scenarios) {
     const throughput = median(scenarios.map((s) => s.throughput));
@@ -106,6 +109,7 @@ const leaderElection: UseCase = {
     secondary: { name: 'longest unavailability', better: 'lower', format: fmtMs },
     tolerance: TOLERANCE,
   },
+  reference: true,
   relevant: (s) => s.workload === 'kv' && crashedLeader(s),
   measure(scenarios) {
     // A crash with no acknowledged write after it has not recovered when the run ends: count
@@ -155,6 +159,7 @@ const acid: UseCase = {
     secondary: { name: 'abort rate', better: 'lower', format: fmtRatio },
     tolerance: TOLERANCE,
   },
+  reference: false,
   relevant: (s) => s.workload === 'bank',
   measure(scenarios) {
     const bank = scenarios.map(bankFigures);
@@ -205,6 +210,7 @@ const decentralized: UseCase = {
     secondary: { name: 'convergence p50 at the largest N', better: 'lower', format: fmtMs },
     tolerance: TOLERANCE,
   },
+  reference: false,
   relevant: (s) => s.workload === 'dissemination',
   measure(scenarios) {
     const sizes = [...new Set(scenarios.map((s) => s.nodes))].sort((a, b) => a - b);

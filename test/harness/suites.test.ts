@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nightlyScenarios, suiteScenarios } from '../../harness/suites.js';
+import { nightlyScenarios, referenceScenarios, suiteScenarios } from '../../harness/suites.js';
 import { parseScenario } from '../../harness/scenario.js';
 import { resolveScenario } from '../../harness/run.js';
 
@@ -27,5 +27,25 @@ describe('bench suites', () => {
       expect(resolveScenario(parseScenario(s.input, s.input.name)).faults).toEqual(scenario.faults);
       if (s.input.algo === 'gossip') expect(s.input.workload?.type).not.toBe('bank');
     }
+  });
+
+  it('--reference etcd runs Raft\'s databases and leader-election scenarios on etcd, unchanged but for what runs them', () => {
+    for (const suite of ['quick', 'default'] as const) {
+      const raft = suiteScenarios(suite).filter((s) => s.input.algo === 'raft' && (s.row === 'databases' || s.row === 'election'));
+      const etcd = referenceScenarios(suite);
+      expect(etcd.map((s) => s.input.name)).toEqual(raft.map((s) => s.input.name!.replace('/raft', '/etcd')));
+      for (const [i, s] of etcd.entries()) {
+        expect(parseScenario(s.input, s.input.name).algo).toBe('etcd');
+        expect(s.input.faults).toEqual(raft[i]!.input.faults);
+      }
+    }
+  });
+
+  it('named partition nemeses never draw a one-way partition for etcd, whose connections carry both directions', () => {
+    const shapes = (algo: string) =>
+      resolveScenario(parseScenario({ algo, seed: 3, duration: '600s', nemesis: { names: ['partition'], interval: '1s', faultDuration: '500ms' } })).faults.map((f) => f.shape);
+    expect(shapes('raft')).toContain('one-way');
+    expect(shapes('etcd')).not.toContain('one-way');
+    expect(new Set(shapes('etcd')).size).toBeGreaterThan(4);
   });
 });

@@ -7,6 +7,8 @@ import { chooseAlgorithm, describeRule, withinTolerance, type CellMeasure, type 
 import { measureChoosingTable, rowSafety } from '../../reports/choosing/measure.js';
 import { USE_CASES } from '../../reports/choosing/use-cases.js';
 import { benchRun, linearizable, scenarioResult } from './fixtures/results.js';
+import { choosingSection } from '../../reports/page/choosing.js';
+import type { ScenarioResult } from '../../harness/results.js';
 
 const rule: ChoosingRule = {
   primary: { name: 'throughput', better: 'higher', format: (x) => `${x}/s` },
@@ -167,5 +169,48 @@ describe('the measured table from the bench fixture', () => {
 
   it('every row states its rule from the same objects the code applies', () => {
     for (const u of USE_CASES) expect(describeRule(u.rule)).toContain(u.rule.primary.name);
+  });
+});
+
+describe('etcd as a reference column', () => {
+  const asEtcd = (s: ReturnType<typeof scenarioResult>): ScenarioResult => ({
+    ...s,
+    algo: 'etcd',
+    scenario: { ...s.scenario, algo: 'etcd' },
+    system: { kind: 'etcd', command: '/usr/bin/etcd', version: '3.4.23', links: 'per-link', streams: 'both', notes: [] },
+  });
+  const run = benchRun();
+  // Faster than every algorithm, so that the rule would pick it if it were a candidate.
+  run.scenarios.push(
+    asEtcd(scenarioResult({ name: 'etcd-kv-partition', algo: 'raft', workload: 'kv', throughput: 30_000, p50: 0.5, p99: 2, faults: [{ kind: 'partition', at: 5000, duration: 3000 }], checks: [linearizable()] })),
+    asEtcd(scenarioResult({ name: 'etcd-failover', algo: 'raft', workload: 'kv', throughput: 29_000, p50: 0.5, p99: 2, faults: [{ kind: 'leader-crash', at: 4000, duration: 2000, target: 'leader' }], failoverMs: [120], checks: [linearizable()] })),
+  );
+  const rows = measureChoosingTable(run);
+  const row = (id: string) => rows.find((r) => r.useCase.id === id)!;
+
+  it('is measured in the databases and leader-election rows with the same figures, and never picked', () => {
+    const db = row('databases');
+    expect(db.references.map((r) => r.id)).toEqual(['etcd']);
+    expect(db.references[0]!.cell).toMatchObject({ scenarios: 2, safety: { state: 'passed' }, primary: 29_500 });
+    expect(db.decision.pick).toBe('raft');
+    expect(db.decision.cells.map((c) => c.algo)).not.toContain('etcd');
+    expect(row('leader-election').references[0]!.cell!.primary).toBe(120);
+    expect(row('leader-election').decision.pick).toBe('raft');
+    expect(row('acid').references[0]!.cell).toBeNull();
+    expect(row('decentralized').references[0]!.cell).toBeNull();
+  });
+
+  it('has a column of its own, labelled with its version, and the rule says it is a reference', () => {
+    const page = choosingSection(run).toString();
+    expect(page).toContain('<th class="reference">etcd 3.4, Raft, production');
+    expect(page).toMatch(/etcd 3\.4, Raft, production<\/b> is a reference, not a candidate/);
+    expect(page.match(/class="cell cell-reference[^"]*"/g)).toHaveLength(4);
+    expect(page).toContain('parley drives etcd with the kv workload only');
+  });
+
+  it('is absent from runs without etcd', () => {
+    const plain = measureChoosingTable(benchRun());
+    expect(plain.every((r) => r.references.length === 0)).toBe(true);
+    expect(choosingSection(benchRun()).toString()).not.toContain('cell-reference');
   });
 });
