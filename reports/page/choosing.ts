@@ -83,7 +83,10 @@ export function choosingSection(run: ResultsFile): SafeHtml {
     ${references.map((id) => html`<div class="reference-rule"><b>${referenceLabel(run, id)}</b> is a reference, not a candidate: it ran the same scenarios under the same harness and its cells show the same figures and checks, in the rows where a replicated key-value store applies, but the rule never picks it. It answers how the measured algorithms compare with a Raft people run in production.</div>`)}
   </div>
   <div class="table-wrap"><table class="choosing">
-    <thead><tr><th class="usecase">Use case</th>${ALGORITHM_COLUMNS.map((a) => html`<th>${algorithmLabel(a)}</th>`)}${references.map((id) => html`<th class="reference">${referenceLabel(run, id)}<span class="small muted">reference</span></th>`)}<th class="pick">Measured pick</th></tr></thead>
+    <thead><tr><th class="usecase">Use case</th>${ALGORITHM_COLUMNS.map((a) => html`<th>${algorithmLabel(a)}</th>`)}${references.map((id) => {
+      const [name, ...rest] = referenceLabel(run, id).split(', ');
+      return html`<th class="reference">${name}<span class="small muted">${rest.join(', ')}; reference</span></th>`;
+    })}<th class="pick">Measured pick</th></tr></thead>
     <tbody>${rows.map(
       (row) => html`<tr data-use-case="${row.useCase.id}">
   <th scope="row" class="usecase-row">${row.useCase.title}<span class="asks">${row.useCase.asks}</span><span class="textbook">Textbook: ${row.useCase.textbook.map(algorithmLabel).join(', ')}</span>${row.comparable ? '' : html`<div class="caveat">Algorithms here did not all run the same scenarios; compare with care.</div>`}</th>

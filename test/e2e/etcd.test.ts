@@ -54,7 +54,7 @@ describe('parley run --system etcd', () => {
     expect(s.failover.length).toBeGreaterThan(0);
     expect(s.nodesDetail.every((n) => n.up && (n.cpuSeconds ?? 0) > 0 && n.bytesSent > 0 && n.fsyncs > 0)).toBe(true);
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
-    expect(html).toContain('<th class="reference">etcd 3.4, Raft, production');
+    expect(html).toContain('<th class="reference">etcd 3.4<span class="small muted">Raft, production; reference</span></th>');
     expect(html).toMatch(/is a reference, not a candidate/);
     expect(html).not.toContain('class="banner banner-violation"');
     expect(html).toContain('class="banner banner-passed"');

@@ -202,7 +202,7 @@ describe('etcd as a reference column', () => {
 
   it('has a column of its own, labelled with its version, and the rule says it is a reference', () => {
     const page = choosingSection(run).toString();
-    expect(page).toContain('<th class="reference">etcd 3.4, Raft, production');
+    expect(page).toContain('<th class="reference">etcd 3.4<span class="small muted">Raft, production; reference</span></th>');
     expect(page).toMatch(/etcd 3\.4, Raft, production<\/b> is a reference, not a candidate/);
     expect(page.match(/class="cell cell-reference[^"]*"/g)).toHaveLength(4);
     expect(page).toContain('parley drives etcd with the kv workload only');
