@@ -18,7 +18,7 @@ import type { Calibration } from './calibrate.js';
 import type { NodeObserver } from './observe.js';
 import { analyze } from './analyze.js';
 import type { Scenario } from './scenario.js';
-import type { ConvergenceSummary, NodeResult, ScenarioResult } from './results.js';
+import type { ConvergenceSummary, NodeResult, ScenarioResult, SystemFacts } from './results.js';
 import { isEventual } from './traits.js';
 
 function readJsonLines<T>(file: string, map: (row: Record<string, unknown>) => T | null): T[] {
@@ -72,6 +72,7 @@ export interface AssembleInput {
   unexpectedExits: ChildExit[];
   problems: string[];
   upAtEnd: Set<string>;
+  system?: SystemFacts | undefined;
 }
 
 export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
@@ -154,6 +155,7 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
     checks,
     informational: workload.informational(eventual),
     files: { history: 'history.jsonl', logs: 'logs' },
+    ...(a.system && { system: a.system }),
   };
 }
 

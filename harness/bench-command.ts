@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../nodes/common/errors.js';
 import { parseDuration, parseScenario, type Scenario } from './scenario.js';
-import { ALGORITHMS, SUITES, nightlyScenarios, suiteScenarios, type SuiteAlgorithm, type SuiteName, type SuiteScenario } from './suites.js';
+import { ALGORITHMS, REFERENCES, SUITES, nightlyScenarios, suiteScenarios, type ReferenceSystem, type SuiteAlgorithm, type SuiteName, type SuiteScenario } from './suites.js';
 import { machineInfo } from './machine.js';
 import { RESULTS_SCHEMA, writeResults, type ResultsFile, type ScenarioResult } from './results.js';
 import { Progress } from './progress.js';
@@ -27,6 +27,7 @@ export interface BenchFlags {
   only?: string;
   algo?: string;
   quiet?: boolean;
+  reference?: string;
 }
 
 /** `--algo raft` or `--algo raft,paxos`: which algorithms the suite runs. */
@@ -37,6 +38,13 @@ export function parseAlgos(flag: string | undefined): SuiteAlgorithm[] | undefin
     if (!(ALGORITHMS as readonly string[]).includes(name)) throw new UsageError(`--algo ${flag}: expected one or more of ${ALGORITHMS.join(', ')}, comma-separated`);
   }
   return [...new Set(names)] as SuiteAlgorithm[];
+}
+
+/** `--reference etcd`: production systems measured beside the algorithms, never picked. */
+function parseReferences(flag: string | undefined): ReferenceSystem[] | undefined {
+  if (flag === undefined) return undefined;
+  if (!(REFERENCES as readonly string[]).includes(flag)) throw new UsageError(`--reference ${flag}: expected ${REFERENCES.join(' or ')}`);
+  return [flag as ReferenceSystem];
 }
 
 /** A nightly scenario takes about its load plus start-up, healing, final reads and checks. */
@@ -53,6 +61,8 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const seed = flags.seed === undefined ? (suite === 'nightly' ? Math.floor(Date.now() / 1000) % 2 ** 31 : 1) : Number(flags.seed);
   if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31) throw new UsageError(`--seed ${flags.seed}: expected a whole number from 0 to 2147483647`);
   const algos = parseAlgos(flags.algo);
+  const references = parseReferences(flags.reference);
+  if (references && suite === 'nightly') throw new UsageError('--reference: the nightly suite runs parley\'s algorithms only');
   // Nightly scenarios are generated from the seed, not chosen from a list: a name filter
   // would silently run something else than asked, so it is refused rather than ignored.
   if (flags.only !== undefined && suite === 'nightly') throw new UsageError('--only: the nightly suite generates its scenarios from --seed and has none to select by name; choose algorithms with --algo');
@@ -60,12 +70,14 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const out = path.resolve(flags.out ?? path.join('out', suite === 'nightly' ? `nightly-${seed}` : 'bench'));
   if (fs.existsSync(path.join(out, 'results.json'))) throw new UsageError(`--out ${out}: already holds a run; choose another folder or remove it`);
 
-  const finite = suite === 'nightly' ? null : suiteScenarios(suite, { seed, ...(algos && { algos }), ...(flags.only !== undefined && { only: flags.only }) });
+  const finite = suite === 'nightly' ? null : suiteScenarios(suite, { seed, ...(algos && { algos }), ...(flags.only !== undefined && { only: flags.only }), ...(references && { references }) });
   if (finite && finite.length === 0) throw new UsageError(`--only ${flags.only}: matches no scenario of the ${suite} suite${algos ? ` for ${algos.join(', ')}` : ''}`);
   const resolve = (s: SuiteScenario): Scenario =>
     parseScenario({ seed, ...s.input, ...(toxiproxy && { toxiproxy }) }, `suite ${suite} scenario ${s.input.name}`);
   // Validate the whole finite suite before starting anything.
   const planned = finite?.map((s) => ({ scenario: resolve(s), trial: s.trial })) ?? [];
+  const { checkSystem } = await import('./systems.js');
+  for (const { scenario } of planned) await checkSystem(scenario);
 
   fs.mkdirSync(out, { recursive: true });
   const { runScenario } = await import('./run.js');

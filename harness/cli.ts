@@ -16,6 +16,7 @@ import { registerCheck } from './commands/check.js';
 import { registerReport } from './commands/report.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerSim } from './commands/sim.js';
+import { registerNodeCheck } from './commands/node-check.js';
 
 export { EXIT };
 
@@ -31,6 +32,7 @@ function program(setCode: (code: number) => void): Command {
   registerCheck(cli, setCode);
   registerReport(cli, setCode);
   registerProxy(cli, setCode);
+  registerNodeCheck(cli, setCode);
   return cli;
 }
 

@@ -6,11 +6,14 @@
  *
  * Nodes may also be remote (addresses given, not spawned): then the cluster only talks to
  * their APIs, and process faults against them are refused with a clear error.
+ *
+ * Nodes that are not parley's (a user's program, etcd) come with a `NodeSystem`
+ * (harness/node-command.ts) that says how to start one and how to read its status.
  */
 import path from 'node:path';
 import { formatHostPort, type HostPort } from '../nodes/common/address.js';
-import type { AlgoName } from '../nodes/registry.js';
 import { allocatePorts } from './ports.js';
+import type { NodeSystem, PeerAddress } from './node-command.js';
 import { Child, tailOfFile, type ChildExit } from './supervisor.js';
 import { fetchJson } from './http.js';
 
@@ -27,7 +30,8 @@ export interface NodeHandle {
 }
 
 export interface ClusterSpec {
-  algo: AlgoName;
+  /** parley's algorithm (`parley node --algo`), or what a `system` runs. */
+  algo: string;
   size: number;
   /** Folder for data/<id> and logs/<id>.log. */
   dir: string;
@@ -38,6 +42,8 @@ export interface ClusterSpec {
   host?: string;
   /** Ids; default n1..nN. */
   ids?: string[];
+  /** Nodes that are not parley's; absent: `parley node --algo <algo>`. */
+  system?: NodeSystem;
 }
 
 export class NodeStartError extends Error {}
@@ -116,9 +122,14 @@ export class Cluster {
     await Promise.all(this.nodes.map((n) => this.waitReady(n.id, readyTimeoutMs)));
   }
 
+  private peersOf(n: NodeHandle): PeerAddress[] {
+    return this.nodes.filter((p) => p.id !== n.id).map((p) => ({ id: p.id, address: this.linkAddress(n.id, p.id) }));
+  }
+
   private spawn(n: NodeHandle): void {
     if (!n.child) {
-      n.child = new Child({ name: n.id, args: this.args(n), logFile: n.logFile });
+      const system = this.spec.system;
+      n.child = new Child(system ? system.child(n, this.peersOf(n), this.ids) : { name: n.id, args: this.args(n), logFile: n.logFile });
       n.child.onUnexpectedExit = (exit) => this.onUnexpectedExit?.(exit);
     }
     n.child.start();
@@ -139,7 +150,7 @@ export class Cluster {
         throw new NodeStartError(`node ${id} exited during start-up; last lines of ${n.logFile}:\n  ${tailOfFile(n.logFile).join('\n  ')}`);
       }
       try {
-        const { status } = await fetchJson(n.api, 'GET', '/status', undefined, 500);
+        const { status } = await fetchJson(n.api, 'GET', this.spec.system?.readyPath ?? '/status', undefined, 500);
         if (status === 200) return;
         lastError = `status ${status}`;
       } catch (err) {
@@ -177,6 +188,7 @@ export class Cluster {
   }
 
   async status(id: string, timeoutMs = 1000): Promise<Record<string, unknown> | null> {
+    if (this.spec.system?.status) return this.spec.system.status(this.node(id), timeoutMs);
     try {
       const { status, body } = await fetchJson(this.node(id).api, 'GET', '/status', undefined, timeoutMs);
       return status === 200 ? (body as Record<string, unknown>) : null;
@@ -186,6 +198,7 @@ export class Cluster {
   }
 
   async metrics(id: string, timeoutMs = 1000): Promise<Record<string, unknown> | null> {
+    if (this.spec.system?.metrics) return this.spec.system.metrics(this.node(id), timeoutMs);
     try {
       const { status, body } = await fetchJson(this.node(id).api, 'GET', '/metrics', undefined, timeoutMs);
       return status === 200 ? (body as Record<string, unknown>) : null;

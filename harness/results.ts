@@ -81,6 +81,20 @@ export interface TrialInfo {
   of: number;
 }
 
+/** Nodes that are not parley's: what ran, and how the fault plane reached their peer traffic. */
+export interface SystemFacts {
+  kind: 'node-command' | 'etcd';
+  /** The node command's template, or the etcd binary. */
+  command?: string;
+  version?: string;
+  /** One proxy per directed link, or one per destination (shared by every sender). */
+  links: 'per-link' | 'per-destination';
+  /** Which directions of a proxied connection faults act on. */
+  streams: 'upstream' | 'both';
+  /** What a reader must know to read the figures (how links were separated, what was refused). */
+  notes: string[];
+}
+
 export interface ScenarioResult {
   name: string;
   algo: string;
@@ -137,6 +151,8 @@ export interface ScenarioResult {
   sim?: { net: string; sync: string; simMs: number; events: number; notes: string[] };
   /** Set by `parley bench` when the scenario is one of several trials of the same thing. */
   trial?: TrialInfo;
+  /** Present when the nodes were not parley's (a node command, etcd). */
+  system?: SystemFacts;
 }
 
 export interface ResultsFile {

@@ -43,6 +43,9 @@ export interface RunFlags {
   checkBudget?: string;
   jsonSchema?: boolean;
   quiet?: boolean;
+  nodeCommand?: string;
+  system?: string;
+  consistency?: string;
 }
 
 function int(flag: string, text: string, min: number, max: number): number {
@@ -102,6 +105,19 @@ export function scenarioFromFlags(flags: RunFlags): { scenario: Scenario; source
   }
   const s: Record<string, unknown> = { ...base };
   const workload: Record<string, unknown> = { ...((base.workload as Record<string, unknown> | undefined) ?? {}) };
+  if (flags.system !== undefined) {
+    if (flags.system !== 'etcd') throw new UsageError(`--system ${flags.system}: expected etcd (parley's own algorithms are chosen with --algo)`);
+    if (flags.algo !== undefined && flags.algo !== 'etcd') throw new UsageError(`--system etcd: runs etcd, not ${flags.algo}; drop --algo`);
+    if (flags.nodeCommand !== undefined) throw new UsageError('--system etcd: etcd is started by parley; drop --node-command');
+    s.algo = 'etcd';
+    delete s.nodeCommand;
+  }
+  if (flags.nodeCommand !== undefined) {
+    s.nodeCommand = flags.nodeCommand;
+    // Results need a name for what ran; parley's own names are taken.
+    if (flags.algo === undefined && (s.algo === undefined || base.nodeCommand === undefined)) s.algo = 'custom';
+  }
+  if (flags.consistency !== undefined) s.consistency = flags.consistency;
   if (flags.algo !== undefined) s.algo = flags.algo;
   if (flags.name !== undefined) s.name = flags.name;
   if (flags.nodes !== undefined) s.nodes = int('--nodes', flags.nodes, 1, 200);
@@ -126,7 +142,7 @@ export function scenarioFromFlags(flags: RunFlags): { scenario: Scenario; source
     s.maxThroughput = flags.maxThroughput === true ? {} : { duration: duration('--max-throughput', flags.maxThroughput) };
   }
   if (flags.faults !== undefined) applyFaults(s, flags);
-  if (s.algo === undefined) throw new UsageError('--algo: required (raft, paxos, twopc or gossip), or give --scenario FILE');
+  if (s.algo === undefined) throw new UsageError('--algo: required (raft, paxos, twopc or gossip), or --system etcd, --node-command TEMPLATE or --scenario FILE');
   const scenario = parseScenario(s, source === 'flags' ? 'scenario' : source);
   if (scenario.algo === 'gossip' && (scenario.workload.type === 'bank' || scenario.workload.type === 'list-append')) {
     throw new UsageError(`workload.type ${scenario.workload.type}: needs multi-key transactions, which gossip does not offer (use kv or dissemination)`);
@@ -223,6 +239,25 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   const { scenario } = scenarioFromFlags(flags);
   refuseSimOnly(scenario);
   const out = path.resolve(flags.out ?? path.join('out', `${scenario.algo}-${scenario.workload.type}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  const { checkSystem } = await import('./systems.js');
+  await checkSystem(scenario);
+  const { signal, dispose } = abortOnSignals();
+  const progress = new Progress(`[${scenario.name ?? `${scenario.algo}/${scenario.workload.type}`}]`, process.stderr, flags.quiet === true);
+  let results: ResultsFile;
+  try {
+    results = await runInto(scenario, out, { signal, progress, command: process.argv.slice(2).join(' ') });
+  } finally {
+    dispose();
+  }
+  await publishOutputs(results, out);
+  return exitCodeOf(results);
+}
+
+/**
+ * Run a validated scenario into folder `out` (which must not hold a run yet): scenario.json,
+ * the run's files, and results.json, which is returned. Shared by `parley run` and the API.
+ */
+export async function runInto(scenario: Scenario, out: string, opts: { signal: AbortSignal; progress: Progress; command: string }): Promise<ResultsFile> {
   if (fs.existsSync(path.join(out, 'results.json')) || fs.existsSync(path.join(out, 'data'))) {
     throw new UsageError(`--out ${out}: already holds a run; choose another folder or remove it`);
   }
@@ -231,22 +266,14 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   fs.writeFileSync(scenarioFile, JSON.stringify(scenario, null, 2));
   // The run loop (and everything it loads) only once the scenario is known to be valid.
   const { runScenario } = await import('./run.js');
-  const { signal, dispose } = abortOnSignals();
   const startedAt = new Date().toISOString();
-  const progress = new Progress(`[${scenario.name ?? `${scenario.algo}/${scenario.workload.type}`}]`, process.stderr, flags.quiet === true);
-  let result: ScenarioResult;
-  try {
-    result = await runScenario(scenario, { dir: out, command: reproduceCommand(scenarioFile), signal, progress });
-  } finally {
-    dispose();
-  }
+  const result: ScenarioResult = await runScenario(scenario, { dir: out, command: reproduceCommand(scenarioFile), signal: opts.signal, progress: opts.progress });
   const results: ResultsFile = {
     schema: RESULTS_SCHEMA,
     partial: result.status !== 'complete',
-    meta: { ...machineInfo(), startedAt, finishedAt: new Date().toISOString(), command: process.argv.slice(2).join(' '), seed: scenario.seed },
+    meta: { ...machineInfo(), startedAt, finishedAt: new Date().toISOString(), command: opts.command, seed: scenario.seed },
     scenarios: [result],
   };
   writeResults(out, results);
-  await publishOutputs(results, out);
-  return exitCodeOf(results);
+  return results;
 }

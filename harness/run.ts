@@ -31,7 +31,7 @@ import { NodeObserver } from './observe.js';
 import { maxThroughput } from './saturate.js';
 import { finalReads, heal } from './after-load.js';
 import { assemble } from './assemble.js';
-import { hasLeader } from './traits.js';
+import { systemFor, type SystemSetup } from './systems.js';
 import type { Progress } from './progress.js';
 import type { Scenario } from './scenario.js';
 import type { ScenarioResult } from './results.js';
@@ -82,6 +82,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
   const history = new HistoryWriter(path.join(dir, 'history.jsonl'));
   const workload = await workloadByName(scenario.workload.type);
   const random = Random.derive(scenario.seed, 'workload');
+  let system: SystemSetup | null = null;
   let plane: FaultPlane | null = null;
   let cluster: Cluster | null = null;
   let observer: NodeObserver | null = null;
@@ -100,7 +101,8 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
   const upAtEnd = new Set<string>();
 
   try {
-    plane = await FaultPlane.start({ url: scenario.toxiproxy, logDir: path.join(dir, 'logs') });
+    system = await systemFor(scenario, dir);
+    plane = await FaultPlane.start({ url: scenario.toxiproxy, logDir: path.join(dir, 'logs'), ...system.plane });
     plane.onUnexpectedExit = onUnexpectedExit;
     if (scenario.remote) {
       const remote = scenario.remote;
@@ -116,16 +118,17 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
         dir,
         settings: scenario.options,
         nodeSettings: (id) => ({ seed: Random.derive(scenario.seed, `node:${id}`).int(0, 2 ** 31 - 1) }),
+        system: system.nodes,
       });
       cluster.onUnexpectedExit = onUnexpectedExit;
-      await plane.wire(cluster);
+      await system.wire(plane, cluster);
     }
     calibration = await calibrate(plane);
     note(`calibration: loopback RTT p50 ${calibration.directRttUs.p50} µs direct, ${calibration.proxiedRttUs?.p50 ?? '-'} µs through one proxy`);
     progress.update({ phase: 'starting', elapsedMs: 0, totalMs: scenario.duration, opsPerSec: 0, errors: 0, faults: '' });
     await cluster.start();
     const c = cluster;
-    if (hasLeader(scenario)) await c.waitForLeader(30_000);
+    await system.settle(c, note);
     const trackLeader = async () => {
       const leader = await c.leader().catch(() => null);
       if (leader) leaderIndex = c.ids.indexOf(leader);
@@ -137,7 +140,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
 
     client = new NodeClient(
       c.nodes.map((n) => n.api),
-      { connections: scenario.clients + 4, timeoutMs: scenario.clientTimeout },
+      { connections: scenario.clients + 4, timeoutMs: scenario.clientTimeout, dialect: system.dialect },
     );
     const ctx: WorkloadContext = {
       spec: scenario.workload,
@@ -198,7 +201,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     if (scenario.maxThroughput && !stop.signal.aborted) {
       const target = c.nodes[leaderIndex >= 0 ? leaderIndex : 0]!;
       note(`saturation: autocannon, ${scenario.maxThroughput.connections} connections, ${scenario.maxThroughput.duration} ms against ${target.id}`);
-      saturation = await maxThroughput(formatHostPort(target.api), scenario.maxThroughput.connections, scenario.maxThroughput.duration);
+      saturation = await maxThroughput(formatHostPort(target.api), scenario.maxThroughput.connections, scenario.maxThroughput.duration, system.saturation);
     }
     await observer.sample();
     for (const id of c.ids) if (c.isUp(id)) upAtEnd.add(id);
@@ -213,11 +216,12 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     await client?.close().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
     await plane?.stop().catch(() => undefined);
+    await system?.dispose().catch(() => undefined);
     history.close();
   }
 
   return assemble({
     name, scenario, dir, command: opts.command, workload, cluster, calibration, load, originNs, endNs, healedAt, finalByNode,
-    faults: runner?.records ?? [], observer, saturation, unexpectedExits, problems, upAtEnd,
+    faults: runner?.records ?? [], observer, saturation, unexpectedExits, problems, upAtEnd, system: system?.facts,
   });
 }

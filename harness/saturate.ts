@@ -7,12 +7,21 @@
 import autocannon from 'autocannon';
 import type { ScenarioResult } from './results.js';
 
-export async function maxThroughput(address: string, connections: number, durationMs: number): Promise<NonNullable<ScenarioResult['maxThroughput']>> {
+export interface SaturationRequest {
+  method: 'PUT' | 'POST';
+  path: string;
+  body: string;
+}
+
+/** The node contract's write; a system with its own API (etcd) gives its own. */
+export const CONTRACT_WRITE: SaturationRequest = { method: 'PUT', path: '/kv/__saturation', body: JSON.stringify({ value: 'x' }) };
+
+export async function maxThroughput(address: string, connections: number, durationMs: number, request: SaturationRequest = CONTRACT_WRITE): Promise<NonNullable<ScenarioResult['maxThroughput']>> {
   const result = await autocannon({
     url: `http://${address}`,
     connections,
     duration: Math.max(1, Math.round(durationMs / 1000)),
-    requests: [{ method: 'PUT', path: '/kv/__saturation', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'x' }) }],
+    requests: [{ ...request, headers: { 'content-type': 'application/json' } }],
     timeout: 10,
   });
   return {

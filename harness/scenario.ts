@@ -127,9 +127,20 @@ export const workloadSchema = z.strictObject({
 });
 export type WorkloadSpec = z.infer<typeof workloadSchema>;
 
-export const scenarioSchema = z.strictObject({
+/** What can run as the nodes without a node command: parley's algorithms, and etcd as a reference. */
+export const SYSTEMS = [...ALGORITHMS, 'etcd'] as const;
+
+const scenarioFields = z.strictObject({
   name: z.string().min(1).max(200).optional(),
-  algo: z.enum(ALGORITHMS),
+  /** parley's algorithm, `etcd`, or the name a node command's results go by. */
+  algo: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'expected a name of letters, digits, ".", "_" or "-"'),
+  /**
+   * Run this program as every node instead of parley's own (harness/node-command.ts): a
+   * template such as `./mynode --id {id} --listen {listen} --api {api} --data {data} {peers}`.
+   */
+  nodeCommand: z.string().min(1).max(4096).optional(),
+  /** What a node command promises: linearizable (checked as such) or eventual (convergence). */
+  consistency: z.enum(['linearizable', 'eventual']).optional(),
   nodes: z.number().int().min(1).max(200).default(3),
   /** `--set` options for every node (algorithm and runtime knobs). */
   options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
@@ -179,6 +190,24 @@ export const scenarioSchema = z.strictObject({
     .optional(),
   /** Per-check time budget for the linearizability search, after which the verdict is unknown. */
   checkBudget: duration().default(30_000),
+});
+
+export const scenarioSchema = scenarioFields.superRefine((s, ctx) => {
+  const known = (SYSTEMS as readonly string[]).includes(s.algo);
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: path.split('.'), message });
+  if (s.nodeCommand === undefined) {
+    if (!known) issue('algo', `expected one of ${SYSTEMS.join(', ')} (or name your own node and give its nodeCommand)`);
+    if (s.consistency !== undefined) issue('consistency', 'only for a nodeCommand: parley knows what its own algorithms promise');
+    if (s.algo === 'etcd') {
+      if (s.workload.type !== 'kv') issue('workload.type', `${s.workload.type}: etcd runs the kv workload (put, linearizable range reads, txn for cas)`);
+      if (s.remote) issue('remote', 'etcd members are spawned by parley; remote nodes are started by you');
+      if (Object.keys(s.options).length > 0) issue('options', "parley's node options do not apply to etcd");
+    }
+    return;
+  }
+  if (known) issue('algo', `${s.algo} is one of parley's own systems; give your node command another name`);
+  if (s.remote) issue('remote', 'a nodeCommand is spawned by parley; remote nodes are started by you');
+  if (Object.keys(s.options).length > 0) issue('options', "parley's node options do not reach a node command; put them in the command itself");
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

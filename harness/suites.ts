@@ -127,11 +127,25 @@ interface Shape {
   input: ScenarioInput;
 }
 
+/** Production systems that can run beside the algorithms as a reference column (`--reference`). */
+export const REFERENCES = ['etcd'] as const;
+export type ReferenceSystem = (typeof REFERENCES)[number];
+
+/**
+ * A reference runs Raft's kv shape (the rows a replicated key-value store answers: databases,
+ * leader election), unchanged but for what runs it, in the same rounds and with the same
+ * seeds as the algorithms, so its column is measured exactly like theirs.
+ */
+function reference(system: ReferenceSystem): Shape {
+  return { group: `kv/${system}`, rows: ['databases', 'election'], input: { ...kv('raft'), algo: system, options: {} } };
+}
+
 /** Every shape of the comparison for the given algorithms, in the order of one round. */
-function shapes(algos: readonly SuiteAlgorithm[], disseminationN: number): Shape[] {
+function shapes(algos: readonly SuiteAlgorithm[], disseminationN: number, references: readonly ReferenceSystem[] = []): Shape[] {
   const has = (a: SuiteAlgorithm) => algos.includes(a);
   return [
     ...ALL.filter(has).map((algo) => ({ group: `kv/${algo}`, rows: ['databases', 'election'] as Row[], input: kv(algo) })),
+    ...references.map(reference),
     ...(['raft', 'paxos', 'twopc'] as const).filter(has).map((algo) => ({ group: `bank/${algo}`, rows: ['transactions'] as Row[], input: bank(algo) })),
     ...(['gossip', 'raft', 'paxos'] as const).filter(has).map((algo) => ({ group: `dissemination/${algo}-n${disseminationN}`, rows: ['decentralized'] as Row[], input: dissemination(algo, disseminationN) })),
   ];
@@ -165,14 +179,15 @@ export interface SuitePlan {
   algos?: readonly SuiteAlgorithm[];
   /** Only scenarios whose name contains this. */
   only?: string;
+  /** Reference systems run beside the algorithms (`--reference etcd`), whatever `algos` says. */
+  references?: readonly ReferenceSystem[];
 }
 
 export function suiteScenarios(suite: Exclude<SuiteName, 'nightly'>, plan: SuitePlan = { seed: 1 }): SuiteScenario[] {
   const algos = plan.algos ?? ALL;
-  const list =
-    suite === 'quick'
-      ? shapes(algos, 5).filter((s) => ['kv/raft', 'kv/paxos', 'kv/gossip', 'bank/twopc', 'dissemination/gossip-n5'].includes(s.group))
-      : shapes(algos, 5);
+  const references = plan.references ?? [];
+  const quick = ['kv/raft', 'kv/paxos', 'kv/gossip', 'bank/twopc', 'dissemination/gossip-n5', ...references.map((r) => `kv/${r}`)];
+  const list = suite === 'quick' ? shapes(algos, 5, references).filter((s) => quick.includes(s.group)) : shapes(algos, 5, references);
   const all = interleaveTrials(list, suite === 'quick' ? 1 : TRIALS, plan.seed);
   return plan.only ? all.filter((s) => s.input.name!.includes(plan.only!)) : all;
 }

@@ -1,12 +1,24 @@
 /** What the run loop needs to know about an algorithm, beyond its name. */
 import type { Scenario } from './scenario.js';
 
-/** Whether the cluster has a leader (or coordinator) to wait for and to aim `target: leader` at. */
-export function hasLeader(scenario: Pick<Scenario, 'algo' | 'options'>): boolean {
-  return scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless';
+/**
+ * Whether the cluster has a leader (or coordinator) to wait for and to aim `target: leader`
+ * at. A node command's nodes say so themselves, in GET /status (NodeCommandSystem.settle).
+ */
+export function hasLeader(scenario: Pick<Scenario, 'algo' | 'options'> & Partial<Pick<Scenario, 'nodeCommand'>>): boolean {
+  return scenario.nodeCommand === undefined && scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless';
 }
 
 /** Reads answered from a local replica: no linearizability promised (it still converges). */
-export function isEventual(scenario: Pick<Scenario, 'algo'>): boolean {
-  return scenario.algo === 'gossip';
+export function isEventual(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scenario, 'consistency'>>): boolean {
+  return scenario.consistency === undefined ? scenario.algo === 'gossip' : scenario.consistency === 'eventual';
+}
+
+/**
+ * Whether the nodes send messages on connections their peers dialled (etcd streams its
+ * messages to a peer over the peer's own connection): then one direction of a link cannot
+ * be cut on its own, and one-way partitions are not offered.
+ */
+export function oneWayImpossible(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scenario, 'nodeCommand'>>): boolean {
+  return scenario.algo === 'etcd' && scenario.nodeCommand === undefined;
 }

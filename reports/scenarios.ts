@@ -21,6 +21,23 @@ export function isAlgorithmId(algo: string): algo is AlgorithmId {
   return (ALGORITHM_COLUMNS as readonly string[]).includes(algo);
 }
 
+/**
+ * Production systems run under the same harness as a reference (harness/etcd): shown beside
+ * the algorithms with the same figures and checks, never a candidate for the pick.
+ */
+export const REFERENCE_COLUMNS = ['etcd'] as const;
+export type ReferenceId = (typeof REFERENCE_COLUMNS)[number];
+
+export function isReference(algo: string): algo is ReferenceId {
+  return (REFERENCE_COLUMNS as readonly string[]).includes(algo);
+}
+
+/** "etcd 3.4, Raft, production": the version its scenarios recorded, major and minor. */
+export function referenceLabel(run: ResultsFile, id: ReferenceId): string {
+  const version = run.scenarios.find((s) => s.algo === id && s.system?.version)?.system?.version;
+  return `${id}${version ? ` ${version.split('.').slice(0, 2).join('.')}` : ''}, Raft, production`;
+}
+
 /** Display name; an algorithm parley does not know (a user's own node) keeps its id. */
 export function algorithmLabel(algo: string): string {
   return isAlgorithmId(algo) ? LABELS[algo] : algo;

@@ -32,9 +32,21 @@ export interface NodeClientOptions {
   connections: number;
   /** Give up waiting (outcome unknown) after this long; longer than the node's own 504 timeout. */
   timeoutMs: number;
+  /** How to speak to nodes that do not follow the node contract (etcd); absent: the contract. */
+  dialect?: ClientDialect;
 }
 
-interface HttpCall {
+/**
+ * A system's own API in the contract's terms: the request for an operation, and what its
+ * answer means, as the Outcome the contract's answer would have given (a read's body has
+ * `value`; a failed cas precondition is 409 with `error: "precondition"`).
+ */
+export interface ClientDialect {
+  call(op: ClientOp): HttpCall;
+  outcome(op: ClientOp, status: number, body: Record<string, unknown> | null): Outcome;
+}
+
+export interface HttpCall {
   method: 'GET' | 'PUT' | 'POST';
   path: string;
   body?: string;
@@ -94,7 +106,8 @@ export class NodeClient {
    * one thread, which keeps the generator out of the measurement.
    */
   invoke(node: number, op: ClientOp): Promise<Outcome> {
-    const call = httpCallFor(op);
+    const dialect = this.options.dialect;
+    const call = dialect ? dialect.call(op) : httpCallFor(op);
     const pool = this.pools[node];
     if (!pool) return Promise.reject(new RangeError(`no node ${node}`));
     return new Promise<Outcome>((resolve) => {
@@ -126,7 +139,7 @@ export class NodeClient {
             } catch {
               body = null;
             }
-            resolve(classify(status, body));
+            resolve(dialect ? dialect.outcome(op, status, body) : classify(status, body));
           },
           onError: (err: Error) => {
             const code = (err as { code?: string }).code ?? '';

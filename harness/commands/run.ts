@@ -5,7 +5,10 @@ export function registerRun(cli: Command, setCode: SetExitCode): void {
   cli
     .command('run')
     .description('run one scenario: a cluster, a workload, faults, checks -> results.json and report.html')
-    .option('--algo <name>', 'raft | paxos | twopc | gossip')
+    .option('--algo <name>', 'raft | paxos | twopc | gossip; with --node-command, the name your node goes by in results')
+    .option('--system <name>', 'etcd: run etcd members (a reference Raft) instead of parley nodes')
+    .option('--node-command <template>', "run this program as every node, e.g. './mynode --id {id} --listen {listen} --api {api} --data {data} {peers}' (docs/nodes.md)")
+    .option('--consistency <what>', 'with --node-command: what it promises, linearizable (default) or eventual')
     .option('--workload <name>', 'kv | bank | dissemination | list-append (default kv)')
     .option('--nodes <n>', 'cluster size (default 3)')
     .option('--duration <time>', 'measured load, e.g. 20s (default 20s)')

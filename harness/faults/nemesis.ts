@@ -18,6 +18,7 @@
  */
 import { Random } from '../../nodes/common/random.js';
 import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../scenario.js';
+import { oneWayImpossible } from '../traits.js';
 
 type Nemesis = NonNullable<Scenario['nemesis']>['names'][number];
 type Single = Exclude<Nemesis, 'chaos' | 'clock'>;
@@ -32,11 +33,13 @@ interface Ctx {
   rnd: Random;
   nodes: number;
   leaders: boolean;
+  /** Whether one direction of a link can be cut on its own (not for etcd: harness/traits.ts). */
+  oneWay: boolean;
 }
 
 const fault = (spec: Record<string, unknown>): FaultSpec => faultSchema.parse(spec);
 
-function single(kind: Single, at: number, duration: number, { rnd, nodes, leaders }: Ctx): FaultSpec[] {
+function single(kind: Single, at: number, duration: number, { rnd, nodes, leaders, oneWay }: Ctx): FaultSpec[] {
   const base = { at, duration };
   const leaderOr = (other: string) => (leaders && rnd.chance(0.5) ? 'leader' : other);
   switch (kind) {
@@ -51,7 +54,7 @@ function single(kind: Single, at: number, duration: number, { rnd, nodes, leader
       return [fault({ ...base, kind: 'reset', target, probability, afterBytes: how === 1 ? 0 : rnd.int(100, 5000) })];
     }
     case 'partition': {
-      const shapes = PARTITION_SHAPES.filter((s) => (nodes >= 3 || s === 'isolate' || s === 'one-way') && (leaders || s !== 'isolate-leader'));
+      const shapes = PARTITION_SHAPES.filter((s) => (nodes >= 3 || s === 'isolate' || s === 'one-way') && (leaders || s !== 'isolate-leader') && (oneWay || s !== 'one-way'));
       return [fault({ ...base, duration: Math.max(duration, MIN_PARTITION_MS), kind: 'partition', shape: rnd.pick(shapes), target: 'random', mode: rnd.pick(['blackhole', 'disable']) })];
     }
     case 'crash':
@@ -114,7 +117,7 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
   const nemesis = scenario.nemesis;
   if (!nemesis) return [];
   const rnd = Random.derive(scenario.seed, 'nemesis');
-  const ctx: Ctx = { rnd, nodes: scenario.nodes, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless' };
+  const ctx: Ctx = { rnd, nodes: scenario.nodes, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless', oneWay: !oneWayImpossible(scenario) };
   const chaos = nemesis.names.includes('chaos');
   const singles = chaos ? SINGLES : (nemesis.names.filter((n) => n !== 'chaos' && n !== 'clock') as Single[]);
   const pool: (Single | Combo)[] = chaos ? [...SINGLES, ...COMBOS] : singles;

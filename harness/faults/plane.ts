@@ -6,6 +6,11 @@
  * `from` says to `to`: its upstream stream is the protocol traffic, its downstream only the
  * transport's pongs. So a toxic on one proxy's upstream is a one-way fault.
  *
+ * Nodes parley did not write may also send on connections they accepted (replies, etcd's
+ * peer streams): for them `streams: 'both'` puts every toxic on both directions of each
+ * proxy, so a fault on the pair's two links still cuts, delays or drops everything between
+ * the two nodes, whichever of them dialled.
+ *
  * By default parley starts its own embedded, API-compatible server (`parley proxy`) as a
  * supervised child process; given a URL (--toxiproxy or TOXIPROXY_URL) it drives that
  * server instead, and nothing else changes.
@@ -32,10 +37,15 @@ export interface FaultPlaneOptions {
   listenHost?: string;
   /** Host nodes dial to reach a proxy, when it differs from listenHost (containers). */
   advertiseHost?: string;
+  /** Which direction of a proxy's connections a toxic acts on (default upstream, see above). */
+  streams?: 'upstream' | 'both';
 }
 
 export class FaultPlane {
   private readonly links = new Map<string, HostPort>();
+  /** The proxy that carries a link: its own, unless the links to a node share one (wireShared). */
+  private proxyOf = (link: string): string => link;
+  private proxies = (links: readonly string[]): string[] => [...new Set(links.map(this.proxyOf))];
   /** How many active faults disable each link: a link comes back only when none does. */
   private readonly disabled = new Map<string, number>();
 
@@ -82,12 +92,15 @@ export class FaultPlane {
     return this.child !== null;
   }
 
-  /** Create every directed link proxy of the cluster and route the cluster's peers through them. */
-  async wire(cluster: Cluster): Promise<void> {
+  /**
+   * Create every directed link proxy of the cluster and route the cluster's peers through
+   * them. `listenFor` fixes where a link's proxy listens (default: a free port on listenHost).
+   */
+  async wire(cluster: Cluster, listenFor?: (from: string, to: string) => string): Promise<void> {
     const listenHost = this.options.listenHost ?? '127.0.0.1';
     const specs = allLinks(cluster.ids).map((name) => {
-      const to = name.split('->')[1]!;
-      return { name, upstream: formatHostPort(cluster.node(to).listen), listen: `${listenHost}:0`, enabled: true };
+      const [from, to] = name.split('->') as [string, string];
+      return { name, upstream: formatHostPort(cluster.node(to).listen), listen: listenFor?.(from, to) ?? `${listenHost}:0`, enabled: true };
     });
     // Remove leftovers from an earlier run on a shared server first: names are per link.
     const existing = await this.client.listProxies();
@@ -119,6 +132,26 @@ export class FaultPlane {
     }
   }
 
+  /**
+   * One proxy per destination, named `*->to`, shared by every node that dials `to`: for
+   * nodes that cannot be given a different address per link. A fault on any link then
+   * acts on its shared proxy (the caller must only ask for faults that mean that).
+   */
+  async wireShared(cluster: Cluster): Promise<void> {
+    const shared = (to: string) => `*->${to}`;
+    const specs = cluster.ids.map((to) => ({ name: shared(to), upstream: formatHostPort(cluster.node(to).listen), listen: `${this.options.listenHost ?? '127.0.0.1'}:0`, enabled: true }));
+    const existing = await this.client.listProxies();
+    for (const s of specs) if (existing[s.name]) await this.client.removeProxy(s.name);
+    const byName = new Map((await this.client.populate(specs)).map((p) => [p.name, parseHostPort(p.listen)]));
+    for (const link of allLinks(cluster.ids)) {
+      const address = byName.get(shared(link.split('->')[1]!));
+      if (!address) throw new Error(`toxiproxy answered no usable listen address for ${shared(link.split('->')[1]!)}`);
+      this.links.set(link, address);
+    }
+    this.proxyOf = (link) => shared(link.split('->')[1]!);
+    cluster.routeLinks((from, to) => this.address(from, to));
+  }
+
   address(from: string, to: string): HostPort {
     const a = this.links.get(linkName(from, to));
     if (!a) throw new Error(`no proxy for link ${linkName(from, to)}`);
@@ -131,7 +164,7 @@ export class FaultPlane {
 
   async disable(links: readonly string[]): Promise<void> {
     await Promise.all(
-      links.map(async (l) => {
+      this.proxies(links).map(async (l) => {
         const n = this.disabled.get(l) ?? 0;
         this.disabled.set(l, n + 1);
         if (n === 0) await this.client.setEnabled(l, false);
@@ -141,7 +174,7 @@ export class FaultPlane {
 
   async enable(links: readonly string[]): Promise<void> {
     await Promise.all(
-      links.map(async (l) => {
+      this.proxies(links).map(async (l) => {
         const n = this.disabled.get(l) ?? 0;
         if (n <= 1) {
           this.disabled.delete(l);
@@ -152,11 +185,18 @@ export class FaultPlane {
   }
 
   async addToxic(links: readonly string[], toxic: ToxicSpec & { name: string }): Promise<void> {
-    await Promise.all(links.map((l) => this.client.addToxic(l, toxic)));
+    const proxies = this.proxies(links);
+    await Promise.all(proxies.map((l) => this.client.addToxic(l, toxic)));
+    if (this.options.streams === 'both') {
+      const back = { ...toxic, name: `${toxic.name}-back`, stream: toxic.stream === 'downstream' ? ('upstream' as const) : ('downstream' as const) };
+      await Promise.all(proxies.map((l) => this.client.addToxic(l, back)));
+    }
   }
 
   async removeToxic(links: readonly string[], name: string): Promise<void> {
-    await Promise.all(links.map((l) => this.client.removeToxic(l, name)));
+    const proxies = this.proxies(links);
+    await Promise.all(proxies.map((l) => this.client.removeToxic(l, name)));
+    if (this.options.streams === 'both') await Promise.all(proxies.map((l) => this.client.removeToxic(l, `${name}-back`)));
   }
 
   /** Every proxy enabled, every toxic gone (Toxiproxy's POST /reset). */
@@ -171,6 +211,6 @@ export class FaultPlane {
       await this.child.stop();
       return;
     }
-    await Promise.all(this.linkNames.map((l) => this.client.removeProxy(l).catch(() => undefined)));
+    await Promise.all(this.proxies(this.linkNames).map((l) => this.client.removeProxy(l).catch(() => undefined)));
   }
 }

@@ -136,6 +136,8 @@ export class FaultRunner {
     switch (target) {
       case 'leader':
       case 'coordinator': {
+        const leaderless = this.cluster.spec.system?.leaderless();
+        if (leaderless) return leaderless;
         const deadline = Date.now() + 5000;
         while (Date.now() < deadline && !this.stopped) {
           const leader = await this.cluster.leader();

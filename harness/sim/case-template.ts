@@ -7,6 +7,19 @@ import type { SimCase } from './run-case.js';
 import { simSchedule, type SimNemesis } from './nemesis.js';
 import { hasLeader } from '../traits.js';
 import { drawKnobs } from './knobs.js';
+import { ALGORITHMS, isAlgoName, type AlgoName } from '../../nodes/registry.js';
+import { UsageError } from '../../nodes/common/errors.js';
+import type { Scenario } from '../scenario.js';
+
+/**
+ * The algorithm a simulated case runs. The simulator hosts parley's own cores; etcd and a
+ * node command are real programs, which only `parley run` can drive.
+ */
+export function simAlgorithm(scenario: Pick<Scenario, 'algo' | 'nodeCommand'>): AlgoName {
+  if (scenario.nodeCommand !== undefined) throw new UsageError("nodeCommand: parley sim simulates parley's own algorithms; run your node with parley run");
+  if (!isAlgoName(scenario.algo)) throw new UsageError(`algo ${scenario.algo}: parley sim simulates ${ALGORITHMS.join(', ')}; run ${scenario.algo} with parley run`);
+  return scenario.algo;
+}
 
 export interface CaseTemplate {
   base: SimCase;
@@ -20,7 +33,7 @@ export interface CaseTemplate {
 
 export function caseFor(t: CaseTemplate, seed: number): SimCase {
   const base = t.base.scenario;
-  const options = t.knobs ? { ...drawKnobs(base.algo, seed, base.options), ...base.options } : base.options;
+  const options = t.knobs ? { ...drawKnobs(simAlgorithm(base), seed, base.options), ...base.options } : base.options;
   const scenario = { ...base, options, seed };
   const faults = t.nemesis
     ? simSchedule(t.nemesis, { seed, nodes: scenario.nodes, durationMs: scenario.duration, leaders: hasLeader(scenario), meanGapMs: t.faultGapMs })

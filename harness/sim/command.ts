@@ -24,7 +24,7 @@ import { displayPath, readConfigFile, scenarioFromFlags, abortOnSignals, type Ru
 import { parseDuration, parseScenario, faultSchema } from '../scenario.js';
 import { parseDelayModel, describeDelay } from './engine/delay.js';
 import { SIM_NEMESES, type SimNemesis } from './nemesis.js';
-import { caseFor, type CaseTemplate } from './case-template.js';
+import { caseFor, simAlgorithm, type CaseTemplate } from './case-template.js';
 import { runCase, type SimCase, type SimModules } from './run-case.js';
 import { shrink } from './shrink.js';
 import { SIM_CASE_SCHEMA, writeCase, type CaseFile } from './outputs.js';
@@ -66,6 +66,7 @@ export function templateFromFlags(flags: SimFlags): CaseTemplate {
     runFlags.checkBudget ??= SIM_DEFAULTS.checkBudget;
   }
   const { scenario: parsed } = scenarioFromFlags(runFlags);
+  simAlgorithm(parsed);
   let scenario = parsed;
   if (flags.clientTimeout !== undefined) {
     const ms = parseDuration(flags.clientTimeout);
@@ -129,6 +130,7 @@ function readCaseFile(file: string): SimCase {
   if (!raw || typeof raw !== 'object' || raw.schema !== SIM_CASE_SCHEMA || !raw.case) throw new UsageError(`--replay ${file}: not a parley sim case (expected "schema": "${SIM_CASE_SCHEMA}")`);
   const c = raw.case;
   const scenario = parseScenario(c.scenario, `${file}: case.scenario`);
+  simAlgorithm(scenario);
   for (const [i, f] of (c.scenario?.faults ?? []).entries()) {
     const r = faultSchema.safeParse(f);
     if (!r.success) throw new UsageError(`${file}: case.scenario.faults.${i}: ${r.error.issues[0]!.message}`);
@@ -142,7 +144,7 @@ function readCaseFile(file: string): SimCase {
 }
 
 async function modulesFor(c: SimCase): Promise<SimModules> {
-  const algorithm = await loadAlgorithm(c.scenario.algo);
+  const algorithm = await loadAlgorithm(simAlgorithm(c.scenario));
   nodeOptions(c.scenario.algo, algorithm, c.scenario.options); // a bad --set fails here, before any worker starts
   return { algorithm, workload: await workloadByName(c.scenario.workload.type) };
 }

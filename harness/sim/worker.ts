@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { loadAlgorithm } from '../../nodes/registry.js';
 import { workloadByName } from '../../workloads/workload.js';
 import { runCase, type SimModules } from './run-case.js';
-import { caseFor, type CaseTemplate } from './case-template.js';
+import { caseFor, simAlgorithm, type CaseTemplate } from './case-template.js';
 
 export type ToWorker = { type: 'init'; template: CaseTemplate } | { type: 'run'; seed: number } | { type: 'exit' };
 
@@ -38,7 +38,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'init': {
       template = msg.template;
       const s = template.base.scenario;
-      modules = { algorithm: await loadAlgorithm(s.algo), workload: await workloadByName(s.workload.type) };
+      modules = { algorithm: await loadAlgorithm(simAlgorithm(s)), workload: await workloadByName(s.workload.type) };
       port.postMessage({ type: 'ready' } satisfies FromWorker);
       return;
     }

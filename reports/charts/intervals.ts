@@ -1,5 +1,6 @@
 /**
  * The choosing table's deciding figures as a picture: for each row, one line per algorithm
+ * (and per reference system, shown for comparison)
  * with every trial's figure as a dot, the mean as a tick and its 95% interval as a bar. Two
  * bars that overlap are a tie under the rule; a pick is a bar that clears the others.
  */
@@ -8,31 +9,38 @@ import { algorithmLabel } from '../scenarios.js';
 import { INK, algorithmColor } from './render.js';
 import type { ChartFigure } from './run-charts.js';
 
+/** Each algorithm in its own colour whichever others are shown; a reference system (not an algorithm) in the neutral one. */
+function labelColor(cells: readonly { algo: string; label: string }[]): { domain: string[]; range: string[] } {
+  return { domain: cells.map((c) => c.label), range: cells.map((c) => algorithmColor([c.algo]).range[0]!) };
+}
+
 export function intervalChart(row: ChoosingRow, index: number): ChartFigure | null {
   const metric = row.useCase.rule.primary;
-  const cells = row.cells.filter((c) => c.primary !== null);
+  const verdict = (algo: string) => row.decision.cells.find((d) => d.algo === algo)?.verdict ?? 'never picked';
+  // Reference systems (etcd) come last, under their own label, beside the candidates.
+  const cells = [
+    ...row.cells.filter((c) => c.primary !== null).map((c) => ({ algo: c.algo, label: algorithmLabel(c.algo), primary: c.primary! })),
+    ...row.references.flatMap((r) => (r.cell?.primary ? [{ algo: r.id, label: `${r.id} (reference)`, primary: r.cell.primary }] : [])),
+  ];
   if (cells.length === 0) return null;
-  const verdict = (algo: string) => row.decision.cells.find((d) => d.algo === algo)?.verdict ?? '';
-  const trials = cells.flatMap((c) =>
-    c.primary!.samples.map((x, i) => ({ algorithm: algorithmLabel(c.algo), algo: c.algo, x, tip: `${algorithmLabel(c.algo)}, trial ${i + 1}: ${metric.format(x)}` })),
-  );
+  const trials = cells.flatMap((c) => c.primary.samples.map((x, i) => ({ algorithm: c.label, algo: c.algo, x, tip: `${c.label}, trial ${i + 1}: ${metric.format(x)}` })));
   const means = cells.map((c) => {
-    const e = c.primary!;
+    const e = c.primary;
     const range = e.low === null || e.high === null ? 'one trial: no interval' : `95% interval ${metric.format(e.low)} to ${metric.format(e.high)}`;
     return {
-      algorithm: algorithmLabel(c.algo), algo: c.algo, mean: e.value,
+      algorithm: c.label, algo: c.algo, mean: e.value,
       // A single trial has no interval: the bar collapses onto the mean.
       low: e.low ?? e.value, high: e.high ?? e.value,
-      tip: `${algorithmLabel(c.algo)} (${verdict(c.algo)}): mean ${metric.format(e.value)} of ${e.n} trial${e.n === 1 ? '' : 's'}, ${range}`,
+      tip: `${c.label} (${verdict(c.algo)}): mean ${metric.format(e.value)} of ${e.n} trial${e.n === 1 ? '' : 's'}, ${range}`,
     };
   });
-  const color = algorithmColor(cells.map((c) => c.algo));
-  const y = { field: 'algorithm', type: 'nominal' as const, title: null, sort: cells.map((c) => algorithmLabel(c.algo)) };
+  const color = labelColor(cells);
+  const y = { field: 'algorithm', type: 'nominal' as const, title: null, sort: cells.map((c) => c.label) };
   const x = { type: 'quantitative' as const, title: `${metric.name} (${metric.better} is better)`, scale: { zero: false } };
   return {
     id: `interval-${index}`,
     title: `${row.useCase.title}: ${metric.name} by trial`,
-    caption: 'Dots: one trial each. Tick and bar: the mean and its 95% interval. Bars that overlap tie; the rule picks on this figure only when one bar clears the others by more than 10%.',
+    caption: `Dots: one trial each. Tick and bar: the mean and its 95% interval. Bars that overlap tie; the rule picks on this figure only when one bar clears the others by more than 10%.${row.references.some((r) => r.cell?.primary) ? ' A reference system is shown for comparison and never picked.' : ''}`,
     spec: {
       width: 420, height: 26 * cells.length,
       layer: [

@@ -1,17 +1,25 @@
 /**
  * From a run's scenarios to the measured choosing table: for each use case and each of the
  * four algorithms, the relevant scenarios, whether the row's safety requirements held in
- * all of them, the figures, and the rule's decision.
+ * all of them, the figures, and the rule's decision. Reference systems (etcd) present in the
+ * run get the same cells in the rows they apply to, outside the decision.
  */
 import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
-import { ALGORITHM_COLUMNS, algorithmLabel, scenarioShape, verdictStatus, type AlgorithmId } from '../scenarios.js';
+import { ALGORITHM_COLUMNS, REFERENCE_COLUMNS, algorithmLabel, scenarioShape, verdictStatus, type ReferenceId } from '../scenarios.js';
 import { chooseAlgorithm, type CellMeasure, type CellSafety, type RowDecision } from './rule.js';
 import { USE_CASES, type CellFigures, type UseCase } from './use-cases.js';
+import type { Estimate } from './interval.js';
 
 export interface MeasuredCell extends CellMeasure, Omit<CellFigures, 'primary' | 'secondary'> {
   /** Indices into the run's scenarios, for links to their details. */
   scenarioIndices: number[];
   shapes: string[];
+}
+
+/** A reference system's cell: measured like an algorithm's, never decided on. Null where the row does not apply to it. */
+export interface ReferenceCell {
+  id: ReferenceId;
+  cell: (Omit<MeasuredCell, 'algo'> & { algo: ReferenceId }) | null;
 }
 
 export interface ChoosingRow {
@@ -20,6 +28,8 @@ export interface ChoosingRow {
   decision: RowDecision;
   /** False when the measured algorithms did not run the same scenario shapes. */
   comparable: boolean;
+  /** One per reference system that ran in this run, in column order. */
+  references: ReferenceCell[];
 }
 
 const SAFETY_ORDER: CellSafety['state'][] = ['violated', 'not-promised', 'undecided', 'unchecked', 'passed'];
@@ -44,7 +54,7 @@ export function rowSafety(scenarios: readonly ScenarioResult[], requires: UseCas
   return found[0] ?? { state: 'passed' };
 }
 
-function measureCell(useCase: UseCase, algo: AlgorithmId, run: ResultsFile): MeasuredCell {
+function measureCell<Id extends string>(useCase: UseCase, algo: Id, run: ResultsFile): Omit<MeasuredCell, 'algo'> & { algo: Id } {
   const indices = run.scenarios.flatMap((s, i) => (s.algo === algo && useCase.relevant(s) ? [i] : []));
   const scenarios = indices.map((i) => run.scenarios[i]!);
   if (scenarios.length === 0) {
@@ -64,33 +74,42 @@ function measureCell(useCase: UseCase, algo: AlgorithmId, run: ResultsFile): Mea
   };
 }
 
+/** The reference systems that ran in this run. */
+export function referencesIn(run: ResultsFile): ReferenceId[] {
+  return REFERENCE_COLUMNS.filter((id) => run.scenarios.some((s) => s.algo === id));
+}
+
 export function measureChoosingTable(run: ResultsFile): ChoosingRow[] {
+  const present = referencesIn(run);
   return USE_CASES.map((useCase) => {
     const cells = ALGORITHM_COLUMNS.map((algo) => measureCell(useCase, algo, run));
     const measured = cells.filter((c) => c.scenarios > 0);
     const signature = (c: MeasuredCell) => c.shapes.join('|');
     const comparable = measured.every((c) => signature(c) === signature(measured[0]!));
-    return { useCase, cells, decision: chooseAlgorithm(cells, useCase.rule, useCase.textbook), comparable };
+    const references = present.map((id) => ({ id, cell: useCase.reference ? measureCell(useCase, id, run) : null }));
+    return { useCase, cells, decision: chooseAlgorithm(cells, useCase.rule, useCase.textbook), comparable, references };
   });
 }
 
 /**
  * The picks in a few plain lines, for the end of `parley bench`: each row's pick, how it was
  * decided, and the deciding figure of every candidate as mean ± half-interval, so two runs
- * can be compared at a glance.
+ * can be compared at a glance. A reference system's figure follows, apart: it is never a
+ * candidate.
  */
 export function choosingLines(run: ResultsFile): string[] {
   return measureChoosingTable(run).map((row) => {
     const { decision, useCase } = row;
     const metric = useCase.rule.primary;
+    const figure = (label: string, e: Estimate) => {
+      const half = e.low === null || e.high === null ? '' : ` ± ${metric.format((e.high - e.low) / 2)}`;
+      return `${label} ${metric.format(e.value)}${half} (${e.n})`;
+    };
     const figures = row.cells
       .filter((c) => c.primary !== null && decision.cells.find((d) => d.algo === c.algo)?.verdict !== 'unsuitable')
-      .map((c) => {
-        const e = c.primary!;
-        const half = e.low === null || e.high === null ? '' : ` ± ${metric.format((e.high - e.low) / 2)}`;
-        return `${algorithmLabel(c.algo)} ${metric.format(e.value)}${half} (${e.n})`;
-      });
+      .map((c) => figure(algorithmLabel(c.algo), c.primary!));
+    const references = row.references.flatMap((r) => (r.cell?.primary ? [`; reference ${figure(r.id, r.cell.primary)}${r.cell.safety.state === 'passed' ? '' : ` (${r.cell.safety.state})`}`] : []));
     const how = decision.pick === null ? 'nothing qualified' : decision.decidedBy === 'textbook' || decision.decidedBy === 'column order' ? `tie of ${decision.tied.map(algorithmLabel).join(', ')}, broken by ${decision.decidedBy}` : `decided on ${decision.decidedBy === 'secondary' ? useCase.rule.secondary.name : metric.name}`;
-    return `${useCase.title}: ${decision.pick === null ? 'none' : algorithmLabel(decision.pick)} (${how}); ${metric.name}: ${figures.join(', ') || 'not measured'}`;
+    return `${useCase.title}: ${decision.pick === null ? 'none' : algorithmLabel(decision.pick)} (${how}); ${metric.name}: ${figures.join(', ') || 'not measured'}${references.join('')}`;
   });
 }

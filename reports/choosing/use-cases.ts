@@ -48,6 +48,8 @@ export interface UseCase {
   /** Checks every relevant scenario must have run and passed. */
   requires: readonly CheckerName[];
   rule: ChoosingRule;
+  /** Whether production reference systems (etcd: a replicated kv store) are shown in this row. */
+  reference: boolean;
   relevant: (s: ScenarioResult) => boolean;
   measure: (scenarios: readonly ScenarioResult[]) => CellFigures;
 }
@@ -122,6 +124,7 @@ const databases: UseCase = {
   textbook: ['paxos', 'raft'],
   requires: ['linearizability'],
   rule: { primary: throughputMetric, secondary: p99Metric, tolerance: TOLERANCE },
+  reference: true,
   relevant: (s) => s.workload === 'kv',
   measure(scenarios) {
     const throughput = per(scenarios, healthyThroughput);
@@ -171,6 +174,7 @@ const leaderElection: UseCase = {
   textbook: ['raft'],
   requires: ['linearizability'],
   rule: { primary: failoverMetric, secondary: unavailableMetric, tolerance: TOLERANCE },
+  reference: true,
   relevant: (s) => s.workload === 'kv' && crashedLeader(s),
   measure(scenarios) {
     const crashed = scenarios.filter((s) => leaderCrashes(s).length > 0);
@@ -229,6 +233,7 @@ const acid: UseCase = {
   textbook: ['twopc'],
   requires: ['bank'],
   rule: { primary: transfersMetric, secondary: abortMetric, tolerance: TOLERANCE },
+  reference: false,
   relevant: (s) => s.workload === 'bank',
   measure(scenarios) {
     const transfers = per(scenarios, (s) => bankTrial(s).transfersPerSec);
@@ -290,6 +295,7 @@ const decentralized: UseCase = {
   // sends every update to every follower is fast; what it costs, and on one node, is the
   // question that grows with N. The busiest node's share is shown beside it.)
   rule: { primary: messagesMetric, secondary: convergenceMetric, tolerance: TOLERANCE },
+  reference: false,
   relevant: (s) => s.workload === 'dissemination',
   measure(scenarios) {
     const sizes = [...new Set(scenarios.map((s) => s.nodes))].sort((a, b) => a - b);

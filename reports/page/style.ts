@@ -110,6 +110,12 @@ td.cell-unsuitable .verdict { background: var(--red-bg); color: var(--red); }
 td.cell-unverified .verdict { background: var(--amber-bg); color: var(--amber); }
 td.cell-not-measured { background: repeating-linear-gradient(135deg, #fafbfc, #fafbfc 6px, #f3f4f7 6px, #f3f4f7 12px); color: var(--faint); }
 td.cell-not-measured .verdict { background: #eceef2; color: var(--muted); }
+td.cell-reference { background: #f6f7fb; border-left: 2px dashed var(--line); }
+td.cell-reference .verdict { background: #e4e7ef; color: #3d4a63; }
+td.cell-reference.cell-unsuitable .verdict { background: var(--red-bg); color: var(--red); }
+table.choosing th.reference { white-space: normal; }
+table.choosing th.reference span { display: block; font-weight: 500; text-transform: none; letter-spacing: 0; }
+.reference-rule { margin-top: 6px; font-size: 12.5px; }
 td.pick-col strong { font-size: 15px; }
 td.pick-col .agree { color: var(--green); font-size: 12.5px; }
 td.pick-col .differs { color: var(--amber); font-size: 12.5px; font-weight: 600; }

@@ -20,6 +20,8 @@ describe('parley bench argument errors', () => {
     ['an unknown algorithm among known ones', ['--suite', 'nightly', '--algo', 'raft,zab'], /^parley: --algo raft,zab:/],
     ['--time without nightly', ['--time', '1m'], /^parley: --time:/],
     ['--only matching nothing for the chosen algorithm', ['--algo', 'gossip', '--only', 'bank/'], /^parley: --only bank\/: matches no scenario of the default suite for gossip/],
+    ['an unknown reference system', ['--reference', 'zookeeper'], /^parley: --reference zookeeper: expected etcd/],
+    ['--reference with nightly chaos, which runs parley\'s algorithms only', ['--suite', 'nightly', '--reference', 'etcd', '--time', '1m'], /^parley: --reference: the nightly suite/],
     ['an unknown flag', ['--algorithm', 'raft'], /^parley: unknown option '--algorithm'/],
     ['an unknown suite', ['--suite', 'weekly'], /^parley: --suite weekly:/],
   ];

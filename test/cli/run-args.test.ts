@@ -36,6 +36,11 @@ describe('parley run argument and scenario errors', () => {
     ['fault with a bad kind', ['--algo', 'raft', '--faults', file('f.yaml', '- kind: meteor\n  at: 1s\n  duration: 1s\n')], /faults.0.kind: expected one of/],
     ['fault with a bad time', ['--algo', 'raft', '--faults', file('g.yaml', '- kind: crash\n  at: later\n  duration: 1s\n')], /faults.0.at: expected a duration/],
     ['replay of a non-results file', ['--replay', file('r.json', '{"schema":"other"}')], /--replay .*r.json:/],
+    ['a node command with an unknown placeholder', ['--node-command', 'node x.js --port {port}'], /nodeCommand: unknown placeholder \{port\}/],
+    ['a node command whose program is missing', ['--node-command', 'no-such-program-here --api {api}'], /nodeCommand: cannot run no-such-program-here: not found on PATH/],
+    ['a node command named like a parley algorithm', ['--node-command', 'node x.js', '--algo', 'raft'], /algo: raft is one of parley's own systems/],
+    ['consistency without a node command', ['--algo', 'raft', '--consistency', 'eventual'], /consistency: only for a nodeCommand/],
+    ['an unknown system', ['--system', 'zookeeper'], /--system zookeeper: expected etcd/],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     const r = await execa(process.execPath, [PARLEY_BIN, 'run', ...args, '--out', path.join(dir, 'never')], { reject: false, timeout: 20_000 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TRIALS, interleaveTrials, nightlyScenarios, suiteScenarios } from '../../harness/suites.js';
-import { parseScenario } from '../../harness/scenario.js';
+import { parseScenario, type ScenarioInput } from '../../harness/scenario.js';
 import { resolveScenario } from '../../harness/run.js';
 
 const take = <T>(it: Iterator<T>, n: number): T[] => Array.from({ length: n }, () => it.next().value as T);
@@ -82,5 +82,37 @@ describe('bench suites', () => {
     expect(take(nightlyScenarios(7, ['raft']), 12)).toEqual(raft);
     const gossip = take(nightlyScenarios(3, ['gossip']), 12);
     expect(gossip.every((s) => s.input.algo === 'gossip' && s.input.workload?.type !== 'bank')).toBe(true);
+  });
+
+  it('--reference etcd runs Raft\'s kv trials on etcd, in the same rounds with the same seeds and faults, unchanged but for what runs them', () => {
+    const strip = ({ name: _n, algo: _a, options: _o, ...rest }: ScenarioInput) => rest;
+    for (const suite of ['quick', 'default'] as const) {
+      const plain = suiteScenarios(suite, { seed: 9 });
+      const all = suiteScenarios(suite, { seed: 9, references: ['etcd'] });
+      const raft = all.filter((s) => s.trial!.group === 'kv/raft');
+      const etcd = all.filter((s) => s.input.algo === 'etcd');
+      expect(etcd.map((s) => s.input.name)).toEqual(raft.map((s) => s.input.name!.replace('kv/raft/', 'kv/etcd/')));
+      for (const [i, s] of etcd.entries()) {
+        expect(parseScenario(s.input, s.input.name).algo).toBe('etcd');
+        expect(strip(s.input)).toEqual(strip(raft[i]!.input));
+        expect(s.rows).toEqual(['databases', 'election']);
+        expect(s.trial).toEqual({ ...raft[i]!.trial, group: 'kv/etcd' });
+      }
+      // The algorithms' own scenarios are the same with or without the reference.
+      expect(all.filter((s) => s.input.algo !== 'etcd').map((s) => s.input.name).sort()).toEqual(plain.map((s) => s.input.name).sort());
+      // Interleaved like the rest: each round holds its etcd trial.
+      const shapes = new Set(all.map((s) => s.trial!.group)).size;
+      for (const [r, s] of etcd.entries()) expect(all.slice(r * shapes, (r + 1) * shapes)).toContain(s);
+    }
+    // --algo chooses among the algorithms; the reference still runs beside them.
+    expect(suiteScenarios('default', { seed: 1, algos: ['paxos'], references: ['etcd'] }).filter((s) => s.input.algo === 'etcd')).toHaveLength(TRIALS);
+  });
+
+  it('named partition nemeses never draw a one-way partition for etcd, whose connections carry both directions', () => {
+    const shapes = (algo: string) =>
+      resolveScenario(parseScenario({ algo, seed: 3, duration: '600s', nemesis: { names: ['partition'], interval: '1s', faultDuration: '500ms' } })).faults.map((f) => f.shape);
+    expect(shapes('raft')).toContain('one-way');
+    expect(shapes('etcd')).not.toContain('one-way');
+    expect(new Set(shapes('etcd')).size).toBeGreaterThan(4);
   });
 });

@@ -9,6 +9,7 @@ import { choosingLines, measureChoosingTable, rowSafety } from '../../reports/ch
 import { USE_CASES } from '../../reports/choosing/use-cases.js';
 import { choosingSection } from '../../reports/page/choosing.js';
 import { TRIAL_FIGURES, benchRun, linearizable, scenarioResult, trialsRun } from './fixtures/results.js';
+import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
 
 const rule: ChoosingRule = {
   primary: { name: 'throughput', better: 'higher', format: (x) => `${x}/s` },
@@ -315,5 +316,74 @@ describe('cell figures measure the protocol, not the harness', () => {
     s.messages.total = 16_000;
     s.convergence = { ...s.convergence!, writes: 950, incomplete: 50 };
     expect(useCase('decentralized').measure([s]).primary!.value).toBe(16);
+  });
+});
+
+describe('etcd as a reference column', () => {
+  const asEtcd = (s: ScenarioResult): ScenarioResult => ({
+    ...s,
+    algo: 'etcd',
+    scenario: { ...s.scenario, algo: 'etcd' },
+    system: { kind: 'etcd', command: '/usr/bin/etcd', version: '3.4.23', links: 'per-link', streams: 'both', notes: [] },
+  });
+  // Faster than every algorithm and failing over sooner, so that the rule would pick it if it were a candidate.
+  const ETCD = { throughput: [30_000, 31_000, 29_500, 30_500, 29_800], failover: [120, 130, 110, 125, 115] };
+  const etcdTrial = (t: number) =>
+    asEtcd({
+      ...scenarioResult({ name: `kv/etcd/${t + 1}`, algo: 'raft', workload: 'kv', throughput: ETCD.throughput[t]!, p50: 0.5, p99: 2, faults: [{ kind: 'partition', at: 5000, duration: 2000 }, { kind: 'crash', at: 9000, duration: 3000, target: 'leader' }], failoverMs: [ETCD.failover[t]!], checks: [linearizable()] }, 90 + t),
+      trial: { group: 'kv/etcd', index: t + 1, of: 5 },
+    });
+  const withEtcd = (run: ResultsFile, trials: number): ResultsFile => ({ ...run, scenarios: [...run.scenarios, ...Array.from({ length: trials }, (_, t) => etcdTrial(t))] });
+  const run = withEtcd(trialsRun(), 5);
+  const rows = measureChoosingTable(run);
+  const row = (id: string) => rows.find((r) => r.useCase.id === id)!;
+
+  it('is measured over its trials in the databases and leader-election rows with the same figures, and never picked', () => {
+    const db = row('databases');
+    expect(db.references.map((r) => r.id)).toEqual(['etcd']);
+    const etcd = db.references[0]!.cell!;
+    expect(etcd).toMatchObject({ scenarios: 5, safety: { state: 'passed' } });
+    expect(etcd.primary!.n).toBe(5);
+    for (const c of db.cells) if (c.primary) expect(etcd.primary!.value).toBeGreaterThan(c.primary.value);
+    expect(etcd.figures.find((f) => f.role === 'primary')!.interval).toMatch(/^± \d/);
+    // The same decision as without etcd: a tie of Paxos and Raft that the textbook breaks.
+    expect(db.decision.pick).toBe('paxos');
+    expect(db.decision.cells.map((c) => c.algo)).not.toContain('etcd');
+    const election = row('leader-election').references[0]!.cell!;
+    expect(election.primary!.samples).toEqual(ETCD.failover);
+    expect(election.primary!.low).not.toBeNull();
+    expect(row('leader-election').decision.pick).toBe('raft');
+    expect(row('acid').references[0]!.cell).toBeNull();
+    expect(row('decentralized').references[0]!.cell).toBeNull();
+  });
+
+  it('has a column of its own, labelled with its version; the rule says it is a reference; its trials are in the charts', async () => {
+    const page = (await choosingSection(run)).markup;
+    expect(page).toContain('<th class="reference">etcd 3.4<span class="small muted">Raft, production; reference</span></th>');
+    expect(page).toMatch(/etcd 3\.4, Raft, production<\/b> is a reference, not a candidate/);
+    expect(page.match(/class="cell cell-reference[^"]*"/g)).toHaveLength(4);
+    expect(page.match(/class="cell cell-reference cell-not-applicable"/g)).toHaveLength(2);
+    expect(page).toContain('parley drives etcd with the kv workload only');
+    expect(page).toContain('etcd (reference), trial 5');
+    expect(page).toContain('A reference system is shown for comparison and never picked.');
+  });
+
+  it('is summed up after the picks of its rows in the lines a bench prints, never as a pick', () => {
+    const lines = choosingLines(run);
+    expect(lines[0]).toMatch(/^Distributed databases: Multi-Paxos \(tie of Multi-Paxos, Raft, broken by textbook\); .*; reference etcd [\d.,k]+ ops\/s ± [\d.,]+ ops\/s \(5\)$/);
+    expect(lines[1]).toMatch(/^Leader election: Raft .*; reference etcd 1\d\d ms ± [\d.]+ ms \(5\)$/);
+    expect(lines[2]).not.toContain('etcd');
+  });
+
+  it('with one trial it shows that trial\'s figure, without an interval', () => {
+    const one = measureChoosingTable(withEtcd(benchRun(), 1));
+    const cell = one.find((r) => r.useCase.id === 'leader-election')!.references[0]!.cell!;
+    expect(cell.primary).toMatchObject({ n: 1, value: ETCD.failover[0], low: null, high: null });
+    expect(cell.figures.find((f) => f.role === 'primary')!.label).toContain('1 trial, no interval');
+  });
+
+  it('is absent from runs without etcd', async () => {
+    expect(measureChoosingTable(trialsRun()).every((r) => r.references.length === 0)).toBe(true);
+    expect((await choosingSection(trialsRun())).markup).not.toContain('cell-reference');
   });
 });

@@ -24,6 +24,7 @@ describe('parley sim on the command line', () => {
     [['--algo', 'raft', '--workers', '0'], '--workers'],
     [['--algo', 'raft', '--set', 'quorum=2'], '--set quorum'],
     [['--algo', 'nope'], 'algo'],
+    [['--algo', 'etcd'], 'algo etcd: parley sim simulates raft, paxos, twopc, gossip'],
     [['--replay', 'missing.json'], '--replay missing.json'],
     [['--algo', 'raft', '--fault-gap', '1ms'], '--fault-gap'],
   ])('exits 64 naming the problem: %j', async (args, named) => {
@@ -42,6 +43,12 @@ describe('parley sim on the command line', () => {
     const f = await sim(['--algo', 'raft', '--faults', 'faults.yaml', '--seeds', '1']);
     expect(f.exitCode).toBe(64);
     expect(f.stderr).toContain('faults.0.mode');
+    // A node command is a real program: only parley run drives it.
+    fs.writeFileSync(path.join(tmp, 'own-node.yaml'), 'algo: mynode\nnodeCommand: ./mynode --api {api}\n');
+    const own = await sim(['--scenario', 'own-node.yaml', '--seeds', '1']);
+    expect(own.exitCode).toBe(64);
+    expect(own.stderr.trim().split('\n')).toHaveLength(1);
+    expect(own.stderr).toContain('nodeCommand: parley sim simulates');
   });
 
   it('runs a sweep and writes its summary with every seed counted', async () => {
