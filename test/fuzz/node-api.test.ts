@@ -5,7 +5,6 @@
  * no answer is a 500, nothing hangs, and the node keeps serving.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,9 +14,9 @@ import { Cluster } from '../../harness/cluster.js';
 import type { ChildExit } from '../../harness/supervisor.js';
 import type { HostPort } from '../../nodes/common/address.js';
 import { requestArb, toHttp, type FuzzRequest, type Scalar, type TxnOp } from './node-requests.js';
+import { REQUEST_TIMEOUT_MS, send, type Answer, type RawRequest } from './http.js';
 import { fuzzRuns, fuzzTimeout } from './settings.js';
 
-const REQUEST_TIMEOUT_MS = 15_000;
 const ALGOS = ['raft', 'paxos', 'twopc', 'gossip'] as const;
 /** Operations the node answers 501 because the algorithm has no consensus for them. */
 const UNSUPPORTED: Record<(typeof ALGOS)[number], ReadonlySet<string>> = {
@@ -27,38 +26,7 @@ const UNSUPPORTED: Record<(typeof ALGOS)[number], ReadonlySet<string>> = {
   gossip: new Set(['cas', 'txn']),
 };
 
-interface Answer {
-  status: number;
-  text: string;
-  json: unknown;
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
-function send(api: HostPort, req: { method: string; path: string; body?: string | Uint8Array; headers: Record<string, string> }): Promise<Answer> {
-  // Node's client frames a GET's body only when told its length.
-  const headers = req.body === undefined ? req.headers : { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) };
-  return new Promise((resolve, reject) => {
-    const r = http.request({ host: api.host, port: api.port, method: req.method, path: req.path, headers, agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = undefined;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          /* checked by the caller */
-        }
-        resolve({ status: res.statusCode ?? 0, text, json });
-      });
-      res.on('error', reject);
-    });
-    r.on('timeout', () => r.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms: the node hangs on ${req.method} ${req.path}`)));
-    r.on('error', reject);
-    r.end(req.body);
-  });
-}
+const sendTo = (api: HostPort, req: RawRequest): Promise<Answer> => send(api.host, api.port, req);
 
 /** A same-process JSON round trip: what the client sent, as the node will have parsed it. */
 const asSent = (v: Scalar): Scalar => JSON.parse(JSON.stringify(v)) as Scalar;
@@ -247,12 +215,12 @@ describe.each(ALGOS)('the client API of a %s node, fuzzed', (algo) => {
       const model = new StoreModel();
       await fc.assert(
         fc.asyncProperty(requestArb, async (r) => {
-          judge(algo, r, await send(api, toHttp(r)), model);
+          judge(algo, r, await sendTo(api, toHttp(r)), model);
         }),
         { ...fuzzRuns<[FuzzRequest]>(120), examples: FOUND },
       );
       expect(exits, exits.map((e) => e.logTail.join('\n')).join('\n')).toEqual([]);
-      expect((await send(api, { method: 'GET', path: '/status', headers: {} })).status).toBe(200);
+      expect((await sendTo(api, { method: 'GET', path: '/status', headers: {} })).status).toBe(200);
     },
     fuzzTimeout(60_000),
   );
@@ -278,7 +246,7 @@ describe.each(ALGOS)('the client API of a %s node, fuzzed', (algo) => {
         fuzzRuns(30),
       );
       expect(exits).toEqual([]);
-      expect((await send(api, { method: 'GET', path: '/status', headers: {} })).status).toBe(200);
+      expect((await sendTo(api, { method: 'GET', path: '/status', headers: {} })).status).toBe(200);
     },
     fuzzTimeout(30_000),
   );
