@@ -9,6 +9,8 @@ import type { ClientOp, ClientReply } from './core.js';
 import { formatHostPort, type HostPort } from './address.js';
 
 export const MAX_KEY_LENGTH = 256;
+/** Most operations in one transaction. */
+export const MAX_TXN_OPS = 1000;
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const key = z.string().min(1).max(MAX_KEY_LENGTH);
@@ -19,7 +21,7 @@ const txnOp = z.discriminatedUnion('f', [
   z.object({ f: z.literal('write'), key, value: scalar }),
   z.object({ f: z.literal('add'), key, delta: z.number().finite(), floor: z.number().finite().optional() }),
 ]);
-const txnBody = z.object({ ops: z.array(txnOp).min(1).max(1000) });
+const txnBody = z.object({ ops: z.array(txnOp).min(1).max(MAX_TXN_OPS) });
 
 export interface ClientApiHandlers {
   /** Run a validated operation; resolves with the reply to send. */

@@ -24,7 +24,7 @@ describe('parley run argument and scenario errors', () => {
     ['unknown workload', ['--algo', 'raft', '--workload', 'queue'], /workload.type: expected one of kv, bank, dissemination/],
     ['unknown nemesis', ['--algo', 'raft', '--faults', 'meteor'], /--faults meteor: expected a file or nemeses among/],
     ['bad mix', ['--algo', 'raft', '--mix', 'read=lots'], /--mix read=lots/],
-    ['bank on gossip', ['--algo', 'gossip', '--workload', 'bank'], /workload.type bank: needs multi-key transactions/],
+    ['bank on gossip', ['--algo', 'gossip', '--workload', 'bank'], /workload.type: bank needs multi-key transactions/],
     ['bad toxiproxy url', ['--algo', 'raft', '--toxiproxy', 'not a url'], /toxiproxy:/],
     ['missing scenario file', ['--scenario', path.join(dir, 'nope.yaml')], /--scenario .*nope.yaml: cannot read it \(ENOENT\)/],
     ['scenario not YAML', ['--scenario', file('bad.yaml', 'algo: [raft')], /--scenario .*bad.yaml: not valid JSON or YAML/],
