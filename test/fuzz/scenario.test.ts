@@ -324,7 +324,7 @@ const built = fs.existsSync(path.join(root, 'dist/harness/cli.js'));
 
 describe.skipIf(!built)('parley run with a bad scenario (the command)', () => {
   it('exits 64 with one line on stderr, before it starts anything', () => {
-    for (const s of [{ algo: 'raft', nodes: 'three' }, { algo: 'raft', options: { frobnicate: 1 } }, { algo: 'raft', faults: [{ kind: 'crash', at: '1s', duration: '1s', target: 'n9' }] }]) {
+    for (const s of [{ algo: 'raft', options: { frobnicate: 1 } }, { algo: 'raft', faults: [{ kind: 'crash', at: '1s', duration: '1s', target: 'n9' }] }]) {
       const file = writeFile(YAML.stringify(s));
       const out = path.join(dir, `out${++fileCounter}`);
       const r = spawnSync(process.execPath, [path.join(root, 'bin/parley.js'), 'run', '--scenario', file, '--out', out, '--quiet'], { encoding: 'utf8', timeout: 60_000 });
