@@ -250,33 +250,17 @@ describe.each(ALGOS)('the client API of a %s node, fuzzed', (algo) => {
     },
     fuzzTimeout(30_000),
   );
-});
 
-describe('an oversized body', () => {
-  let cluster: Cluster | null = null;
-  let dir = '';
-
-  beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-fuzz-413-'));
-    cluster = await Cluster.plan({ algo: 'raft', size: 1, dir });
-    await cluster.start();
-    await cluster.waitForLeader(30_000);
-  });
-
-  afterAll(async () => {
-    await cluster?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("gets a 413 that Node's fetch can read, every time, while the client is still sending", async () => {
-    const { host, port } = cluster!.node('n1').api;
+  // One algorithm is enough: the body limit is the shared client API's.
+  if (algo !== 'raft') return;
+  it("answers an oversized body with a 413 that Node's fetch can read, every time, while the client is still sending", async () => {
     const body = JSON.stringify({ value: 'x'.repeat(10 * 1024 * 1024) });
     for (let i = 0; i < 5; i++) {
-      const res = await fetch(`http://${host}:${port}/kv/big`, { method: 'PUT', body, headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`http://${api.host}:${api.port}/kv/big`, { method: 'PUT', body, headers: { 'content-type': 'application/json' } });
       expect(res.status).toBe(413);
       expect(((await res.json()) as { error: string }).error).toMatch(/exceeds the limit of 1048576/);
     }
-    const chunked = await fetch(`http://${host}:${port}/kv/big`, {
+    const chunked = await fetch(`http://${api.host}:${api.port}/kv/big`, {
       method: 'PUT',
       body: new Blob([body]).stream(),
       duplex: 'half',
@@ -284,7 +268,6 @@ describe('an oversized body', () => {
     } as RequestInit);
     expect(chunked.status).toBe(413);
     await chunked.text();
-    const ok = await fetch(`http://${host}:${port}/kv/big`, { method: 'PUT', body: '{"value":1}' });
-    expect(ok.status).toBe(200);
+    expect((await sendTo(api, { method: 'PUT', path: '/kv/big', body: '{"value":1}' })).status).toBe(200);
   });
 });
