@@ -144,7 +144,9 @@ export const scenarioSchema = z.strictObject({
    */
   remote: z
     .strictObject({
-      nodes: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.strictObject({ api: hostPort, peer: hostPort })),
+      nodes: z
+        .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.strictObject({ api: hostPort, peer: hostPort }))
+        .refine((nodes) => Object.keys(nodes).length > 0, 'expected at least one node'),
       linkListenHost: z.string().min(1).default('127.0.0.1'),
       linkPortBase: z.number().int().min(1024).max(55_000).default(20_000),
     })
@@ -210,11 +212,21 @@ function checkRunnable(s: Scenario, source: string): void {
     if (unknown.length > 0) throw fail(`faults.${i}.target`, `no node ${unknown.join(', ')} in this cluster (${ids.join(', ')})`);
   });
   // Nodes parley does not start have their own limits, which it cannot know.
-  if (!s.remote && s.workload.type !== 'bank') {
-    const values = s.workload.type === 'kv' && s.workload.mix.cas > 0 ? 2 : 1;
-    const largest = values * s.workload.valueSize + BODY_OVERHEAD_BYTES;
-    if (largest > runtime.maxBodyBytes) {
-      throw fail('workload.valueSize', `${s.workload.valueSize} bytes make requests of up to ${largest} bytes${values === 2 ? ' (a cas carries two values)' : ''}, above the nodes' maxBodyBytes ${runtime.maxBodyBytes}: lower it or raise options.maxBodyBytes`);
+  if (!s.remote) {
+    const w = s.workload;
+    if (w.type === 'bank') {
+      // The largest is the opening balances: one transaction writing every account.
+      const perAccount = BODY_OVERHEAD_BYTES + w.keyPrefix.length + String(w.accounts).length + String(w.total).length + 8;
+      const largest = w.accounts * perAccount + BODY_OVERHEAD_BYTES;
+      if (largest > runtime.maxBodyBytes) {
+        throw fail('workload.accounts', `${w.accounts} accounts make transactions of up to ${largest} bytes, above the nodes' maxBodyBytes ${runtime.maxBodyBytes}: lower it or raise options.maxBodyBytes`);
+      }
+    } else {
+      const values = w.type === 'kv' && w.mix.cas > 0 ? 2 : 1;
+      const largest = values * w.valueSize + BODY_OVERHEAD_BYTES;
+      if (largest > runtime.maxBodyBytes) {
+        throw fail('workload.valueSize', `${w.valueSize} bytes make requests of up to ${largest} bytes${values === 2 ? ' (a cas carries two values)' : ''}, above the nodes' maxBodyBytes ${runtime.maxBodyBytes}: lower it or raise options.maxBodyBytes`);
+      }
     }
   }
 }

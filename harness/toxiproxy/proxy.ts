@@ -94,8 +94,9 @@ export class TcpProxy implements ConnectionOwner {
       return;
     }
     if (this.server && sameAddress(this.server.address() as AddressInfo, at)) {
-      // Same socket address: a restart would rebind the very port it just closed.
-      this.dropConnections();
+      // The same socket address (`localhost:P` for `127.0.0.1:P`): binding first would
+      // collide with itself, and upstream sees no change of listen here either.
+      if (next.upstream !== this.upstream) this.dropConnections();
       this.upstream = next.upstream;
       return;
     }

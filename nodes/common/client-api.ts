@@ -49,7 +49,7 @@ class HttpError extends Error {
  * understood by all. Past this, the node stops reading and closes: a client that sends
  * more is not owed the time.
  */
-export const OVERSIZE_DRAIN_BYTES = 64 * 1024 * 1024;
+const OVERSIZE_DRAIN_BYTES = 64 * 1024 * 1024;
 
 /** The first problem, named by its field; `whole` names the value itself (the body, or the key of the path). */
 function describe(error: z.ZodError, whole: string): string {

@@ -24,6 +24,7 @@ import { scenarioFromFlags, type RunFlags } from '../../harness/run-command.js';
 import { resolveScenario } from '../../harness/run.js';
 import { nodeIds } from '../../harness/cluster.js';
 import { workloadByName } from '../../workloads/workload.js';
+import { openingBalances } from '../../workloads/bank.js';
 import { fuzzRuns, fuzzTimeout } from './settings.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -153,6 +154,7 @@ function idsOf(s: Scenario): string[] {
 async function expectRunnable(s: Scenario, what: string): Promise<void> {
   const resolved = resolveScenario(s);
   const ids = idsOf(resolved);
+  expect(ids.length, `a cluster of at least one node: ${what}`).toBeGreaterThan(0);
   for (const f of resolved.faults) {
     const named = Array.isArray(f.target) ? f.target : ['leader', 'coordinator', 'random', 'random-minority', 'all', 'minority-links'].includes(f.target) ? [] : [f.target];
     for (const n of named) expect(ids, `fault target ${n}: ${what}`).toContain(n);
@@ -180,14 +182,17 @@ async function expectRunnable(s: Scenario, what: string): Promise<void> {
       }
     }
   }
-  // Every request the workload sends fits what a node accepts (docs/nodes.md).
+  // Every request the workload sends fits what a node accepts (docs/nodes.md); remote
+  // nodes have limits of their own, which parley cannot know.
+  if (resolved.remote) return;
   const workload = await workloadByName(resolved.workload.type);
   const ctx = { spec: resolved.workload, nodes: ids.length, random: new Random(resolved.seed), nodeFor: () => 0 };
   const source = workload.source(ctx);
   const invocations = [...Array.from({ length: 40 }, (_, p) => source.next(p)), ...workload.finalOps(resolved.workload, 0).slice(0, 3)];
   if (resolved.workload.type === 'bank') {
     // The opening balances: one transaction writing every account (bank.setup).
-    invocations.push({ op: { f: 'txn', ops: Array.from({ length: resolved.workload.accounts }, (_, i) => ({ f: 'write', key: `acct${i}`, value: 0 })) } } as never);
+    const ops = Object.entries(openingBalances(resolved.workload)).map(([key, value]) => ({ f: 'write' as const, key, value }));
+    invocations.push({ op: { f: 'txn', ops } } as never);
   }
   for (const inv of invocations) {
     if (!inv) continue;
@@ -318,6 +323,8 @@ const FOUND: [Record<string, unknown>, boolean][] = [
   [{ algo: 'raft', nodes: 3, faults: [{ kind: 'crash', at: '1s', duration: '1s', target: 'n9' }] }, true],
   [{ algo: 'twopc', workload: { type: 'bank', accounts: 5000 } }, true],
   [{ algo: 'raft', workload: { valueSize: 1024 * 1024 } }, false],
+  [{ algo: 'raft', options: { maxBodyBytes: 300 }, workload: { type: 'bank', keyPrefix: 'x'.repeat(64) } }, true],
+  [{ algo: 'raft', remote: { nodes: {} } }, false],
 ];
 
 const built = fs.existsSync(path.join(root, 'dist/harness/cli.js'));
