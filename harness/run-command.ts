@@ -145,7 +145,7 @@ export function scenarioFromFlags(flags: RunFlags): { scenario: Scenario; source
   if (s.algo === undefined) throw new UsageError('--algo: required (raft, paxos, twopc or gossip), or --system etcd, --node-command TEMPLATE or --scenario FILE');
   const scenario = parseScenario(s, source === 'flags' ? 'scenario' : source);
   if (scenario.algo === 'gossip' && (scenario.workload.type === 'bank' || scenario.workload.type === 'list-append')) {
-    throw new UsageError(`workload.type ${scenario.workload.type}: needs multi-key transactions, which gossip does not offer (use kv or dissemination)`);
+    throw new UsageError(`${source === 'flags' ? 'scenario' : source}: workload.type: ${scenario.workload.type} needs multi-key transactions, which gossip does not offer (use kv or dissemination)`);
   }
   return { scenario, source };
 }

@@ -10,8 +10,14 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../nodes/common/errors.js';
-import { ALGORITHMS } from '../nodes/registry.js';
+import { ALGORITHMS, type AlgoName } from '../nodes/registry.js';
 import { parseHostPort } from '../nodes/common/address.js';
+import { MAX_TXN_OPS } from '../nodes/common/client-api.js';
+import { runtimeOptionsSchema } from '../nodes/common/options.js';
+import { raftOptionsSchema } from '../nodes/raft/options.js';
+import { paxosOptionsSchema } from '../nodes/paxos/options.js';
+import { twoPcOptionsSchema } from '../nodes/twopc/options.js';
+import { gossipOptionsSchema } from '../nodes/gossip/options.js';
 
 /** "20s", "500ms", "2m", "1h" or a number of milliseconds. */
 export function parseDuration(text: string | number): number | null {
@@ -24,7 +30,7 @@ export function parseDuration(text: string | number): number | null {
 }
 
 const duration = (what = 'a duration like 500ms, 20s or 2m') =>
-  z.union([z.string(), z.number()]).transform((v, ctx) => {
+  z.union([z.string(), z.number()], { error: (issue) => `expected ${what}, got ${JSON.stringify(issue.input) ?? 'nothing'}` }).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === null) {
       ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${JSON.stringify(v)}` });
@@ -100,8 +106,8 @@ export const workloadSchema = z.strictObject({
     .default({ read: 0.5, write: 0.4, cas: 0.1 }),
   /** Bytes per written value (unique values are padded to this length). */
   valueSize: z.number().int().min(1).max(1024 * 1024).default(16),
-  /** bank: accounts, total money, largest transfer, share of reads. */
-  accounts: z.number().int().min(2).max(10_000).default(8),
+  /** bank: accounts, total money, largest transfer, share of reads. A read is one transaction over every account. */
+  accounts: z.number().int().min(2).max(MAX_TXN_OPS).default(8),
   total: z.number().int().min(1).default(100),
   maxTransfer: z.number().int().min(1).default(5),
   readRatio: probability.default(0.2),
@@ -183,7 +189,9 @@ const scenarioFields = z.strictObject({
    */
   remote: z
     .strictObject({
-      nodes: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.strictObject({ api: hostPort, peer: hostPort })),
+      nodes: z
+        .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.strictObject({ api: hostPort, peer: hostPort }))
+        .refine((nodes) => Object.keys(nodes).length > 0, 'expected at least one node'),
       linkListenHost: z.string().min(1).default('127.0.0.1'),
       linkPortBase: z.number().int().min(1024).max(55_000).default(20_000),
     })
@@ -224,7 +232,66 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
     if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${(issue as { keys: string[] }).keys.join(', ')}`;
     throw new UsageError(`${source}: ${field}: ${message}`);
   }
+  checkRunnable(r.data, source);
   return r.data;
+}
+
+const NODE_OPTIONS: Record<AlgoName, z.ZodObject> = { raft: raftOptionsSchema, paxos: paxosOptionsSchema, twopc: twoPcOptionsSchema, gossip: gossipOptionsSchema };
+const FAULT_TARGET_WORDS: ReadonlySet<string> = new Set(['leader', 'coordinator', 'random', 'random-minority', 'all', 'minority-links']);
+/** `{"value":...}` and `{"from":...,"to":...}` around the values, and the digits of a value's id. */
+const BODY_OVERHEAD_BYTES = 32;
+
+/**
+ * What the schema cannot see because it depends on other fields: a scenario that passes
+ * must also run, or a typo in a file ends as a harness failure (exit 70) once nodes are up,
+ * or as a run whose requests the nodes all refuse.
+ */
+function checkRunnable(s: Scenario, source: string): void {
+  const fail = (field: string, message: string) => new UsageError(`${source}: ${field}: ${message}`);
+  const ids = s.remote ? Object.keys(s.remote.nodes) : Array.from({ length: s.nodes }, (_, i) => `n${i + 1}`);
+  // The options each node gets as `--set key=value`: parsed here as the node will parse them.
+  const algoSchema = NODE_OPTIONS[s.algo];
+  const runtimeRaw: Record<string, string> = {};
+  const algoRaw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(s.options)) {
+    if (key in runtimeOptionsSchema.shape) runtimeRaw[key] = String(value);
+    else if (key in algoSchema.shape) algoRaw[key] = String(value);
+    else throw fail(`options.${key}`, `unknown option for ${s.algo} (known: ${[...Object.keys(runtimeOptionsSchema.shape), ...Object.keys(algoSchema.shape)].sort().join(', ')})`);
+  }
+  const parseOptions = <T>(schema: z.ZodType<T>, raw: Record<string, string>): T => {
+    const r = schema.safeParse(raw);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0]!;
+    throw fail(`options.${issue.path.join('.')}`, issue.message);
+  };
+  const runtime = parseOptions(runtimeOptionsSchema, runtimeRaw);
+  const algoOptions = parseOptions(algoSchema, algoRaw) as { coordinator?: string };
+  if (s.algo === 'twopc' && algoOptions.coordinator !== undefined && !ids.includes(algoOptions.coordinator)) {
+    throw fail('options.coordinator', `${algoOptions.coordinator} is not a node of this cluster (${ids.join(', ')})`);
+  }
+  s.faults.forEach((f, i) => {
+    const named = Array.isArray(f.target) ? f.target : FAULT_TARGET_WORDS.has(f.target) ? [] : [f.target];
+    const unknown = named.filter((n) => !ids.includes(n));
+    if (unknown.length > 0) throw fail(`faults.${i}.target`, `no node ${unknown.join(', ')} in this cluster (${ids.join(', ')})`);
+  });
+  // Nodes parley does not start have their own limits, which it cannot know.
+  if (!s.remote) {
+    const w = s.workload;
+    if (w.type === 'bank') {
+      // The largest is the opening balances: one transaction writing every account.
+      const perAccount = BODY_OVERHEAD_BYTES + w.keyPrefix.length + String(w.accounts).length + String(w.total).length + 8;
+      const largest = w.accounts * perAccount + BODY_OVERHEAD_BYTES;
+      if (largest > runtime.maxBodyBytes) {
+        throw fail('workload.accounts', `${w.accounts} accounts make transactions of up to ${largest} bytes, above the nodes' maxBodyBytes ${runtime.maxBodyBytes}: lower it or raise options.maxBodyBytes`);
+      }
+    } else {
+      const values = w.type === 'kv' && w.mix.cas > 0 ? 2 : 1;
+      const largest = values * w.valueSize + BODY_OVERHEAD_BYTES;
+      if (largest > runtime.maxBodyBytes) {
+        throw fail('workload.valueSize', `${w.valueSize} bytes make requests of up to ${largest} bytes${values === 2 ? ' (a cas carries two values)' : ''}, above the nodes' maxBodyBytes ${runtime.maxBodyBytes}: lower it or raise options.maxBodyBytes`);
+      }
+    }
+  }
 }
 
 /** The JSON Schema of a scenario file, for editors (`parley run --json-schema`). */

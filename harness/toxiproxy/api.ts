@@ -143,16 +143,17 @@ export class ToxiproxyApi {
         done.push(existing.toJSON());
         continue;
       }
+      const wasEnabled = existing?.enabled ?? false;
       try {
-        if (existing) {
-          await existing.stop();
-          this.proxies.delete(e.name);
-        }
+        // The replacement may want the listen address the existing one holds: free it first.
+        await existing?.stop();
         const proxy = this.newProxy(e);
         if (e.enabled) await proxy.start();
         this.proxies.set(e.name, proxy);
         done.push(proxy.toJSON());
       } catch (err) {
+        // A failed replacement leaves the proxy it was to replace, serving again.
+        if (existing && wasEnabled) await existing.start().catch((again: unknown) => this.log(`proxy ${e.name}: cannot restart after a failed replacement: ${String(again)}`));
         const api = err instanceof ApiError ? err : new ApiError(500, String(err));
         return { status: api.status, body: { error: api.message, status: api.status, proxies: done } };
       }
@@ -213,12 +214,18 @@ export class ToxiproxyApi {
     return NO_CONTENT;
   }
 
-  /** Every proxy enabled, every toxic removed; open connections stay. */
+  /**
+   * Every proxy enabled, every toxic removed; open connections stay. A proxy that cannot
+   * start (a disabled one whose address another process took) fails the call with its
+   * error, but only after every other proxy was reset: upstream stops at the first.
+   */
   async reset(): Promise<ApiResponse> {
+    let failure: unknown = undefined;
     for (const proxy of this.proxies.values()) {
-      await proxy.start();
+      await proxy.start().catch((err: unknown) => (failure ??= err));
       proxy.resetToxics();
     }
+    if (failure !== undefined) throw failure;
     return NO_CONTENT;
   }
 

@@ -55,26 +55,10 @@ export class TcpProxy implements ConnectionOwner {
     return this.connections.size;
   }
 
-  /** Bind the listener; `listen` becomes the bound address. Bind or resolve failure: 500. */
+  /** Bind the listener; `listen` becomes the bound address. Bind or resolve failure: 500, nothing changed. */
   async start(): Promise<void> {
     if (this.enabled) return;
-    const at = await resolveListen(this.listen);
-    const server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS });
-    server.on('connection', (client) => this.accept(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: at.host, port: at.port }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      throw new ApiError(500, `listen tcp ${formatHostPort(at)}: ${syscallText(err)}`);
-    });
-    server.on('error', (err) => this.log(`proxy ${this.name}: listener error: ${err.message}`));
-    const bound = server.address() as AddressInfo;
-    this.listen = formatHostPort({ host: bound.address, port: bound.port });
-    this.server = server;
-    this.enabled = true;
+    this.install(await this.bind(await resolveListen(this.listen)));
   }
 
   /** Close the listener and every connection; toxics stay. */
@@ -84,19 +68,42 @@ export class TcpProxy implements ConnectionOwner {
     const server = this.server!;
     this.server = null;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const conn of this.connections) conn.destroy();
+    this.dropConnections();
     await closed;
   }
 
-  /** Upstream's Proxy.Update: a new listen or upstream restarts the proxy. */
+  /**
+   * Upstream's Proxy.Update (a new listen or upstream restarts the proxy), except that a
+   * change that fails leaves the proxy exactly as it was: its listener, its connections,
+   * its settings. So the new address is resolved and bound before the old listener
+   * closes, and nothing is touched until both worked. (Upstream keeps the old proxy only
+   * when the address fails to resolve; a failed bind leaves it disabled on the new
+   * address, where every later reset fails too.)
+   */
   async update(next: ProxySettings): Promise<void> {
-    if (next.listen !== this.listen || next.upstream !== this.upstream) {
+    if (next.listen === this.listen && next.upstream === this.upstream) {
+      if (next.enabled) await this.start();
+      else await this.stop();
+      return;
+    }
+    const at = await resolveListen(next.listen);
+    if (!next.enabled) {
       await this.stop();
       this.listen = next.listen;
       this.upstream = next.upstream;
+      return;
     }
-    if (next.enabled && !this.enabled) await this.start();
-    else if (!next.enabled && this.enabled) await this.stop();
+    if (this.server && sameAddress(this.server.address() as AddressInfo, at)) {
+      // The same socket address (`localhost:P` for `127.0.0.1:P`): binding first would
+      // collide with itself, and upstream sees no change of listen here either.
+      if (next.upstream !== this.upstream) this.dropConnections();
+      this.upstream = next.upstream;
+      return;
+    }
+    const server = await this.bind(at);
+    await this.stop();
+    this.upstream = next.upstream;
+    this.install(server);
   }
 
   findToxic(name: string): ToxicModel | undefined {
@@ -137,6 +144,34 @@ export class TcpProxy implements ConnectionOwner {
       enabled: this.enabled,
       toxics: [...this.lists.upstream, ...this.lists.downstream].map(toxicJson),
     };
+  }
+
+  /** A listener bound to `at`, not yet installed; a failure is upstream's 500 wording. */
+  private async bind(at: HostPort): Promise<net.Server> {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: at.host, port: at.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }).catch((err: unknown) => {
+      throw new ApiError(500, `listen tcp ${formatHostPort(at)}: ${syscallText(err)}`);
+    });
+    return server;
+  }
+
+  private install(server: net.Server): void {
+    server.on('connection', (client) => this.accept(client));
+    server.on('error', (err) => this.log(`proxy ${this.name}: listener error: ${err.message}`));
+    const bound = server.address() as AddressInfo;
+    this.listen = formatHostPort({ host: bound.address, port: bound.port });
+    this.server = server;
+    this.enabled = true;
+  }
+
+  private dropConnections(): void {
+    for (const conn of this.connections) conn.destroy();
   }
 
   private accept(client: net.Socket): void {
@@ -200,6 +235,10 @@ async function resolveListen(listen: string): Promise<HostPort> {
   } catch {
     throw new ApiError(500, `listen tcp: lookup ${parsed.host}: no such host`);
   }
+}
+
+function sameAddress(bound: AddressInfo, at: HostPort): boolean {
+  return bound.port === at.port && bound.address === at.host;
 }
 
 /** Where to dial; null for what net.connect would refuse (it throws on port 0). */

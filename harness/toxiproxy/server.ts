@@ -35,6 +35,13 @@ export interface BoundAddress {
 /** The default seed: fixed, so a run that does not choose one is still reproducible. */
 export const DEFAULT_SEED = 0x7a11;
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * An oversized body is still read to its end, up to this much more, before the 413: a
+ * server that answers and closes while the client is still sending makes common clients
+ * (Node's fetch among them) report a broken pipe instead of the answer. Past it, the
+ * server answers and closes the connection.
+ */
+const OVERSIZE_DRAIN_BYTES = 64 * 1024 * 1024;
 
 export class ToxiproxyServer {
   private readonly proxies = new Map<string, TcpProxy>();
@@ -96,7 +103,7 @@ export class ToxiproxyServer {
     if (match.kind !== 'found') {
       throw match.kind === 'not-found' ? new ApiError(404, 'not found') : new ApiError(405, 'method not allowed');
     }
-    const text = await readBody(req);
+    const text = await readBody(req, res);
     const result = await this.serialise(() => match.run(this.api, text));
     sendResponse(res, result);
   }
@@ -125,19 +132,33 @@ function pathSegments(url: string): string[] {
     });
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+function readBody(req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    const tooLarge = () => new ApiError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);
     req.on('data', (c: Buffer) => {
+      if (settled) return;
       size += c.length;
       if (size <= MAX_BODY_BYTES) chunks.push(c);
+      else if (size > MAX_BODY_BYTES + OVERSIZE_DRAIN_BYTES) {
+        settled = true;
+        res.setHeader('connection', 'close');
+        reject(tooLarge());
+      }
     });
     req.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(new ApiError(413, `request body larger than ${MAX_BODY_BYTES} bytes`));
+      if (settled) return;
+      settled = true;
+      if (size > MAX_BODY_BYTES) reject(tooLarge());
       else resolve(Buffer.concat(chunks).toString('utf8'));
     });
-    req.on('error', reject);
+    req.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    });
   });
 }
 

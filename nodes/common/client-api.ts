@@ -1,5 +1,5 @@
 /**
- * The client HTTP API of the node contract (DESIGN.md): JSON in, JSON out, every request
+ * The client HTTP API of the node contract (docs/nodes.md): JSON in, JSON out, every request
  * validated before it reaches a core. Malformed input gets a 4xx `{"error": ...}` and the
  * node keeps running; nothing a client sends can throw past this file.
  */
@@ -9,6 +9,8 @@ import type { ClientOp, ClientReply } from './core.js';
 import { formatHostPort, type HostPort } from './address.js';
 
 export const MAX_KEY_LENGTH = 256;
+/** Most operations in one transaction. */
+export const MAX_TXN_OPS = 1000;
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const key = z.string().min(1).max(MAX_KEY_LENGTH);
@@ -20,7 +22,7 @@ const txnOp = z.discriminatedUnion('f', [
   z.object({ f: z.literal('add'), key, delta: z.number().finite(), floor: z.number().finite().optional() }),
   z.object({ f: z.literal('append'), key, value: scalar }),
 ]);
-const txnBody = z.object({ ops: z.array(txnOp).min(1).max(1000) });
+const txnBody = z.object({ ops: z.array(txnOp).min(1).max(MAX_TXN_OPS) });
 
 export interface ClientApiHandlers {
   /** Run a validated operation; resolves with the reply to send. */
@@ -33,45 +35,65 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Answer with `connection: close`: what is left of the request will not be read. */
+    readonly closeConnection = false,
   ) {
     super(message);
   }
 }
 
-function describe(error: z.ZodError): string {
+/**
+ * How far past the limit an oversized body is still read (and thrown away) before the 413
+ * goes out. A node that answers and closes while the client is still sending makes the
+ * client's next write fail (EPIPE, ECONNRESET), and common clients (Node's fetch among
+ * them) then report that instead of the answer; one that reads the body to its end is
+ * understood by all. Past this, the node stops reading and closes: a client that sends
+ * more is not owed the time.
+ */
+const OVERSIZE_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/** The first problem, named by its field; `whole` names the value itself (the body, or the key of the path). */
+function describe(error: z.ZodError, whole: string): string {
   const issue = error.issues[0]!;
-  const field = issue.path.length ? issue.path.join('.') : 'body';
+  const field = issue.path.length ? issue.path.join('.') : whole;
   return `${field}: ${issue.message}`;
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new HttpError(400, describe(r.error));
+function parse<T>(schema: z.ZodType<T>, value: unknown, whole = 'body'): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpError(400, describe(r.error, whole));
   return r.data;
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(new HttpError(413, `body of ${declared} bytes exceeds the limit of ${limit}`));
+    const drainLimit = limit + OVERSIZE_DRAIN_BYTES;
+    if (declared > drainLimit) {
+      reject(new HttpError(413, `body of ${declared} bytes exceeds the limit of ${limit}`, true));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
+    let settled = false;
+    const oversized = () => new HttpError(413, declared > limit ? `body of ${declared} bytes exceeds the limit of ${limit}` : `body exceeds the limit of ${limit} bytes`);
     req.on('data', (chunk: Buffer) => {
-      if (failed) return;
+      if (settled) return;
       size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        reject(new HttpError(413, `body exceeds the limit of ${limit} bytes`));
-        return;
+      if (size > drainLimit) {
+        settled = true;
+        reject(new HttpError(413, `body exceeds the limit of ${limit} bytes`, true));
+      } else if (size <= limit) {
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
     });
     req.on('end', () => {
-      if (failed) return;
+      if (settled) return;
+      settled = true;
+      if (size > limit) {
+        reject(oversized());
+        return;
+      }
       if (size === 0) {
         resolve(undefined);
         return;
@@ -83,7 +105,9 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
       }
     });
     req.on('error', (err) => {
-      if (!failed) reject(new HttpError(400, `request aborted: ${err.message}`));
+      if (settled) return;
+      settled = true;
+      reject(new HttpError(400, `request aborted: ${err.message}`));
     });
   });
 }
@@ -121,7 +145,7 @@ async function route(req: http.IncomingMessage, handlers: ClientApiHandlers, lim
   } catch {
     throw new HttpError(400, 'key: not valid percent-encoding');
   }
-  parse(key, k);
+  parse(key, k, 'key');
   if (m[2]) {
     if (method !== 'POST') throw new HttpError(405, '/kv/:key/cas takes POST');
     const { from, to } = parse(casBody, await readBody(req, limit));
@@ -144,14 +168,24 @@ export async function startClientApi(address: HostPort, handlers: ClientApiHandl
     route(req, handlers, maxBodyBytes).then(
       ([status, body]) => send(res, status, body),
       (err: unknown) => {
-        if (err instanceof HttpError) send(res, err.status, { error: err.message }, err.status === 413);
+        if (err instanceof HttpError) send(res, err.status, { error: err.message }, err.closeConnection);
         else send(res, 500, { error: `internal error: ${err instanceof Error ? err.message : String(err)}` });
       },
     );
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":"malformed HTTP request"}');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException & { reason?: string }, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, phrase, error] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', `request line and headers exceed ${http.maxHeaderSize} bytes`]
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'request not received in time']
+          : [400, 'Bad Request', `malformed HTTP request: ${err.reason ?? err.message}`];
+    const body = JSON.stringify({ error });
+    socket.end(`HTTP/1.1 ${status} ${phrase}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new Error(`cannot listen for clients on ${formatHostPort(address)}: ${err.message}`)));

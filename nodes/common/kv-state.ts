@@ -74,6 +74,8 @@ export class KvState {
         const base = current === null ? 0 : current;
         if (typeof base !== 'number') return `key ${op.key} holds a non-number`;
         const next = base + op.delta;
+        // JSON has no Infinity: the reply and the log would carry null instead.
+        if (!Number.isFinite(next)) return `key ${op.key} would overflow to ${next}`;
         if (op.floor !== undefined && next < op.floor) return `key ${op.key} would fall to ${next}, below ${op.floor}`;
         view.set(op.key, next);
       } else if (op.f === 'append') {

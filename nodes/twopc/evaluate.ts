@@ -36,6 +36,8 @@ export function evaluate(state: KvState, ops: readonly IndexedOp[]): Evaluation 
         const base = current === null ? 0 : current;
         if (typeof base !== 'number') return { problem: `key ${op.key} holds a non-number` };
         const next = base + op.delta;
+        // JSON has no Infinity: the reply and the log would carry null instead.
+        if (!Number.isFinite(next)) return { problem: `key ${op.key} would overflow to ${next}` };
         if (op.floor !== undefined && next < op.floor) return { problem: `key ${op.key} would fall to ${next}, below ${op.floor}` };
         view.set(op.key, next);
         results.push([i, next]);

@@ -4,10 +4,22 @@
  */
 import { expect, it } from 'vitest';
 import { ToxiproxyCallError } from '../../harness/toxiproxy/client.js';
-import { raw, rawJson, type RawResponse } from './net-helpers.js';
+import { portOf, raw, rawJson, type Reader, type RawResponse } from './net-helpers.js';
 import type { SuiteContext } from './targets.js';
 
 const enc = encodeURIComponent;
+
+/**
+ * The documented fields of a proxy's JSON (TOXIPROXY.md). Servers may send more: the real
+ * 2.12 also marshals its `Logger`.
+ */
+const PROXY_FIELDS = ['name', 'listen', 'upstream', 'enabled', 'toxics'] as const;
+
+function proxyFields(json: unknown): Record<string, unknown> {
+  const p = json as Record<string, unknown>;
+  for (const f of PROXY_FIELDS) expect(p, `proxy JSON lacks "${f}": ${JSON.stringify(p)}`).toHaveProperty(f);
+  return Object.fromEntries(PROXY_FIELDS.map((f) => [f, p[f]]));
+}
 
 function expectError(r: RawResponse, status: number, message: string | RegExp): void {
   expect(r.status).toBe(status);
@@ -29,8 +41,7 @@ export function apiCases(ctx: SuiteContext): void {
     const name = ctx.name('create');
     const r = await rawJson(ctx.url, 'POST', '/proxies', { name, upstream: '127.0.0.1:9', listen: 'localhost:0' });
     expect(r.status).toBe(201);
-    const p = r.json as Record<string, unknown>;
-    expect(Object.keys(p).sort()).toEqual(['enabled', 'listen', 'name', 'toxics', 'upstream']);
+    const p = proxyFields(r.json);
     expect(p).toMatchObject({ name, upstream: '127.0.0.1:9', enabled: true, toxics: [] });
     expect(p.listen).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(p.listen).not.toBe('127.0.0.1:0');
@@ -57,7 +68,7 @@ export function apiCases(ctx: SuiteContext): void {
     expect((all.json as Record<string, unknown>)[a.name]).toMatchObject({ name: a.name, listen: a.listen, toxics: [] });
     const one = await raw(ctx.url, 'GET', `/proxies/${enc(a.name)}`);
     expect(one.status).toBe(200);
-    expect(one.json).toEqual({ ...a, toxics: [] });
+    expect(proxyFields(one.json)).toEqual({ ...a, toxics: [] });
     expect(await ctx.client.getProxy(a.name)).toEqual(a);
     expectError(await raw(ctx.url, 'GET', '/proxies/pc-nope'), 404, 'proxy not found');
   });
@@ -153,6 +164,23 @@ export function apiCases(ctx: SuiteContext): void {
     expect(await ctx.client.listToxics(a.name)).toEqual([]);
   });
 
+  it('a PATCH to an address that cannot resolve answers 500 and leaves the proxy as it was: address, enabled, forwarding; reset works', async () => {
+    const echo = await ctx.sockets.echo();
+    const p = await ctx.proxyTo(echo.port, 'badpatch');
+    const before = proxyFields((await raw(ctx.url, 'GET', `/proxies/${enc(p.name)}`)).json);
+    const live = await ctx.sockets.connect(p.port);
+    await roundTrip(live, 'before');
+    const r = await rawJson(ctx.url, 'PATCH', `/proxies/${enc(p.name)}`, { listen: '256.1.1.1:1' });
+    expect(r.status).toBe(500);
+    expect(typeof (r.json as { error: unknown }).error).toBe('string');
+    expect(proxyFields((await raw(ctx.url, 'GET', `/proxies/${enc(p.name)}`)).json)).toEqual(before);
+    await roundTrip(live, 'after, same connection');
+    await roundTrip(await ctx.sockets.connect(p.port), 'after, new connection');
+    expect((await raw(ctx.url, 'POST', '/reset')).status).toBe(204);
+    expect((await raw(ctx.url, 'POST', '/reset')).status).toBe(204);
+    expect(portOf(before.listen as string)).toBe(p.port);
+  });
+
   it('POST /populate creates in input order (201), validates every entry first, and [] is harmless', async () => {
     const [n1, n2] = [ctx.name('pop'), ctx.name('pop')];
     const r = await rawJson(ctx.url, 'POST', '/populate', [
@@ -190,4 +218,12 @@ export function apiCases(ctx: SuiteContext): void {
     await expect(ctx.client.updateToxic(a.name, 'zz', { toxicity: 1 })).rejects.toThrow(/HTTP 404 toxic not found/);
     await expect(ctx.client.createProxy({ name: a.name, upstream: 'x:1' })).rejects.toThrow(/HTTP 409 proxy already exists/);
   });
+}
+
+/** Send `text` through an echo proxy and wait for it to come back. */
+async function roundTrip(c: Reader, text: string): Promise<void> {
+  const before = c.bytes;
+  c.socket.write(text);
+  await c.untilBytes(before + text.length);
+  expect(c.data.subarray(before).toString()).toBe(text);
 }

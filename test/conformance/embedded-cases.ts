@@ -8,7 +8,7 @@ import { Random } from '../../nodes/common/random.js';
 import { ToxiproxyClient } from '../../harness/toxiproxy/client.js';
 import { ToxiproxyServer } from '../../harness/toxiproxy/server.js';
 import { slicePieces } from '../../harness/toxiproxy/stages.js';
-import { now, observe, raw, rawJson } from './net-helpers.js';
+import { now, observe, portOf, raw, rawJson, type Reader } from './net-helpers.js';
 import type { SuiteContext } from './targets.js';
 
 const enc = encodeURIComponent;
@@ -56,6 +56,48 @@ export function embeddedCases(ctx: SuiteContext): void {
     expect(r.status).toBe(500);
     expect((r.json as { error: string }).error).toBe(`listen tcp ${a.listen}: bind: address already in use`);
     expect((await raw(ctx.url, 'GET', `/proxies/${enc(name)}`)).status).toBe(404);
+  });
+
+  it('a change that fails to bind leaves the proxy as it was, connections included; upstream leaves it disabled', async () => {
+    const echo = await ctx.sockets.echo();
+    const other = await ctx.client.createProxy({ name: ctx.name('taken'), upstream: '127.0.0.1:9' });
+    const p = await ctx.proxyTo(echo.port, 'rebind');
+    const path = `/proxies/${enc(p.name)}`;
+    const before = (await raw(ctx.url, 'GET', path)).json;
+    const live = await ctx.sockets.connect(p.port);
+    await echoed(live, 'one');
+    for (const body of [{ listen: other.listen }, { listen: other.listen, upstream: '127.0.0.1:10' }, { listen: other.listen, enabled: true }]) {
+      const r = await rawJson(ctx.url, 'PATCH', path, body);
+      expect(r.status, JSON.stringify(body)).toBe(500);
+      expect((r.json as { error: string }).error).toBe(`listen tcp ${other.listen}: bind: address already in use`);
+      expect((await raw(ctx.url, 'GET', path)).json, JSON.stringify(body)).toEqual(before);
+    }
+    await echoed(live, 'two');
+    expect((await raw(ctx.url, 'POST', '/reset')).status).toBe(204);
+    // And a change that works moves it: the old port is closed, the new one forwards.
+    const moved = await rawJson(ctx.url, 'PATCH', path, { listen: '127.0.0.1:0' });
+    expect(moved.status).toBe(200);
+    const port = portOf((moved.json as { listen: string }).listen);
+    expect(port).not.toBe(p.port);
+    await live.untilClosed();
+    await expect(ctx.sockets.connect(p.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await echoed(await ctx.sockets.connect(port), 'three');
+  });
+
+  it('reset that cannot start one proxy still resets every other, then answers the bind error', async () => {
+    const holder = await ctx.client.createProxy({ name: ctx.name('holder'), upstream: '127.0.0.1:9' });
+    const stuck = ctx.name('stuck');
+    expect((await rawJson(ctx.url, 'POST', '/proxies', { name: stuck, upstream: '127.0.0.1:9', listen: holder.listen, enabled: false })).status).toBe(201);
+    const other = await ctx.client.createProxy({ name: ctx.name('other'), upstream: '127.0.0.1:9' });
+    await ctx.client.addToxic(other.name, { type: 'latency', attributes: { latency: 10 } });
+    await ctx.client.setEnabled(other.name, false);
+    const r = await raw(ctx.url, 'POST', '/reset');
+    expect(r.status).toBe(500);
+    expect((r.json as { error: string }).error).toBe(`listen tcp ${holder.listen}: bind: address already in use`);
+    expect(await ctx.client.getProxy(other.name)).toMatchObject({ enabled: true });
+    expect(await ctx.client.listToxics(other.name)).toEqual([]);
+    await ctx.client.removeProxy(stuck);
+    expect((await raw(ctx.url, 'POST', '/reset')).status).toBe(204);
   });
 
   it('survives a fuzz of random requests with 4xx answers, and keeps serving', async () => {
@@ -178,4 +220,24 @@ export function embeddedCases(ctx: SuiteContext): void {
     expect((await ctx.client.listToxics(kept.name)).map((t) => t.name)).toEqual(['still-here']);
     expect((await raw(ctx.url, 'GET', `/proxies/${enc(fresh)}`)).status).toBe(404);
   });
+
+  it('populate whose replacement fails to bind leaves the proxy it was to replace, serving', async () => {
+    const echo = await ctx.sockets.echo();
+    const taken = await ctx.client.createProxy({ name: ctx.name('taken'), upstream: '127.0.0.1:9' });
+    const p = await ctx.proxyTo(echo.port, 'replace');
+    await ctx.client.addToxic(p.name, { type: 'noop', name: 'kept' });
+    const before = (await raw(ctx.url, 'GET', `/proxies/${enc(p.name)}`)).json;
+    const r = await rawJson(ctx.url, 'POST', '/populate', [{ name: p.name, upstream: '127.0.0.1:10', listen: taken.listen }]);
+    expect(r.status).toBe(500);
+    expect((r.json as { proxies: unknown[] }).proxies).toEqual([]);
+    expect((await raw(ctx.url, 'GET', `/proxies/${enc(p.name)}`)).json).toEqual(before);
+    await echoed(await ctx.sockets.connect(p.port), 'still here');
+  });
+}
+
+async function echoed(c: Reader, text: string): Promise<void> {
+  const before = c.bytes;
+  c.socket.write(text);
+  await c.untilBytes(before + text.length);
+  expect(c.data.subarray(before).toString()).toBe(text);
 }
