@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../nodes/common/errors.js';
-import { ALGORITHMS, type AlgoName } from '../nodes/registry.js';
+import { ALGORITHMS, isAlgoName, type AlgoName } from '../nodes/registry.js';
 import { parseHostPort } from '../nodes/common/address.js';
 import { MAX_TXN_OPS } from '../nodes/common/client-api.js';
 import { runtimeOptionsSchema } from '../nodes/common/options.js';
@@ -51,9 +51,14 @@ export const FAULT_MODES = ['disable', 'blackhole', 'kill', 'power-loss'] as con
 const LINK_MODES: readonly string[] = ['disable', 'blackhole'];
 const CRASH_MODES: readonly string[] = ['kill', 'power-loss'];
 
-/** Who a fault hits; resolved when it fires (the leader then, not the leader at start). */
-/** `random-links`: link faults on a random set of directed links, one to N of them (a clogged link here and there, as FoundationDB's simulator clogs them). */
-const target = z.union([z.enum(['leader', 'coordinator', 'random', 'random-minority', 'majority', 'all', 'minority-links', 'random-links']), z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)]);
+/**
+ * Who a fault hits, resolved when it fires (the leader then, not the leader at start): one
+ * of these words, a node id, or a list of node ids. `random-links`: link faults on a random
+ * set of directed links, one to N of them (a clogged link here and there, as FoundationDB's
+ * simulator clogs them).
+ */
+export const FAULT_TARGET_WORDS = ['leader', 'coordinator', 'random', 'random-minority', 'majority', 'all', 'minority-links', 'random-links'] as const;
+const target = z.union([z.enum(FAULT_TARGET_WORDS), z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)]);
 
 export const faultSchema = z
   .strictObject({
@@ -237,7 +242,7 @@ export function parseScenario(raw: unknown, source = 'scenario'): Scenario {
 }
 
 const NODE_OPTIONS: Record<AlgoName, z.ZodObject> = { raft: raftOptionsSchema, paxos: paxosOptionsSchema, twopc: twoPcOptionsSchema, gossip: gossipOptionsSchema };
-const FAULT_TARGET_WORDS: ReadonlySet<string> = new Set(['leader', 'coordinator', 'random', 'random-minority', 'all', 'minority-links']);
+const TARGET_WORDS: ReadonlySet<string> = new Set(FAULT_TARGET_WORDS);
 /** `{"value":...}` and `{"from":...,"to":...}` around the values, and the digits of a value's id. */
 const BODY_OVERHEAD_BYTES = 32;
 
@@ -250,7 +255,8 @@ function checkRunnable(s: Scenario, source: string): void {
   const fail = (field: string, message: string) => new UsageError(`${source}: ${field}: ${message}`);
   const ids = s.remote ? Object.keys(s.remote.nodes) : Array.from({ length: s.nodes }, (_, i) => `n${i + 1}`);
   // The options each node gets as `--set key=value`: parsed here as the node will parse them.
-  const algoSchema = NODE_OPTIONS[s.algo];
+  // A node parley did not write (etcd, --node-command) takes no parley node options.
+  const algoSchema = isAlgoName(s.algo) ? NODE_OPTIONS[s.algo] : z.object({});
   const runtimeRaw: Record<string, string> = {};
   const algoRaw: Record<string, string> = {};
   for (const [key, value] of Object.entries(s.options)) {
@@ -270,7 +276,7 @@ function checkRunnable(s: Scenario, source: string): void {
     throw fail('options.coordinator', `${algoOptions.coordinator} is not a node of this cluster (${ids.join(', ')})`);
   }
   s.faults.forEach((f, i) => {
-    const named = Array.isArray(f.target) ? f.target : FAULT_TARGET_WORDS.has(f.target) ? [] : [f.target];
+    const named = Array.isArray(f.target) ? f.target : TARGET_WORDS.has(f.target) ? [] : [f.target];
     const unknown = named.filter((n) => !ids.includes(n));
     if (unknown.length > 0) throw fail(`faults.${i}.target`, `no node ${unknown.join(', ')} in this cluster (${ids.join(', ')})`);
   });

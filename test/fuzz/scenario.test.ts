@@ -18,8 +18,8 @@ import { Random } from '../../nodes/common/random.js';
 import { MAX_KEY_LENGTH, MAX_TXN_OPS } from '../../nodes/common/client-api.js';
 import { runtimeOptionsSchema } from '../../nodes/common/options.js';
 import { buildNodeConfig } from '../../nodes/main.js';
-import { ALGORITHMS, loadAlgorithm } from '../../nodes/registry.js';
-import { FAULT_KINDS, NEMESES, PARTITION_SHAPES, type Scenario } from '../../harness/scenario.js';
+import { ALGORITHMS, loadAlgorithm, type AlgoName } from '../../nodes/registry.js';
+import { FAULT_KINDS, FAULT_TARGET_WORDS, NEMESES, PARTITION_SHAPES, type Scenario } from '../../harness/scenario.js';
 import { scenarioFromFlags, type RunFlags } from '../../harness/run-command.js';
 import { resolveScenario } from '../../harness/run.js';
 import { nodeIds } from '../../harness/cluster.js';
@@ -156,12 +156,12 @@ async function expectRunnable(s: Scenario, what: string): Promise<void> {
   const ids = idsOf(resolved);
   expect(ids.length, `a cluster of at least one node: ${what}`).toBeGreaterThan(0);
   for (const f of resolved.faults) {
-    const named = Array.isArray(f.target) ? f.target : ['leader', 'coordinator', 'random', 'random-minority', 'all', 'minority-links'].includes(f.target) ? [] : [f.target];
+    const named = Array.isArray(f.target) ? f.target : (FAULT_TARGET_WORDS as readonly string[]).includes(f.target) ? [] : [f.target];
     for (const n of named) expect(ids, `fault target ${n}: ${what}`).toContain(n);
   }
   let maxBody = DEFAULT_MAX_BODY;
   if (!resolved.remote) {
-    const algorithm = await loadAlgorithm(resolved.algo);
+    const algorithm = await loadAlgorithm(resolved.algo as AlgoName);
     // Every node's options as Cluster passes them; the first nodes and the last stand for all.
     const sample = ids.length <= 6 ? ids : [...ids.slice(0, 3), ids[ids.length - 1]!];
     for (const id of sample) {
