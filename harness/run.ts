@@ -28,8 +28,9 @@ import { FaultRunner, describe as describeFault } from './faults/runner.js';
 import { expandNemesis } from './faults/nemesis.js';
 import { calibrate, type Calibration } from './calibrate.js';
 import { NodeObserver } from './observe.js';
+import { MachineWatch } from './machine-watch.js';
 import { maxThroughput } from './saturate.js';
-import { finalReads, heal } from './after-load.js';
+import { finalReads, heal, type AfterLoad } from './after-load.js';
 import { assemble } from './assemble.js';
 import { hasLeader } from './traits.js';
 import type { Progress } from './progress.js';
@@ -85,6 +86,9 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
   let plane: FaultPlane | null = null;
   let cluster: Cluster | null = null;
   let observer: NodeObserver | null = null;
+  let afterLoad: AfterLoad = { unread: [] };
+  const phases: { started?: number; settled?: number } = {};
+  const machine = new MachineWatch(() => cluster?.nodes.flatMap((n) => (n.child?.pid === undefined ? [] : [n.child.pid])) ?? [], note);
   let runner: FaultRunner | null = null;
   let client: NodeClient | null = null;
   let calibration: Calibration | null = null;
@@ -100,6 +104,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
   const upAtEnd = new Set<string>();
 
   try {
+    machine.start();
     plane = await FaultPlane.start({ url: scenario.toxiproxy, logDir: path.join(dir, 'logs') });
     plane.onUnexpectedExit = onUnexpectedExit;
     if (scenario.remote) {
@@ -123,6 +128,8 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     calibration = await calibrate(plane);
     note(`calibration: loopback RTT p50 ${calibration.directRttUs.p50} µs direct, ${calibration.proxiedRttUs?.p50 ?? '-'} µs through one proxy`);
     progress.update({ phase: 'starting', elapsedMs: 0, totalMs: scenario.duration, opsPerSec: 0, errors: 0, faults: '' });
+    phases.started = Number(monoNs());
+    cluster.patience = machine;
     await cluster.start();
     const c = cluster;
     if (hasLeader(scenario)) await c.waitForLeader(30_000);
@@ -132,7 +139,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     };
     await trackLeader();
     leaderTimer = setInterval(() => void trackLeader(), 200);
-    observer = new NodeObserver(c);
+    observer = new NodeObserver(c, machine);
     observer.start();
 
     client = new NodeClient(
@@ -193,7 +200,8 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     if (!stop.signal.aborted) {
       await heal(c, plane);
       healedAt = Number(monoNs());
-      await finalReads(workload, scenario, c, client, history, finalByNode, stop.signal, note);
+      afterLoad = await finalReads(workload, scenario, c, client, history, finalByNode, stop.signal, note, machine);
+      phases.settled = Number(monoNs());
     }
     if (scenario.maxThroughput && !stop.signal.aborted) {
       const target = c.nodes[leaderIndex >= 0 ? leaderIndex : 0]!;
@@ -210,6 +218,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     opts.signal.removeEventListener('abort', onSignal);
     await runner?.stop().catch(() => undefined);
     await observer?.stop();
+    machine.stop();
     await client?.close().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
     await plane?.stop().catch(() => undefined);
@@ -218,6 +227,6 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
 
   return assemble({
     name, scenario, dir, command: opts.command, workload, cluster, calibration, load, originNs, endNs, healedAt, finalByNode,
-    faults: runner?.records ?? [], observer, saturation, unexpectedExits, problems, upAtEnd,
+    faults: runner?.records ?? [], observer, saturation, unexpectedExits, problems, upAtEnd, machine, afterLoad, phases,
   });
 }

@@ -10,9 +10,10 @@ import type { Verdict } from './checkers/verdict.js';
 import type { HistoryEvent } from './history.js';
 import type { NodeClient } from './client.js';
 import type { Invocation, OpSource } from './load.js';
-import type { AppliedRecord } from './checkers/convergence.js';
+import type { AppliedRecord, ConvergenceInput, SettleReport } from './checkers/convergence.js';
+import type { LoadSample } from './checkers/starvation.js';
 import type { CommitEvent } from './checkers/atomicity.js';
-import type { Scalar } from './history.js';
+import type { Key, Scalar } from './history.js';
 
 /** After the faults heal, every acknowledged write must be on every live node within this bound. */
 export const CONVERGENCE_BOUND_MS = 10_000;
@@ -35,6 +36,12 @@ export interface CheckInput {
   finalByNode: Record<string, Record<string, Scalar>>;
   /** When the last fault ended (history clock, ns), if any. */
   healedAt?: number;
+  /** Final reads that never succeeded (node, key): unknown, not null. */
+  unread?: readonly { node: string; key: Key }[];
+  /** How the replicas settled before the final reads (eventually consistent algorithms). */
+  settle?: SettleReport;
+  /** The machine's load over the run: timing judgements made while it was starved are undecided, not violations. */
+  machine?: readonly LoadSample[];
   timeLimitMs: number;
   /** The algorithm answers reads from a local replica (gossip): no linearizability is promised. */
   eventual: boolean;
@@ -67,4 +74,15 @@ export async function workloadByName(name: WorkloadSpec['type']): Promise<Worklo
     case 'dissemination':
       return (await import('./dissemination.js')).dissemination;
   }
+}
+
+/** What the convergence checker needs from a run: the traces, the final state, how the replicas settled, the machine's load. */
+export function convergenceInput(input: CheckInput): ConvergenceInput {
+  return {
+    history: input.history, applied: input.applied, final: input.finalByNode, boundMs: CONVERGENCE_BOUND_MS,
+    ...(input.healedAt !== undefined && { healedAt: input.healedAt }),
+    ...(input.unread && { unread: input.unread }),
+    ...(input.settle && { settle: input.settle }),
+    ...(input.machine && { machine: input.machine }),
+  };
 }
