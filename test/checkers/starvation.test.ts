@@ -32,6 +32,6 @@ describe('starvation over a window', () => {
     expect(starvedDuring(undefined, 0, S)).toBeNull();
     const blind = loadDuring([sample(0, 1, 0, 0, { waitNs: null, execNs: null, harnessLagP99Ms: 500 })], 0, S)!;
     expect(blind.runQueueWaitShare).toBeNull();
-    expect(describeStarvation(blind)).toMatch(/^the harness's timers fired up to 500 ms late .*\(1 runnable processes per core, load average 1 per core\)$/);
+    expect(describeStarvation(blind)).toMatch(/^the harness's timers fired up to 500 ms late .*\(1\.0 runnable processes per core, load average 1\.0 per core\)$/);
   });
 });

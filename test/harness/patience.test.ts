@@ -3,6 +3,7 @@
  * to go on (the machine is starved, or the node is still working), says why when it did,
  * and gives up as before when there is no reason to wait.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,8 +84,17 @@ describe('a node that answers only after its bound', () => {
 
 describe('the machine watch as patience', () => {
   let sleeper: ChildProcess;
-  beforeAll(() => {
+  const cpuOf = (pid: number) => fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').slice(0, 2).join(' ');
+  beforeAll(async () => {
     sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    // Until it is asleep: its CPU and run-queue times stop moving.
+    const deadline = Date.now() + 30_000;
+    for (let before = ''; Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = cpuOf(sleeper.pid!);
+      if (now === before) break;
+      before = now;
+    }
   });
   afterAll(() => {
     sleeper.kill('SIGKILL');
@@ -108,7 +118,7 @@ describe('the machine watch as patience', () => {
     const now = Number(monoNs());
     watch.samples.push({ from: now - 1e9, to: now, waitNs: 8e8, execNs: 2e8, harnessLagP99Ms: 3, harnessLagMaxMs: 5, nodeLagP99Ms: null, runnablePerCore: 7, stealShare: 0, loadPerCore: 6.5 });
     expect(watch.extend({ what: 'x', waitedMs: 16_000, boundMs: 15_000 })).toBe(
-      'the machine is starved: the nodes and the harness waited for a CPU 80% of the time they were ready to run (limit 50%) (7 runnable processes per core, load average 6.5 per core)',
+      'the machine is starved: the nodes and the harness waited for a CPU 80% of the time they were ready to run (limit 50%) (7.0 runnable processes per core, load average 6.5 per core)',
     );
   });
 });

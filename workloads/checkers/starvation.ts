@@ -97,8 +97,8 @@ export function loadDuring(samples: readonly LoadSample[], from: number, to: num
   if (e.runQueueWaitShare !== null && e.runQueueWaitShare >= L.runQueueWaitShare) {
     e.reasons.push(`the nodes and the harness waited for a CPU ${pct(e.runQueueWaitShare)} of the time they were ready to run (limit ${pct(L.runQueueWaitShare)})`);
   }
-  if (e.harnessLagP99Ms >= L.harnessLagP99Ms) e.reasons.push(`the harness's timers fired up to ${e.harnessLagP99Ms} ms late (p99; limit ${L.harnessLagP99Ms} ms)`);
-  if (e.nodeLagP99Ms !== null && e.nodeLagP99Ms >= L.nodeLagP99Ms) e.reasons.push(`a node's event loop lagged ${e.nodeLagP99Ms} ms (p99; limit ${L.nodeLagP99Ms} ms)`);
+  if (e.harnessLagP99Ms >= L.harnessLagP99Ms) e.reasons.push(`the harness's timers fired up to ${Math.round(e.harnessLagP99Ms)} ms late (p99; limit ${L.harnessLagP99Ms} ms)`);
+  if (e.nodeLagP99Ms !== null && e.nodeLagP99Ms >= L.nodeLagP99Ms) e.reasons.push(`a node's event loop lagged ${Math.round(e.nodeLagP99Ms)} ms (p99; limit ${L.nodeLagP99Ms} ms)`);
   if (e.stealShare !== null && e.stealShare >= L.stealShare) e.reasons.push(`the hypervisor took ${pct(e.stealShare)} of the CPUs (steal; limit ${pct(L.stealShare)})`);
   return e;
 }
@@ -112,7 +112,7 @@ export function starvedDuring(samples: readonly LoadSample[] | undefined, from: 
 
 /** One sentence: why the window counts as starved, with the context figures. */
 export function describeStarvation(e: StarvationEvidence): string {
-  const context = `${e.runnablePerCore} runnable processes per core, load average ${e.loadPerCore} per core`;
+  const context = `${e.runnablePerCore.toFixed(1)} runnable processes per core, load average ${e.loadPerCore.toFixed(1)} per core`;
   return `${e.reasons.join('; ')} (${context})`;
 }
 
