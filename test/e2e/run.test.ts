@@ -43,6 +43,15 @@ describe('parley run', () => {
     expect(s.messages.total).toBeGreaterThan(0);
     expect(s.nodesDetail.every((n) => n.up && (n.cpuSeconds ?? 0) > 0 && (n.peakRssBytes ?? 0) > 0)).toBe(true);
     expect(s.checks.map((c) => [c.checker, c.valid])).toEqual([['linearizability', true], ['durability', true]]);
+    // How starved the machine was, per phase, whatever it was: the figures exist and are shares and delays.
+    expect(s.machineLoad?.limits).toEqual({ runQueueWaitShare: 0.5, harnessLagP99Ms: 200, nodeLagP99Ms: 200, stealShare: 0.2 });
+    for (const phase of ['start', 'load'] as const) {
+      const load = s.machineLoad!.phases[phase]!;
+      expect(load.runQueueWaitShare).toBeGreaterThanOrEqual(0);
+      expect(load.runQueueWaitShare).toBeLessThanOrEqual(1);
+      expect(load.starved).toBe(load.reasons.length > 0);
+    }
+    expect(s.machineLoad!.starved).toBe(Object.values(s.machineLoad!.phases).some((p) => p.starved));
     const { events } = await readHistory(path.join(out, 'history.jsonl'));
     expect(events.filter((e) => e.type === 'invoke').length).toBeGreaterThanOrEqual(s.ops.total);
     for (const id of ['n1', 'n2', 'n3']) expect(fs.readFileSync(path.join(out, 'logs', `${id}.log`), 'utf8')).toMatch(/raft node ready/);
