@@ -17,7 +17,17 @@ import { hasLeader, isEventual } from './traits.js';
 
 /** End every fault: proxies back to normal, crashed nodes restarted, paused ones resumed. */
 export async function heal(cluster: Cluster, plane: FaultPlane | null): Promise<void> {
-  await plane?.healAll();
+  // A reset is idempotent, so one that timed out on a starved machine is tried again.
+  const bound = new Stretchable(cluster.patience, 'the fault proxies to reset every link', 30_000);
+  for (;;) {
+    try {
+      await plane?.healAll();
+      break;
+    } catch (err) {
+      if (!bound.goOn()) throw err;
+    }
+  }
+  bound.done();
   for (const n of cluster.nodes) {
     if (!n.child) continue;
     if (n.child.paused) n.child.resume();

@@ -141,6 +141,12 @@ describe('slow or wrong: how the replicas settled, and whether the machine was s
     expect(v.stats).toMatchObject({ divergentKeys: 0, lostWrites: 0, unreadKeys: 1 });
   });
 
+  it('with no live node read back there is nothing to judge: undecided, never a pass', () => {
+    const v = check({ history: oneWrite, applied: spread, final: {} });
+    expect(v.valid).toBe('unknown');
+    expect(v.summary).toMatch(/no live node was read back/);
+  });
+
   it('converged on a starved machine: valid, with its times marked as measured there', () => {
     const v = check({ history: oneWrite, applied: spread, final: { n1: { x: 'v1' }, n2: { x: 'v1' } }, healedAt: 20 * MS, settle: settle('agreed'), machine: machine(0.9) });
     expect(v.valid).toBe(true);

@@ -289,6 +289,7 @@ function judge(input: ConvergenceInput, stats: Record<string, number>, evidence:
     doubts.push(`${divergent} keys differ between live nodes${firstKey} and ${stats.pendingWrites} writes had not reached every one, but the replicas were still changing when the wait ended ${Math.round((s!.to - s!.from) / 1e9)} s after healing`);
   }
   if (stats.lateWhileStarved! > 0) doubts.push(`${stats.lateWhileStarved} writes reached every live node later than ${input.boundMs} ms after healing, while the machine was starved`);
+  if (stats.liveNodes === 0 && stats.acknowledgedWrites! > 0) doubts.push('no live node was read back, so there is no final state to judge');
   if (stats.unreadKeys! > 0) doubts.push(`${stats.unreadKeys} keys could not be read back on some live node (first: ${JSON.stringify(evidence.unread![0]!.key)} on ${evidence.unread![0]!.node})`);
   const starved = settleStarved ?? lateExcusedBy ?? starvedDuring(input.machine, input.healedAt ?? -Infinity, s?.to ?? Infinity);
   const base = { checker: 'convergence' as const, stats, samples, ...(starved && { starved }) };
