@@ -17,9 +17,12 @@ afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
 describe('parley bench --suite quick', () => {
   it('runs all four algorithms and writes a report with every check passing', async () => {
-    const r = await execa(process.execPath, [PARLEY_BIN, 'bench', '--suite', 'quick', '--out', path.join(out, 'quick'), '--quiet'], { reject: false, timeout: 240_000 });
-    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    // The timeouts only guard against a hang: how long the suite takes is not asserted.
+    const r = await execa(process.execPath, [PARLEY_BIN, 'bench', '--suite', 'quick', '--out', path.join(out, 'quick'), '--quiet'], { reject: false, timeout: 840_000 });
     const results = JSON.parse(fs.readFileSync(path.join(out, 'quick', 'results.json'), 'utf8')) as ResultsFile;
+    // Every check passes; on a starved machine a time bound may instead be undecided (exit 2), but only with the machine as evidence.
+    const notPassed = results.scenarios.flatMap((s) => s.checks.filter((v) => v.valid !== true && !s.informational.includes(v.checker)));
+    expect(r.exitCode === 0 || (r.exitCode === 2 && notPassed.every((v) => v.valid === 'unknown' && v.starved !== undefined)), `exit ${r.exitCode}\n${r.stdout}\n${r.stderr}`).toBe(true);
     expect(results.meta.suite).toBe('quick');
     expect(new Set(results.scenarios.map((s) => s.algo))).toEqual(new Set(['raft', 'paxos', 'twopc', 'gossip']));
     for (const s of results.scenarios) {
@@ -31,6 +34,6 @@ describe('parley bench --suite quick', () => {
     }
     expect(fs.readFileSync(path.join(out, 'quick', 'report.html'), 'utf8')).toMatch(/Choosing the right algorithm/);
     expect(fs.readFileSync(path.join(out, 'quick', 'junit.xml'), 'utf8')).toMatch(/<testsuites/);
-    expect(r.stdout).toMatch(/every check passed/);
-  });
+    if (r.exitCode === 0) expect(r.stdout).toMatch(/every check passed/);
+  }, 900_000);
 });
