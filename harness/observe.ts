@@ -1,8 +1,9 @@
 /**
  * Watches the nodes during a run: CPU seconds and peak RSS per process (from /proc, so a
  * paused node is measured too), and the nodes' own message/byte/fsync counters (and
- * event-loop lag, when they report it, for the machine watch) from GET /metrics. A crashed and restarted node is a new process whose counters start again
- * from zero, so each incarnation's last reading is banked before the next one counts.
+ * event-loop lag, when they report it, for the machine watch) from GET /metrics. A crashed
+ * and restarted node is a new process whose counters start again from zero, so each
+ * incarnation's last reading is banked before the next one counts.
  */
 import type { Cluster } from './cluster.js';
 
