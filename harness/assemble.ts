@@ -8,7 +8,8 @@ import path from 'node:path';
 import { readHistory, type Scalar } from '../workloads/history.js';
 import type { LoadResult } from '../workloads/load.js';
 import type { Workload } from '../workloads/workload.js';
-import { checkConvergence, type AppliedRecord } from '../workloads/checkers/convergence.js';
+import { checkConvergence, type AppliedRecord, type SettleReport } from '../workloads/checkers/convergence.js';
+import { loadDuring, starvedDuring, STARVATION_LIMITS, type LoadSample } from '../workloads/checkers/starvation.js';
 import type { CommitEvent } from '../workloads/checkers/atomicity.js';
 import type { Verdict } from '../workloads/checkers/verdict.js';
 import type { Cluster } from './cluster.js';
@@ -18,7 +19,9 @@ import type { Calibration } from './calibrate.js';
 import type { NodeObserver } from './observe.js';
 import { analyze } from './analyze.js';
 import type { Scenario } from './scenario.js';
-import type { ConvergenceSummary, NodeResult, ScenarioResult, SystemFacts } from './results.js';
+import type { ConvergenceSummary, MachineLoad, NodeResult, ScenarioResult, SettleSummary, SystemFacts } from './results.js';
+import type { MachineWatch } from './machine-watch.js';
+import type { AfterLoad } from './after-load.js';
 import { isEventual } from './traits.js';
 
 function readJsonLines<T>(file: string, map: (row: Record<string, unknown>) => T | null): T[] {
@@ -73,6 +76,10 @@ export interface AssembleInput {
   problems: string[];
   upAtEnd: Set<string>;
   system?: SystemFacts | undefined;
+  machine?: MachineWatch | null;
+  afterLoad?: AfterLoad;
+  /** When the nodes were spawned, and when the final reads ended (history clock). */
+  phases?: { started?: number; settled?: number };
 }
 
 export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
@@ -82,10 +89,15 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
   const { events } = await readHistory(path.join(a.dir, 'history.jsonl'));
   const { applied, commitEvents } = traces(a.cluster);
   const eventual = isEventual(scenario);
+  const samples = a.machine?.samples ?? [];
+  const judgedUntil = a.phases?.settled ?? a.endNs;
   let checks: Verdict[] = [];
   try {
     checks = workload.check(
-      { history: events, applied, commitEvents, finalByNode: a.finalByNode, healedAt: a.healedAt, timeLimitMs: scenario.checkBudget, eventual, algo: scenario.algo },
+      {
+        history: events, applied, commitEvents, finalByNode: a.finalByNode, healedAt: a.healedAt, timeLimitMs: scenario.checkBudget, eventual, algo: scenario.algo,
+        machine: samples, unread: a.afterLoad?.unread ?? [], ...(a.afterLoad?.settle && { settle: a.afterLoad.settle }),
+      },
       scenario.workload,
     );
   } catch (err) {
@@ -97,16 +109,22 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
   let convergence: ConvergenceSummary | null = null;
   if (applied.length > 0 && Object.keys(a.finalByNode).length > 0) {
     const measured = checks.find((v) => v.checker === 'convergence') ?? checkConvergence({ history: events, applied, final: a.finalByNode });
-    const samples = measured.samples?.convergenceMs ?? [];
+    const convergenceMs = measured.samples?.convergenceMs ?? [];
     convergence = {
-      writes: samples.length,
+      writes: convergenceMs.length,
       p50Ms: measured.stats.convergenceP50Ms ?? 0,
       p99Ms: measured.stats.convergenceP99Ms ?? 0,
       maxMs: measured.stats.convergenceMaxMs ?? 0,
       incomplete: measured.stats.unconvergedWrites ?? 0,
-      samples: thin(samples, 2000),
+      samples: thin(convergenceMs, 2000),
+      ...((measured.starved ?? starvedDuring(samples, a.originNs, judgedUntil)) && { starved: true }),
     };
   }
+  markStarvedTimings(checks, samples, a.originNs, judgedUntil);
+  const failover = analysis.failover.map((f) => {
+    const to = a.originNs + (f.nextWriteMs ?? (a.endNs - a.originNs) / 1e6) * 1e6;
+    return starvedDuring(samples, a.originNs + f.crashMs * 1e6, to) ? { ...f, starved: true } : f;
+  });
 
   const observed = a.observer?.report() ?? new Map();
   const nodesDetail: NodeResult[] = (a.cluster?.nodes ?? []).map((n) => {
@@ -147,16 +165,50 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
     latency: analysis.latency,
     availability: analysis.availability,
     faults: a.faults,
-    failover: analysis.failover,
+    failover,
     convergence,
     messages: { total: totalMsgs, bytes: totalBytes, perOk: round2(totalMsgs / ok), bytesPerOk: Math.round(totalBytes / ok) },
     maxThroughput: a.saturation,
     nodesDetail,
     checks,
     informational: workload.informational(eventual),
+    ...(a.machine && { machineLoad: machineLoad(a.machine, a.originNs, a.endNs, a.healedAt, a.phases ?? {}) }),
+    ...(a.afterLoad?.settle && { settle: settleSummary(a.afterLoad.settle) }),
     files: { history: 'history.jsonl', logs: 'logs' },
     ...(a.system && { system: a.system }),
   };
+}
+
+/**
+ * Verdicts that report times (2PC's time in doubt) but judge none: when the machine was
+ * starved while they were measured, say so on the verdict. (Convergence judges its times
+ * and marks itself.)
+ */
+function markStarvedTimings(checks: Verdict[], samples: readonly LoadSample[], from: number, to: number): void {
+  for (const v of checks) {
+    if (v.checker !== 'atomicity' || v.starved) continue;
+    const starved = starvedDuring(samples, from, to);
+    if (starved) v.starved = starved;
+  }
+}
+
+function machineLoad(machine: MachineWatch, originNs: number, endNs: number, healedAt: number | undefined, phases: { started?: number; settled?: number }): MachineLoad {
+  const windows: Partial<Record<'start' | 'load' | 'settle', [number, number]>> = { load: [originNs, endNs] };
+  if (phases.started !== undefined) windows.start = [phases.started, originNs];
+  if (healedAt !== undefined && phases.settled !== undefined) windows.settle = [healedAt, phases.settled];
+  const out: MachineLoad = { starved: false, limits: { ...STARVATION_LIMITS }, phases: {}, stretchedWaits: [...machine.stretchedWaits] };
+  for (const [phase, [from, to]] of Object.entries(windows) as [keyof MachineLoad['phases'], [number, number]][]) {
+    const e = loadDuring(machine.samples, from, to);
+    if (!e) continue;
+    const { from: _f, to: _t, ...figures } = e;
+    out.phases[phase] = { fromMs: Math.round((from - originNs) / 1e6), toMs: Math.round((to - originNs) / 1e6), starved: e.reasons.length > 0, ...figures };
+    if (e.reasons.length > 0) out.starved = true;
+  }
+  return out;
+}
+
+function settleSummary(s: SettleReport): SettleSummary {
+  return { outcome: s.outcome, waitedMs: Math.round((s.to - s.from) / 1e6), boundMs: s.boundMs, quietMs: s.quietMs, lastChangeMs: Math.round((s.lastChange - s.from) / 1e6) };
 }
 
 function round2(x: number): number {

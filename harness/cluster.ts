@@ -48,6 +48,18 @@ export interface ClusterSpec {
 
 export class NodeStartError extends Error {}
 
+/**
+ * Whether a wait that has run past its bound should go on, because the machine is starved
+ * or the node waited for is still working (harness/machine-watch.ts). Without one, bounds
+ * are fixed.
+ */
+export interface Patience {
+  /** The reason to keep waiting, or null to give up. */
+  extend(w: { what: string; pid?: number; waitedMs: number; boundMs: number }): string | null;
+  /** A wait that went past its bound and then succeeded: recorded and reported. */
+  stretched(what: string, boundMs: number, waitedMs: number, reason: string): void;
+}
+
 export function nodeIds(size: number): string[] {
   return Array.from({ length: size }, (_, i) => `n${i + 1}`);
 }
@@ -56,6 +68,7 @@ export class Cluster {
   readonly nodes: NodeHandle[];
   private readonly byId: Map<string, NodeHandle>;
   onUnexpectedExit: ((exit: ChildExit) => void) | null = null;
+  patience: Patience | null = null;
 
   private constructor(
     readonly spec: ClusterSpec,
@@ -143,22 +156,24 @@ export class Cluster {
 
   async waitReady(id: string, timeoutMs = 15_000): Promise<void> {
     const n = this.node(id);
-    const deadline = Date.now() + timeoutMs;
+    const readyPath = this.spec.system?.readyPath ?? '/status';
+    const what = `${id} to answer GET ${readyPath}`;
+    const bound = new Stretchable(this.patience, what, timeoutMs);
     let lastError = '';
-    while (Date.now() < deadline) {
+    while (bound.goOn(n.child?.pid)) {
       if (n.child && !n.child.running) {
         throw new NodeStartError(`node ${id} exited during start-up; last lines of ${n.logFile}:\n  ${tailOfFile(n.logFile).join('\n  ')}`);
       }
       try {
-        const { status } = await fetchJson(n.api, 'GET', this.spec.system?.readyPath ?? '/status', undefined, 500);
-        if (status === 200) return;
+        const { status } = await fetchJson(n.api, 'GET', readyPath, undefined, 500);
+        if (status === 200) return bound.done();
         lastError = `status ${status}`;
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new NodeStartError(`node ${id} did not answer GET /status on ${formatHostPort(n.api)} within ${timeoutMs} ms (${lastError})`);
+    throw new NodeStartError(`node ${id} did not answer GET ${readyPath} on ${formatHostPort(n.api)} within ${bound.describe()} (${lastError})`);
   }
 
   /** kill -9: a crash. The data directory stays as the crash left it. */
@@ -223,20 +238,60 @@ export class Cluster {
 
   /** Wait until the live nodes agree on a leader that itself says it leads (2PC's coordinator says 'coordinator'). */
   async waitForLeader(timeoutMs = 10_000, exclude: string[] = []): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    const bound = new Stretchable(this.patience, 'the nodes to agree on a leader', timeoutMs);
+    while (bound.goOn()) {
       const leader = await this.leader();
       if (leader && !exclude.includes(leader) && this.isUp(leader)) {
         const s = await this.status(leader, 500);
-        if (s?.role === 'leader' || s?.role === 'coordinator') return leader;
+        if (s?.role === 'leader' || s?.role === 'coordinator') {
+          bound.done();
+          return leader;
+        }
       }
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error(`no leader agreed within ${timeoutMs} ms`);
+    throw new Error(`no leader agreed within ${bound.describe()}`);
   }
 
   /** Stop every node: SIGCONT, SIGTERM, SIGKILL after a grace period. */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.child?.stop()));
+  }
+}
+
+/** A deadline that Patience may push back, one second at a time, saying why. */
+export class Stretchable {
+  private readonly began = Date.now();
+  private deadline: number;
+  private reason: string | null = null;
+
+  constructor(
+    private readonly patience: Patience | null,
+    private readonly what: string,
+    private readonly boundMs: number,
+  ) {
+    this.deadline = this.began + boundMs;
+  }
+
+  /** Whether to try again: before the deadline, or past it while patience says so. */
+  goOn(pid?: number): boolean {
+    if (Date.now() < this.deadline) return true;
+    const waitedMs = Date.now() - this.began;
+    const why = this.patience?.extend({ what: this.what, ...(pid !== undefined && { pid }), waitedMs, boundMs: this.boundMs }) ?? null;
+    if (why === null) return false;
+    this.reason = why;
+    this.deadline = Date.now() + 1000;
+    return true;
+  }
+
+  /** The wait succeeded; if it went past its bound, say so. */
+  done(): void {
+    if (this.reason !== null) this.patience?.stretched(this.what, this.boundMs, Date.now() - this.began, this.reason);
+  }
+
+  /** For the error when it did not: how long, and whether and why the bound was stretched. */
+  describe(): string {
+    const waited = Date.now() - this.began;
+    return this.reason === null ? `${this.boundMs} ms` : `${waited} ms (bound ${this.boundMs} ms, stretched while ${this.reason})`;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Watches the nodes during a run: CPU seconds and peak RSS per process (from /proc, so a
- * paused node is measured too), and the nodes' own message/byte/fsync counters from
- * GET /metrics. A crashed and restarted node is a new process whose counters start again
- * from zero, so each incarnation's last reading is banked before the next one counts.
+ * paused node is measured too), and the nodes' own message/byte/fsync counters (and
+ * event-loop lag, when they report it, for the machine watch) from GET /metrics. A crashed
+ * and restarted node is a new process whose counters start again from zero, so each
+ * incarnation's last reading is banked before the next one counts.
  */
 import type { Cluster } from './cluster.js';
 
@@ -31,7 +32,10 @@ export class NodeObserver {
   private timer: NodeJS.Timeout | null = null;
   private sampling: Promise<void> = Promise.resolve();
 
-  constructor(private readonly cluster: Cluster) {
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly machine: { nodeLagMs(p99: number): void } | null = null,
+  ) {
     for (const id of cluster.ids) {
       this.watches.set(id, { pid: undefined, cpuBanked: 0, cpuCurrent: 0, peakRss: 0, banked: zero(), current: zero(), windowBase: zero() });
     }
@@ -65,6 +69,8 @@ export class NodeObserver {
         }
         if (!this.cluster.isUp(id)) return;
         const m = await this.cluster.metrics(id, 800);
+        const lag = reportedLagP99(m);
+        if (lag !== null) this.machine?.nodeLagMs(lag);
         if (m && this.cluster.node(id).child?.pid === pid) {
           w.current = { msgsSent: Number(m.msgsSent ?? 0), bytesSent: Number(m.bytesSent ?? 0), fsyncs: Number(m.fsyncs ?? 0) };
           if (!child) {
@@ -104,4 +110,16 @@ export class NodeObserver {
     }
     return out;
   }
+}
+
+/**
+ * A node's own event-loop delay, p99 in ms, if its GET /metrics reports one as
+ * `eventLoopDelayMs: {p99}`; nodes that do not (older nodes, nodes in other languages) are
+ * judged from outside only (run-queue wait from /proc).
+ */
+export function reportedLagP99(m: Record<string, unknown> | null): number | null {
+  const e = m?.eventLoopDelayMs;
+  if (typeof e !== 'object' || e === null) return null;
+  const p99 = (e as Record<string, unknown>).p99;
+  return typeof p99 === 'number' && Number.isFinite(p99) && p99 >= 0 ? p99 : null;
 }

@@ -49,6 +49,8 @@ export interface ConvergenceSummary {
   incomplete: number;
   /** A sample of per-write convergence times (ms) for the distribution chart (at most 2000). */
   samples: number[];
+  /** Measured while the machine was starved: the times are the machine's as much as the algorithm's. */
+  starved?: boolean;
 }
 
 export interface FailoverSample {
@@ -63,6 +65,51 @@ export interface FailoverSample {
   nextWriteMs: number | null;
   /** nextWriteMs - crashMs: the unavailability the crash caused. */
   recoveryMs: number | null;
+  /** The machine was starved between the crash and that write: the figure is an upper bound on the algorithm's. */
+  starved?: boolean;
+}
+
+/** How starved the machine was in one phase of a scenario (workloads/checkers/starvation.ts). */
+export interface PhaseLoad {
+  /** Milliseconds from the start of the measured load (negative: before it). */
+  fromMs: number;
+  toMs: number;
+  starved: boolean;
+  /** Of the time the nodes and the harness were ready to run, the share they waited for a CPU (/proc/PID/schedstat); null: not measurable. */
+  runQueueWaitShare: number | null;
+  /** The harness's event-loop delay (ms). */
+  harnessLagP99Ms: number;
+  harnessLagMaxMs: number;
+  /** The highest event-loop delay p99 a node reported in GET /metrics (ms); null: none reports it. */
+  nodeLagP99Ms: number | null;
+  /** Runnable processes per core, averaged; the one-minute load average per core, at its highest. */
+  runnablePerCore: number;
+  loadPerCore: number;
+  /** CPU steal share; null: unknown. */
+  stealShare: number | null;
+  /** The limits crossed, in words (empty: not starved). */
+  reasons: string[];
+}
+
+export interface MachineLoad {
+  /** Any phase starved: its timing figures are marked, and bounds it missed are undecided, not violated. */
+  starved: boolean;
+  /** The limits a phase must stay under (STARVATION_LIMITS). */
+  limits: { runQueueWaitShare: number; harnessLagP99Ms: number; nodeLagP99Ms: number; stealShare: number };
+  /** start: from spawning the nodes to the measured load (set-up and warm-up included); load; settle: from healing to the end of the final reads. */
+  phases: Partial<Record<'start' | 'load' | 'settle', PhaseLoad>>;
+  /** Waits that went past their fixed bound (node start-up, leader election, settling, final reads), and why. */
+  stretchedWaits: { what: string; boundMs: number; waitedMs: number; reason: string }[];
+}
+
+export interface SettleSummary {
+  /** How the wait for the replicas to agree ended (eventually consistent algorithms): see docs/results.md. */
+  outcome: 'agreed' | 'stopped-changing' | 'still-changing';
+  waitedMs: number;
+  boundMs: number;
+  quietMs: number;
+  /** When a replica's answer last changed, in ms after healing. */
+  lastChangeMs: number;
 }
 
 export interface OpCounts {
@@ -145,6 +192,10 @@ export interface ScenarioResult {
   checks: Verdict[];
   /** Checks whose guarantee this algorithm does not promise (gossip is not linearizable): shown, never a failure. */
   informational: string[];
+  /** How starved the machine was, per phase. Absent in results written before it was measured. */
+  machineLoad?: MachineLoad;
+  /** How the replicas settled before the final reads; eventually consistent algorithms only. */
+  settle?: SettleSummary;
   /** Files next to results.json. */
   files: { history: string; logs: string };
   /** Set when `parley sim` produced this result: the models it ran under and the simulated time it took. */

@@ -21,15 +21,16 @@ import { HistoryWriter, type Scalar } from '../workloads/history.js';
 import { NodeClient } from '../workloads/client.js';
 import { runLoad, type LoadResult, type OpRecord } from '../workloads/load.js';
 import { runSetup, workloadByName, type WorkloadContext } from '../workloads/workload.js';
-import { Cluster } from './cluster.js';
+import { Cluster, Stretchable } from './cluster.js';
 import type { ChildExit } from './supervisor.js';
 import { FaultPlane } from './faults/plane.js';
 import { FaultRunner, describe as describeFault } from './faults/runner.js';
 import { expandNemesis } from './faults/nemesis.js';
 import { calibrate, type Calibration } from './calibrate.js';
 import { NodeObserver } from './observe.js';
+import { MachineWatch } from './machine-watch.js';
 import { maxThroughput } from './saturate.js';
-import { finalReads, heal } from './after-load.js';
+import { finalReads, heal, type AfterLoad } from './after-load.js';
 import { assemble } from './assemble.js';
 import { systemFor, type SystemSetup } from './systems.js';
 import type { Progress } from './progress.js';
@@ -86,6 +87,9 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
   let plane: FaultPlane | null = null;
   let cluster: Cluster | null = null;
   let observer: NodeObserver | null = null;
+  let afterLoad: AfterLoad = { unread: [] };
+  const phases: { started?: number; settled?: number } = {};
+  const machine = new MachineWatch(() => cluster?.nodes.flatMap((n) => (n.child?.pid === undefined ? [] : [n.child.pid])) ?? [], note);
   let runner: FaultRunner | null = null;
   let client: NodeClient | null = null;
   let calibration: Calibration | null = null;
@@ -101,6 +105,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
   const upAtEnd = new Set<string>();
 
   try {
+    machine.start();
     system = await systemFor(scenario, dir);
     plane = await FaultPlane.start({ url: scenario.toxiproxy, logDir: path.join(dir, 'logs'), ...system.plane });
     plane.onUnexpectedExit = onUnexpectedExit;
@@ -126,6 +131,8 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     calibration = await calibrate(plane);
     note(`calibration: loopback RTT p50 ${calibration.directRttUs.p50} µs direct, ${calibration.proxiedRttUs?.p50 ?? '-'} µs through one proxy`);
     progress.update({ phase: 'starting', elapsedMs: 0, totalMs: scenario.duration, opsPerSec: 0, errors: 0, faults: '' });
+    phases.started = Number(monoNs());
+    cluster.patience = machine;
     await cluster.start();
     const c = cluster;
     await system.settle(c, note);
@@ -135,7 +142,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     };
     await trackLeader();
     leaderTimer = setInterval(() => void trackLeader(), 200);
-    observer = new NodeObserver(c);
+    observer = new NodeObserver(c, machine);
     observer.start();
 
     client = new NodeClient(
@@ -148,7 +155,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
       random,
       nodeFor: (process) => (scenario.target === 'leader' && leaderIndex >= 0 ? leaderIndex : process % c.nodes.length),
     };
-    await runSetup(workload, client, ctx);
+    await runSetup(workload, client, ctx, (what, boundMs) => new Stretchable(c.patience, what, boundMs));
     const source = workload.source(ctx);
     const loadOptions = { mode: scenario.rate ? ('open' as const) : ('closed' as const), concurrency: scenario.clients, rate: scenario.rate, source, client, history, nodeIds: c.ids, signal: stop.signal };
     if (scenario.warmup > 0 && !stop.signal.aborted) {
@@ -196,7 +203,8 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     if (!stop.signal.aborted) {
       await heal(c, plane);
       healedAt = Number(monoNs());
-      await finalReads(workload, scenario, c, client, history, finalByNode, stop.signal, note, source);
+      afterLoad = await finalReads(workload, scenario, c, client, history, finalByNode, stop.signal, note, machine, source);
+      phases.settled = Number(monoNs());
     }
     if (scenario.maxThroughput && !stop.signal.aborted) {
       const target = c.nodes[leaderIndex >= 0 ? leaderIndex : 0]!;
@@ -213,6 +221,7 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     opts.signal.removeEventListener('abort', onSignal);
     await runner?.stop().catch(() => undefined);
     await observer?.stop();
+    machine.stop();
     await client?.close().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
     await plane?.stop().catch(() => undefined);
@@ -223,5 +232,6 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
   return assemble({
     name, scenario, dir, command: opts.command, workload, cluster, calibration, load, originNs, endNs, healedAt, finalByNode,
     faults: runner?.records ?? [], observer, saturation, unexpectedExits, problems, upAtEnd, system: system?.facts,
+    machine, afterLoad, phases,
   });
 }

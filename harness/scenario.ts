@@ -253,6 +253,8 @@ const BODY_OVERHEAD_BYTES = 32;
  */
 function checkRunnable(s: Scenario, source: string): void {
   const fail = (field: string, message: string) => new UsageError(`${source}: ${field}: ${message}`);
+  // Named both ways: a file has `options`, the command line `--set`.
+  const option = (key: string) => `options.${key} (--set ${key})`;
   const ids = s.remote ? Object.keys(s.remote.nodes) : Array.from({ length: s.nodes }, (_, i) => `n${i + 1}`);
   // The options each node gets as `--set key=value`: parsed here as the node will parse them.
   // A node parley did not write (etcd, --node-command) takes no parley node options.
@@ -262,18 +264,18 @@ function checkRunnable(s: Scenario, source: string): void {
   for (const [key, value] of Object.entries(s.options)) {
     if (key in runtimeOptionsSchema.shape) runtimeRaw[key] = String(value);
     else if (key in algoSchema.shape) algoRaw[key] = String(value);
-    else throw fail(`options.${key}`, `unknown option for ${s.algo} (known: ${[...Object.keys(runtimeOptionsSchema.shape), ...Object.keys(algoSchema.shape)].sort().join(', ')})`);
+    else throw fail(option(key), `unknown option for ${s.algo} (known: ${[...Object.keys(runtimeOptionsSchema.shape), ...Object.keys(algoSchema.shape)].sort().join(', ')})`);
   }
   const parseOptions = <T>(schema: z.ZodType<T>, raw: Record<string, string>): T => {
     const r = schema.safeParse(raw);
     if (r.success) return r.data;
     const issue = r.error.issues[0]!;
-    throw fail(`options.${issue.path.join('.')}`, issue.message);
+    throw fail(option(issue.path.join('.')), issue.message);
   };
   const runtime = parseOptions(runtimeOptionsSchema, runtimeRaw);
   const algoOptions = parseOptions(algoSchema, algoRaw) as { coordinator?: string };
   if (s.algo === 'twopc' && algoOptions.coordinator !== undefined && !ids.includes(algoOptions.coordinator)) {
-    throw fail('options.coordinator', `${algoOptions.coordinator} is not a node of this cluster (${ids.join(', ')})`);
+    throw fail(option('coordinator'), `${algoOptions.coordinator} is not a node of this cluster (${ids.join(', ')})`);
   }
   s.faults.forEach((f, i) => {
     const named = Array.isArray(f.target) ? f.target : TARGET_WORDS.has(f.target) ? [] : [f.target];

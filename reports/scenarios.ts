@@ -173,3 +173,25 @@ export function chronological(runs: readonly ResultsFile[]): ResultsFile[] {
     .sort((a, b) => a.run.meta.startedAt.localeCompare(b.run.meta.startedAt) || a.i - b.i)
     .map(({ run }) => run);
 }
+
+/**
+ * In words, how starved the machine was in a scenario, or null when it was not: the
+ * starved phases with the limits they crossed. Timing figures of such a scenario are the
+ * machine's as much as the algorithm's (docs/report.md, "An overloaded machine").
+ */
+export function starvationNote(s: ScenarioResult): string | null {
+  const load = s.machineLoad;
+  if (!load?.starved) return null;
+  const phases = (['start', 'load', 'settle'] as const).filter((p) => load.phases[p]?.starved);
+  const worst = phases.map((p) => load.phases[p]!).sort((a, b) => (b.runQueueWaitShare ?? 0) - (a.runQueueWaitShare ?? 0))[0]!;
+  const names = { start: 'start-up', load: 'the load', settle: 'settling' };
+  return `the machine was starved during ${phases.map((p) => names[p]).join(', ')}: ${worst.reasons.join('; ')}; timing figures are marked and missed time bounds are undecided, not violations`;
+}
+
+/** In words, the waits that went past their fixed bound, or null. */
+export function stretchedNote(s: ScenarioResult): string | null {
+  const waits = s.machineLoad?.stretchedWaits ?? [];
+  if (waits.length === 0) return null;
+  const longest = [...waits].sort((a, b) => b.waitedMs - a.waitedMs)[0]!;
+  return `${waits.length} wait${waits.length === 1 ? '' : 's'} went past the fixed bound (longest: ${longest.what}, ${(longest.waitedMs / 1000).toFixed(1)} s of ${(longest.boundMs / 1000).toFixed(0)} s, because ${longest.reason})`;
+}

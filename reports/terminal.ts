@@ -10,7 +10,7 @@ import type { ResultsFile, ScenarioResult } from '../harness/results.js';
 import { exitCodeOf } from '../harness/outputs.js';
 import { combineValidity } from '../workloads/checkers/verdict.js';
 import { fmtMs, fmtPerOp, fmtRate, fmtRatio, MISSING } from './format.js';
-import { algorithmLabel, faultsLabel, safetyViolations, undecidedChecks, verdictStatus, verdictTitle, type VerdictStatus } from './scenarios.js';
+import { algorithmLabel, faultsLabel, safetyViolations, starvationNote, stretchedNote, undecidedChecks, verdictStatus, verdictTitle, type VerdictStatus } from './scenarios.js';
 
 export interface TerminalOptions {
   /** ANSI colour for verdicts (pass `process.stdout.isTTY`). */
@@ -68,6 +68,12 @@ export function terminalSummary(results: ResultsFile, options: TerminalOptions =
   const undecided = undecidedChecks(results);
   for (const v of violations) lines.push(`SAFETY VIOLATION  ${terminalSafe(verdictTitle(v.verdict))} in ${terminalSafe(v.scenario.name)} (${terminalSafe(algorithmLabel(v.scenario.algo))}): ${terminalSafe(v.verdict.summary)}`);
   for (const v of undecided) lines.push(`UNDECIDED         ${terminalSafe(verdictTitle(v.verdict))} in ${terminalSafe(v.scenario.name)} (${terminalSafe(algorithmLabel(v.scenario.algo))}): ${terminalSafe(v.verdict.summary)}`);
+  for (const s of results.scenarios) {
+    const starved = starvationNote(s);
+    if (starved) lines.push(`STARVED           ${terminalSafe(s.name)}: ${terminalSafe(starved)}`);
+    const stretched = stretchedNote(s);
+    if (stretched) lines.push(`STRETCHED WAITS   ${terminalSafe(s.name)}: ${terminalSafe(stretched)}`);
+  }
   for (const s of results.scenarios.filter((x) => x.status !== 'complete')) {
     lines.push(`${s.status.toUpperCase().padEnd(18)}${terminalSafe(s.name)}: ${terminalSafe(s.error ?? 'no reason recorded')}`);
   }

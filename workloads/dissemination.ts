@@ -14,7 +14,7 @@ import type { Verdict } from './checkers/verdict.js';
 import { keyChooser, uniqueValue } from './keys.js';
 import { outcomeEntry, readOf } from './kv.js';
 import type { Invocation } from './load.js';
-import { CONVERGENCE_BOUND_MS, type Workload } from './workload.js';
+import { convergenceInput, type Workload } from './workload.js';
 import type { WorkloadSpec } from '../harness/scenario.js';
 
 const key = (spec: WorkloadSpec, i: number) => `${spec.keyPrefix}d${i}`;
@@ -41,7 +41,7 @@ export const dissemination: Workload = {
   finalOps: (spec, node) => Array.from({ length: spec.keys }, (_, i) => readOf(key(spec, i), node)),
   check(input) {
     const verdicts: Verdict[] = [
-      checkConvergence({ history: input.history, applied: input.applied, final: input.finalByNode, healedAt: input.healedAt, boundMs: CONVERGENCE_BOUND_MS }),
+      checkConvergence(convergenceInput(input)),
       checkLinearizability(input.history, { model: 'register', timeLimitMs: input.timeLimitMs }),
     ];
     return verdicts;

@@ -18,7 +18,7 @@ import type { Verdict } from './checkers/verdict.js';
 import type { Outcome } from './client.js';
 import { KeySlots, keyChooser, uniqueValue } from './keys.js';
 import type { Invocation, OpSource } from './load.js';
-import { CONVERGENCE_BOUND_MS, type Workload } from './workload.js';
+import { convergenceInput, type Workload } from './workload.js';
 import type { WorkloadSpec } from '../harness/scenario.js';
 import type { JsonValue, Scalar } from './history.js';
 
@@ -108,7 +108,7 @@ export const kv: Workload = {
     // An eventually consistent store promises convergence under its own (last-writer-wins)
     // order, not that the write acknowledged last in real time survives: there, durability
     // is judged by the convergence checker, which knows the store's versions.
-    if (input.eventual) verdicts.push(checkConvergence({ history: input.history, applied: input.applied, final: input.finalByNode, healedAt: input.healedAt, boundMs: CONVERGENCE_BOUND_MS }));
+    if (input.eventual) verdicts.push(checkConvergence(convergenceInput(input)));
     return verdicts;
   },
   informational: (eventual) => (eventual ? ['linearizability', 'durability'] : []),

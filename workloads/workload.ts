@@ -12,9 +12,10 @@ import type { Verdict } from './checkers/verdict.js';
 import type { HistoryEvent } from './history.js';
 import type { NodeClient } from './client.js';
 import type { Invocation, OpSource } from './load.js';
-import type { AppliedRecord } from './checkers/convergence.js';
+import type { AppliedRecord, ConvergenceInput, SettleReport } from './checkers/convergence.js';
+import type { LoadSample } from './checkers/starvation.js';
 import type { CommitEvent } from './checkers/atomicity.js';
-import type { Scalar } from './history.js';
+import type { Key, Scalar } from './history.js';
 
 /** After the faults heal, every acknowledged write must be on every live node within this bound. */
 export const CONVERGENCE_BOUND_MS = 10_000;
@@ -37,6 +38,12 @@ export interface CheckInput {
   finalByNode: Record<string, Record<string, Scalar>>;
   /** When the last fault ended (history clock, ns), if any. */
   healedAt?: number;
+  /** Final reads that never succeeded (node, key): unknown, not null. */
+  unread?: readonly { node: string; key: Key }[];
+  /** How the replicas settled before the final reads (eventually consistent algorithms). */
+  settle?: SettleReport;
+  /** The machine's load over the run: timing judgements made while it was starved are undecided, not violations. */
+  machine?: readonly LoadSample[];
   timeLimitMs: number;
   /** The algorithm answers reads from a local replica (gossip): no linearizability is promised. */
   eventual: boolean;
@@ -65,16 +72,35 @@ export interface Workload {
   informational(eventual: boolean): string[];
 }
 
-/** Run a workload's setup operations until each succeeds (30 s each at most). */
-export async function runSetup(workload: Workload, client: NodeClient, ctx: WorkloadContext): Promise<void> {
+/** A bound on a wait that the harness may stretch while the machine is starved (harness/cluster.ts, Stretchable). */
+export interface SetupDeadline {
+  goOn(): boolean;
+  done(): void;
+  describe(): string;
+}
+
+/** A fixed bound, for callers without a machine to watch. */
+function fixedDeadline(boundMs: number): SetupDeadline {
+  const deadline = Date.now() + boundMs;
+  return { goOn: () => Date.now() < deadline, done: () => undefined, describe: () => `${boundMs} ms` };
+}
+
+/**
+ * Run a workload's setup operations until each succeeds (30 s each, which `deadline` may
+ * stretch: a starved machine makes the opening write slow, not the run wrong).
+ */
+export async function runSetup(
+  workload: Workload, client: NodeClient, ctx: WorkloadContext, deadline: (what: string, boundMs: number) => SetupDeadline = (_, ms) => fixedDeadline(ms),
+): Promise<void> {
   for (const op of workload.setupOps?.(ctx) ?? []) {
-    const deadline = Date.now() + 30_000;
+    const bound = deadline(`the workload's setup (${op.f})`, 30_000);
     for (let attempt = 0; ; attempt++) {
       const o = await client.invoke(ctx.nodeFor(attempt), op);
       if (o.type === 'ok') break;
-      if (Date.now() > deadline) throw new Error(`the workload's setup (${op.f}) did not succeed: ${o.status} ${o.error ?? ''}`);
+      if (!bound.goOn()) throw new Error(`the workload's setup (${op.f}) did not succeed within ${bound.describe()}: ${o.status} ${o.error ?? ''}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    bound.done();
   }
 }
 
@@ -89,4 +115,15 @@ export async function workloadByName(name: WorkloadSpec['type']): Promise<Worklo
     case 'list-append':
       return (await import('./list-append.js')).listAppend;
   }
+}
+
+/** What the convergence checker needs from a run: the traces, the final state, how the replicas settled, the machine's load. */
+export function convergenceInput(input: CheckInput): ConvergenceInput {
+  return {
+    history: input.history, applied: input.applied, final: input.finalByNode, boundMs: CONVERGENCE_BOUND_MS,
+    ...(input.healedAt !== undefined && { healedAt: input.healedAt }),
+    ...(input.unread && { unread: input.unread }),
+    ...(input.settle && { settle: input.settle }),
+    ...(input.machine && { machine: input.machine }),
+  };
 }

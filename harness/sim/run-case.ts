@@ -13,7 +13,7 @@ import type { ClientOp, NodeId } from '../../nodes/common/core.js';
 import { Random } from '../../nodes/common/random.js';
 import { nodeOptions } from '../../nodes/main.js';
 import type { Algorithm } from '../../nodes/common/runtime.js';
-import type { Scalar } from '../../workloads/history.js';
+import type { Key, Scalar } from '../../workloads/history.js';
 import type { OpRecord, OpSource } from '../../workloads/load.js';
 import type { Outcome } from '../../workloads/client.js';
 import { CONVERGENCE_BOUND_MS, type Workload, type WorkloadContext } from '../../workloads/workload.js';
@@ -159,8 +159,9 @@ export function runCase(c: SimCase, modules: SimModules, capture = false): CaseR
   if (leaders && !cluster.waitFor(() => cluster.leader() !== null, LEADER_WAIT_MS)) liveness.push(`no leader agreed within ${LEADER_WAIT_MS / 1000} s after every fault healed`);
   if (isEventual(scenario)) waitForAgreement(cluster, api, workload, scenario, notes, source);
 
-  const finalByNode = finalReads(cluster, api, workload, scenario, history, liveness, source);
-  const checks = check(workload, scenario, history, cluster, finalByNode, ns(healedAt));
+  const unread: { node: string; key: Key }[] = [];
+  const finalByNode = finalReads(cluster, api, workload, scenario, history, liveness, unread, source);
+  const checks = check(workload, scenario, history, cluster, finalByNode, unread, ns(healedAt));
   for (const f of cluster.fatal) checks.push({ checker: 'invariants', valid: false, summary: `${f.node} died at ${f.atMs} ms of simulated time: ${f.error}`, stats: { atMs: f.atMs } });
   for (const why of startFailures) checks.push({ checker: 'durability', valid: false, summary: `a node cannot recover its own log after a crash the contract allows: ${why}`, stats: {} });
   if (liveness.length > 0) checks.push({ checker: 'liveness', valid: false, summary: `the cluster did not serve again after every fault healed: ${liveness.join('; ')}`, stats: { problems: liveness.length } });
@@ -198,7 +199,9 @@ function waitForAgreement(cluster: SimCluster, api: SimApi, workload: Workload, 
 }
 
 /** Jepsen's final reads on every node, into the history; each retried until it succeeds or 30 s pass. */
-function finalReads(cluster: SimCluster, api: SimApi, workload: Workload, scenario: Scenario, history: SimHistory, liveness: string[], source: OpSource): Record<string, Record<string, Scalar>> {
+function finalReads(
+  cluster: SimCluster, api: SimApi, workload: Workload, scenario: Scenario, history: SimHistory, liveness: string[], unread: { node: string; key: Key }[], source: OpSource,
+): Record<string, Record<string, Scalar>> {
   const finalByNode: Record<string, Record<string, Scalar>> = {};
   const sched = cluster.sched;
   cluster.nodes.forEach((n, i) => {
@@ -222,6 +225,7 @@ function finalReads(cluster: SimCluster, api: SimApi, workload: Workload, scenar
         }
         if (sched.now > deadline) {
           liveness.push(`the final read of ${inv.key ?? inv.f} on ${n.id} did not succeed within ${FINAL_READ_MS / 1000} s (${outcome.status} ${outcome.error ?? ''})`);
+          if (inv.key !== undefined) unread.push({ node: n.id, key: inv.key });
           break;
         }
         until(cluster, () => false, 100);
@@ -231,10 +235,20 @@ function finalReads(cluster: SimCluster, api: SimApi, workload: Workload, scenar
   return finalByNode;
 }
 
-function check(workload: Workload, scenario: Scenario, history: SimHistory, cluster: SimCluster, finalByNode: Record<string, Record<string, Scalar>>, healedAt: number): Verdict[] {
+/**
+ * The run's checkers, with no machine load and no settle report: simulated time is never
+ * starved, so no timing is excused and the final state counts as settled. A final read that
+ * never succeeded is unread (unknown), not null; the liveness verdict already fails for it.
+ */
+function check(
+  workload: Workload, scenario: Scenario, history: SimHistory, cluster: SimCluster, finalByNode: Record<string, Record<string, Scalar>>, unread: readonly { node: string; key: Key }[], healedAt: number,
+): Verdict[] {
   try {
     return workload.check(
-      { history: history.events, applied: cluster.applied, commitEvents: cluster.commitEvents, finalByNode, healedAt, timeLimitMs: scenario.checkBudget, eventual: isEventual(scenario), algo: scenario.algo },
+      {
+        history: history.events, applied: cluster.applied, commitEvents: cluster.commitEvents, finalByNode, unread, healedAt,
+        timeLimitMs: scenario.checkBudget, eventual: isEventual(scenario), algo: scenario.algo,
+      },
       scenario.workload,
     );
   } catch (err) {

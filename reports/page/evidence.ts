@@ -8,6 +8,7 @@ import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
 import type { JsonValue } from '../../workloads/history.js';
 import type { Evidence, LinearizabilityEvidence, ListAppendEvidence, Verdict } from '../../workloads/checkers/verdict.js';
 import { describeAnomaly, describeEdge, describeMicroOp } from '../../workloads/checkers/list-append/index.js';
+import { describeStarvation } from '../../workloads/checkers/starvation.js';
 import { ROLE_COLORS, describeOp, showValue, timelineChart } from '../charts/timeline.js';
 import { EDGE_COLORS, cycleChart } from '../charts/cycle.js';
 import { fmtMs } from '../format.js';
@@ -78,7 +79,9 @@ ${dataTable(['still in doubt', 'participant', 'prepared at (ns)'], e.inDoubt.map
     case 'convergence':
       return html`${dataTable(['divergent key', 'value per node'], e.divergent.map((d) => [showValue(d.key), Object.entries(d.values).map(([n, v]) => `${n}: ${showValue(v)}`).join(', ')]))}
 ${dataTable(['lost write (index)', 'key', 'value', 'final'], e.lost.map((l) => [String(l.index), showValue(l.key), showValue(l.value), showValue(l.final)]))}
-${dataTable(['late write (index)', 'key', 'converged after', 'bound'], e.late.map((l) => [String(l.index), showValue(l.key), l.convergedMs === null ? 'never' : fmtMs(l.convergedMs), fmtMs(l.deadlineMs)]))}`;
+${dataTable(['late write (index)', 'key', 'converged after', 'bound', 'machine'], e.late.map((l) => [String(l.index), showValue(l.key), l.convergedMs === null ? 'never' : fmtMs(l.convergedMs), fmtMs(l.deadlineMs), l.starved ? 'starved' : '']))}
+${e.settle ? html`<p class="small">Settling before the final reads: ${e.settle.outcome} after ${fmtMs(e.settle.waitedMs)} (bound ${fmtMs(e.settle.boundMs)}).</p>` : ''}
+${e.unread?.length ? html`<p class="small">Never read back: ${e.unread.map((u) => `${showValue(u.key)} on ${u.node}`).join(', ')}</p>` : ''}`;
     case 'durability':
       return html`${dataTable(['lost write (index)', 'process', 'key', 'value', 'final'], e.lost.map((l) => [String(l.index), String(l.process), showValue(l.key), showValue(l.value), showValue(l.final)]))}
 ${dataTable(['phantom key', 'final value nobody wrote'], e.phantom.map((p) => [showValue(p.key), showValue(p.final)]))}`;
@@ -101,6 +104,7 @@ async function evidenceArticle(s: ScenarioResult, v: Verdict, i: number, j: numb
   return html`<article class="evidence evidence-${status}" id="${id}">
   <h3>${verdictTitle(v)} · ${s.name} · ${algoName(s.algo)} <span class="chip chip-${status}">${chip}</span></h3>
   <p class="summary">${v.summary}</p>
+  ${v.starved ? html`<p class="small">Measured on a starved machine: ${describeStarvation(v.starved)}.</p>` : ''}
   ${body}
   <p>${stats}</p>
 </article>`;

@@ -7,7 +7,7 @@
 import type { LatencyBlock, ResultsFile, ScenarioResult } from '../../harness/results.js';
 import { fmtBytes, fmtCount, fmtMicros, fmtMs, fmtRate, MISSING } from '../format.js';
 import { html, type HtmlValue, type SafeHtml } from '../html.js';
-import { scenarioAnchor } from '../scenarios.js';
+import { scenarioAnchor, starvationNote, stretchedNote } from '../scenarios.js';
 import { dataTable } from './table.js';
 import { algoName } from './summary.js';
 
@@ -41,6 +41,19 @@ function faultsTable(s: ScenarioResult): SafeHtml {
   );
 }
 
+/** Per phase, the share of time the system under test waited for a CPU and the harness's timer lag. */
+function machineLoad(s: ScenarioResult): string {
+  const load = s.machineLoad;
+  if (!load) return 'not measured';
+  const parts = (['start', 'load', 'settle'] as const).flatMap((p) => {
+    const x = load.phases[p];
+    if (!x) return [];
+    const wait = x.runQueueWaitShare === null ? 'run-queue wait unknown' : `waited for a CPU ${Math.round(x.runQueueWaitShare * 100)}%`;
+    return [`${p}: ${wait}, timers p99 ${fmtMs(x.harnessLagP99Ms)} late${x.starved ? ' (starved)' : ''}`];
+  });
+  return parts.join('; ') || 'not measured';
+}
+
 function scenarioDetail(s: ScenarioResult, i: number): SafeHtml {
   const mt = s.maxThroughput;
   return html`<section class="scenario" id="${scenarioAnchor(i)}">
@@ -57,9 +70,12 @@ function scenarioDetail(s: ScenarioResult, i: number): SafeHtml {
     ${fact('bytes per ok op', fmtBytes(s.messages.bytesPerOk))}
     ${fact('calibration RTT', calibration(s))}
     ${mt ? fact('saturation (autocannon)', `${fmtRate(mt.requestsPerSec, ' req/s')}, p99 ${fmtMs(mt.p99Ms)}, ${mt.connections} connections`) : ''}
+    ${fact('machine', machineLoad(s))}
+    ${s.settle ? fact('settling', `${s.settle.outcome} after ${fmtMs(s.settle.waitedMs)} (bound ${fmtMs(s.settle.boundMs)})`) : ''}
     ${fact('history', s.files.history)}
     ${fact('node logs', s.files.logs)}
   </div>
+  ${[starvationNote(s), stretchedNote(s)].filter((x) => x !== null).map((x) => html`<p class="small">${x}</p>`)}
   <div class="scenario-tables"><div>${phases(s)}</div><div>${faultsTable(s)}</div></div>
   <details><summary>Resolved scenario (JSON): replaying it reproduces the run</summary><pre>${JSON.stringify(s.scenario, null, 2)}</pre></details>
 </section>`;

@@ -9,7 +9,7 @@ import { fmtMs, fmtPerOp, fmtRate, fmtRatio, MISSING } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import {
   ALGORITHM_COLORS, ALGORITHM_COLUMNS, algorithmLabel, evidenceAnchor, faultsLabel, isAlgorithmId, okRatioDuringFaults, safetyViolations,
-  scenarioAnchor, undecidedChecks, verdictStatus, verdictTitle, type VerdictStatus,
+  scenarioAnchor, starvationNote, undecidedChecks, verdictStatus, verdictTitle, type VerdictStatus,
 } from '../scenarios.js';
 
 const MAX_BANNERS = 8;
@@ -88,8 +88,9 @@ function duringFaults(s: ScenarioResult): SafeHtml | null {
 function scenarioRow(s: ScenarioResult, i: number): SafeHtml {
   const lat = s.latency.overall;
   const faults = faultsLabel(s);
+  const starved = starvationNote(s);
   return html`<tr>
-  <td class="name"><a href="#${scenarioAnchor(i)}">${s.name}</a>${s.status === 'complete' ? '' : html` <span class="chip chip-undecided">${s.status}</span>`}</td>
+  <td class="name"><a href="#${scenarioAnchor(i)}">${s.name}</a>${s.status === 'complete' ? '' : html` <span class="chip chip-undecided">${s.status}</span>`}${starved ? html` <span class="chip chip-undecided" title="${starved}">starved</span>` : ''}</td>
   <td class="checks">${s.checks.length ? s.checks.map((v, j) => verdictChip(s, v, i, j)) : html`<span class="muted">no checks</span>`}</td>
   <td class="load">${s.workload} <span class="muted">· ${s.nodes} nodes</span></td>
   <td class="faults">${faults === 'none' ? html`<span class="muted">none</span>` : faults}</td>

@@ -124,6 +124,35 @@ describe('simulated correct banks', () => {
   });
 });
 
+describe('long histories with many transfers of unknown outcome', () => {
+  // With a quarter of the operations timing out, a read may owe its balances to any subset
+  // of 350-odd transfers; item by item, the search left reads of these histories undecided
+  // (seeds 2 and 4: 3 and 5 reads past 100,000 steps each).
+  it('decides every read, and refutes one with a unit moved where no transfer could', () => {
+    for (const seed of [2, 4]) {
+      const { events, initial: opening } = simulateBank(seed, 3000, 10, 0.25);
+      const v = checkBank(events, { initial: opening });
+      expect(v.valid, `seed ${seed}: ${v.summary}`).toBe(true);
+      expect(v.stats.maxOptionalTransfers).toBeGreaterThan(300);
+    }
+    // A read moved a unit between two accounts that no transfer invoked before it returned
+    // touches: they can only hold their opening balances.
+    const { events, initial: opening } = simulateBank(3, 3000, 10, 0.25);
+    const untouched = (read: (typeof events)[number]) =>
+      Object.keys(opening).filter((a) => !events.some((e) => e.type === 'invoke' && e.f === 'transfer' && e.time <= read.time && Object.values(e.value as object).includes(a)));
+    const first = events.find((e) => e.type === 'ok' && e.f === 'read' && untouched(e).length >= 2)!;
+    const [x, y] = untouched(first) as [string, string];
+    const balances = { ...(first.value as Record<string, number>) };
+    balances[x]! -= 1;
+    balances[y]! += 1;
+    const mutated = events.map((e) => (e === first ? { ...e, value: balances } : e));
+    const v = checkBank(mutated, { initial: opening });
+    expect(v.valid).toBe(false);
+    const invoke = events.filter((e) => e.process === first.process && e.type === 'invoke' && e.index < first.index).at(-1)!;
+    expect((v.evidence as BankEvidence).anomalies.map((a) => [a.type, a.read])).toEqual([['unexplainable', invoke.index]]);
+  });
+});
+
 describe('bad input', () => {
   it('names the field of a malformed transfer or read', () => {
     expect(() => checkBank(history({ p: 0, f: 'transfer', v: { from: 'a', to: 'b' }, start: 0, end: 1 }), { initial })).toThrow(/field "value.amount"/);

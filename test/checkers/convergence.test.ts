@@ -4,7 +4,8 @@
  * and the stale-read rate (Demers et al. 1987 measure epidemic spread the same way).
  */
 import { describe, expect, it } from 'vitest';
-import { checkConvergence, type AppliedRecord, type ConvergenceInput } from '../../workloads/checkers/convergence.js';
+import { checkConvergence, type AppliedRecord, type ConvergenceInput, type SettleReport } from '../../workloads/checkers/convergence.js';
+import type { LoadSample } from '../../workloads/checkers/starvation.js';
 import type { ConvergenceEvidence } from '../../workloads/checkers/verdict.js';
 import { history, read, write } from './build.js';
 
@@ -78,5 +79,78 @@ describe('stale reads', () => {
     const v = check({ history: h, applied: spread, final: { n1: { x: 'v1' }, n2: { x: 'v1' } } });
     expect(v.stats).toMatchObject({ reads: 3, staleReads: 1, staleReadRate: 0.333 });
     expect(v.valid).toBe(true);
+  });
+});
+
+describe('slow or wrong: how the replicas settled, and whether the machine was starved', () => {
+  // One interval per second over the first 100 s: the system waited for a CPU 90% (starved)
+  // or 1% (idle) of the time it was ready to run.
+  const machine = (waitShare: number): LoadSample[] =>
+    Array.from({ length: 100 }, (_, i) => ({
+      from: i * 1000 * MS, to: (i + 1) * 1000 * MS, waitNs: waitShare * 100 * MS, execNs: (1 - waitShare) * 100 * MS,
+      harnessLagP99Ms: 5, harnessLagMaxMs: 8, nodeLagP99Ms: null, runnablePerCore: waitShare > 0.5 ? 6 : 0.5, stealShare: 0, loadPerCore: waitShare > 0.5 ? 6 : 0.5,
+    }));
+  const settle = (outcome: SettleReport['outcome']): SettleReport => ({ outcome, from: 20 * MS, to: 80_020 * MS, lastChange: 79_000 * MS, boundMs: 10_000, quietMs: 5000 });
+  // x=v1 reached n1 only: n2 still shows nothing.
+  const halfway = { history: oneWrite, applied: [held('n1', 'x', 'v1', 8)], final: { n1: { x: 'v1' }, n2: { x: null } }, healedAt: 20 * MS };
+
+  it('replicas still changing when the wait ended on a starved machine: undecided, with the machine as evidence', () => {
+    const v = check({ ...halfway, settle: settle('still-changing'), machine: machine(0.9) });
+    expect(v.valid).toBe('unknown');
+    expect(v.starved).toMatchObject({ runQueueWaitShare: 0.9 });
+    expect(v.starved!.reasons[0]).toMatch(/waited for a CPU 90% of the time/);
+    expect(v.summary).toMatch(/still changing when the wait ended 80 s after healing.*The machine was starved: .*90%.*Slow, not shown wrong; no write is gone/);
+    expect(v.stats).toMatchObject({ divergentKeys: 1, pendingWrites: 1, lostWrites: 0 });
+    expect((v.evidence as ConvergenceEvidence).settle).toEqual({ outcome: 'still-changing', waitedMs: 80_000, boundMs: 10_000 });
+  });
+
+  it('replicas that stopped changing and differ: a violation, starved or not', () => {
+    for (const share of [0.9, 0.01]) {
+      const v = check({ ...halfway, settle: settle('stopped-changing'), machine: machine(share) });
+      expect(v.valid).toBe(false);
+      expect(v.summary).toMatch(/1 keys differ between live nodes, after they stopped changing/);
+    }
+  });
+
+  it('replicas still changing at the end of the wait on a machine that was not starved: a violation', () => {
+    const v = check({ ...halfway, settle: settle('still-changing'), machine: machine(0.01) });
+    expect(v.valid).toBe(false);
+    expect(v.summary).toMatch(/still changing 80 s after healing on a machine that was not starved/);
+    expect(v.starved).toBeUndefined();
+  });
+
+  it('an acknowledged write gone from every live node is a violation even on a starved machine', () => {
+    const v = check({ history: oneWrite, applied: [held('n1', 'x', 'v1', 8)], final: { n1: { x: null }, n2: { x: null } }, settle: settle('still-changing'), machine: machine(0.9) });
+    expect(v.valid).toBe(false);
+    expect(v.stats).toMatchObject({ lostWrites: 1 });
+  });
+
+  it('a write late against the bound is undecided while the machine was starved, a violation while it was not', () => {
+    const late = { history: oneWrite, applied: spread, final: { n1: { x: 'v1' }, n2: { x: 'v1' } }, boundMs: 10 };
+    const starved = check({ ...late, machine: machine(0.9) });
+    expect(starved.valid).toBe('unknown');
+    expect((starved.evidence as ConvergenceEvidence).late).toEqual([{ index: 0, key: 'x', value: 'v1', convergedMs: 15, deadlineMs: 10, starved: true }]);
+    expect(starved.stats).toMatchObject({ lateWrites: 0, lateWhileStarved: 1 });
+    expect(check({ ...late, machine: machine(0.01) }).valid).toBe(false);
+  });
+
+  it('a key that could not be read back on a live node is unknown there, not null', () => {
+    const v = check({ ...halfway, unread: [{ node: 'n2', key: 'x' }], settle: settle('agreed') });
+    expect(v.valid).toBe('unknown');
+    expect((v.evidence as ConvergenceEvidence).unread).toEqual([{ node: 'n2', key: 'x' }]);
+    expect(v.stats).toMatchObject({ divergentKeys: 0, lostWrites: 0, unreadKeys: 1 });
+  });
+
+  it('with no live node read back there is nothing to judge: undecided, never a pass', () => {
+    const v = check({ history: oneWrite, applied: spread, final: {} });
+    expect(v.valid).toBe('unknown');
+    expect(v.summary).toMatch(/no live node was read back/);
+  });
+
+  it('converged on a starved machine: valid, with its times marked as measured there', () => {
+    const v = check({ history: oneWrite, applied: spread, final: { n1: { x: 'v1' }, n2: { x: 'v1' } }, healedAt: 20 * MS, settle: settle('agreed'), machine: machine(0.9) });
+    expect(v.valid).toBe(true);
+    expect(v.starved).toBeDefined();
+    expect(v.summary).toMatch(/times measured on a starved machine/);
   });
 });

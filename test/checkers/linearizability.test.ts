@@ -120,7 +120,8 @@ describe('classic traps', () => {
     const v = check(history(...ops));
     // 1007 must have landed after the first read of 0 and before the read of 1007 ...; then 0 again has no writer.
     expect(v.valid).toBe(false);
-    expect(v.stats.elapsedMs).toBeLessThan(5_000);
+    // Effort, not time: without pinning and pruning the 300 unobserved writes would cost 2^300 configurations.
+    expect(v.stats.configurations).toBeLessThan(1000);
     const ok = check(history(...ops.slice(0, 301), read(500, 1007, 400, 405), read(501, 1200, 410, 415)));
     expect(ok.valid).toBe(true);
     expect(ok.stats.pruned).toBeGreaterThanOrEqual(298);

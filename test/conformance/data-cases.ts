@@ -1,8 +1,9 @@
 /**
  * Data-path conformance (TOXIPROXY.md, "Data path" and "Toxics"): bytes through raw
- * sockets, timed in this process against upstream servers in this process. Timing bounds
- * are wide on purpose (a shared 2-core machine): they tell "delayed" from "not delayed",
- * never measure a few milliseconds.
+ * sockets, timed in this process against upstream servers in this process. A toxic's
+ * delay is asserted from below only (a loaded machine makes things later, never earlier),
+ * and "not delayed" as faster than the delayed path measured beside it, never as a bound
+ * in milliseconds: the tests must pass on a starved machine too.
  */
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
@@ -61,8 +62,7 @@ export function dataCases(ctx: SuiteContext): void {
       const [toServer, toClient] = [arrivals[0]! - t0, c.arrivalOf(1) - arrivals[0]!];
       const [delayed, direct] = stream === 'upstream' ? [toServer, toClient] : [toClient, toServer];
       expect(delayed, `${stream} leg`).toBeGreaterThanOrEqual(195);
-      expect(delayed, `${stream} leg`).toBeLessThanOrEqual(700);
-      expect(direct, `the other leg of ${stream}`).toBeLessThan(150);
+      expect(direct, `the other leg of ${stream}`).toBeLessThan(delayed);
     }
   });
 
@@ -73,16 +73,12 @@ export function dataCases(ctx: SuiteContext): void {
     const c = await ctx.sockets.connect(p.port);
     const samples: number[] = [];
     for (let i = 0; i < 8; i++) samples.push(await rtt(c));
-    for (const s of samples) {
-      expect(s).toBeGreaterThanOrEqual(45);
-      expect(s).toBeLessThanOrEqual(450);
-    }
+    for (const s of samples) expect(s).toBeGreaterThanOrEqual(45);
     expect(Math.max(...samples) - Math.min(...samples)).toBeGreaterThan(5);
     await ctx.client.updateToxic(p.name, 'latency_downstream', { attributes: { latency: 60, jitter: 0 } });
     await ctx.client.addToxic(p.name, { type: 'latency', name: 'second', attributes: { latency: 60 } });
     const both = await rtt(await ctx.sockets.connect(p.port));
     expect(both).toBeGreaterThanOrEqual(115);
-    expect(both).toBeLessThanOrEqual(500);
   });
 
   it('bandwidth paces a connection at roughly `rate` KB/s', async () => {
@@ -96,7 +92,6 @@ export function dataCases(ctx: SuiteContext): void {
     const elapsed = c.arrivalOf(data.length) - sentAt;
     // 25 000 B at 50 000 B/s is 500 ms.
     expect(elapsed).toBeGreaterThanOrEqual(400);
-    expect(elapsed).toBeLessThanOrEqual(2500);
     expect(c.data.equals(data)).toBe(true);
   });
 
@@ -176,9 +171,11 @@ export function dataCases(ctx: SuiteContext): void {
     const p = await ctx.proxyTo(echo.port);
     await ctx.client.addToxic(p.name, { type: 'latency', toxicity: 0, attributes: { latency: 300 } });
     const a = await ctx.sockets.connect(p.port);
-    expect(await rtt(a)).toBeLessThan(150);
+    const never = await rtt(a);
     await ctx.client.updateToxic(p.name, 'latency_downstream', { toxicity: 1 });
-    expect(await rtt(a)).toBeGreaterThanOrEqual(280);
+    const always = await rtt(a);
+    expect(always).toBeGreaterThanOrEqual(280);
+    expect(never).toBeLessThan(always);
     expect(await rtt(await ctx.sockets.connect(p.port))).toBeGreaterThanOrEqual(280);
   });
 

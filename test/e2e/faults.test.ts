@@ -68,9 +68,10 @@ describe('faults on a live raft cluster', () => {
       for (const s of samples) expect(s.ms).toBeGreaterThanOrEqual(200);
     });
     expect(record.links).toHaveLength(6);
-    const after = await timedPut(leader, 'lat-after');
-    expect(after.status).toBe(200);
-    expect(after.ms).toBeLessThan(200);
+    // Healed: no toxic is left on any link (how fast the next write is is the machine's business).
+    const proxies = await plane.client.listProxies();
+    for (const name of Object.keys(proxies)) expect(await plane.client.listToxics(name), name).toEqual([]);
+    expect((await timedPut(leader, 'lat-after')).status).toBe(200);
   });
 
   it('isolating the leader (black hole) makes the majority elect another; healing lets the old one rejoin', async () => {

@@ -78,7 +78,7 @@ describe('remote nodes and a remote Toxiproxy', () => {
     expect(s.nodes).toBe(3);
     expect(s.faults[0]).toMatchObject({ kind: 'partition', status: 'done' });
     expect(s.faults[0]!.links).toHaveLength(4);
-    expect(s.ops.ok).toBeGreaterThan(10);
+    expect(s.ops.ok).toBeGreaterThan(0);
     expect(s.checks.every((c) => c.valid === true)).toBe(true);
     // The nodes only dial the agreed link ports, so replication (ok writes) proves the proxies
     // were there; afterwards parley removes what it created in a server it does not own.

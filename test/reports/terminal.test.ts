@@ -61,4 +61,23 @@ describe('terminalSummary', () => {
     expect(text).not.toContain('\u001b[');
     expect(terminalSummary(run, { color: true })).toContain('\u001b[1;31m✗ linearizability');
   });
+
+  it('says when a scenario ran on a starved machine and which waits it stretched', () => {
+    const raft = run.scenarios.find((s) => s.algo === 'raft')!;
+    const phase = { fromMs: 0, toMs: 20_000, starved: true, runQueueWaitShare: 0.8, harnessLagP99Ms: 40, harnessLagMaxMs: 90, nodeLagP99Ms: null, runnablePerCore: 6, loadPerCore: 6.2, stealShare: 0, reasons: ['the nodes and the harness waited for a CPU 80% of the time they were ready to run (limit 50%)'] };
+    const starved = {
+      ...raft,
+      machineLoad: {
+        starved: true, limits: { runQueueWaitShare: 0.5, harnessLagP99Ms: 200, nodeLagP99Ms: 200, stealShare: 0.2 }, phases: { load: phase },
+        stretchedWaits: [{ what: 'n2 to answer GET /status', boundMs: 15_000, waitedMs: 21_400, reason: 'the machine is starved' }],
+      },
+    };
+    const out = terminalSummary({ ...run, scenarios: [starved, raft] }).split('\n');
+    expect(out.filter((l) => l.startsWith('STARVED'))).toEqual([
+      `STARVED           ${raft.name}: the machine was starved during the load: the nodes and the harness waited for a CPU 80% of the time they were ready to run (limit 50%); timing figures are marked and missed time bounds are undecided, not violations`,
+    ]);
+    expect(out.filter((l) => l.startsWith('STRETCHED WAITS'))).toEqual([
+      `STRETCHED WAITS   ${raft.name}: 1 wait went past the fixed bound (longest: n2 to answer GET /status, 21.4 s of 15 s, because the machine is starved)`,
+    ]);
+  });
 });

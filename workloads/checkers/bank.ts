@@ -15,14 +15,16 @@
  * transfers that began after it returned must not be; committed transfers concurrent
  * with it, and unknown ones that began before it returned, may or may not be. Balances
  * are sums, so the order of the chosen transfers does not matter: the read is explained
- * iff some subset of the optional transfers adds up to (read - opening - mandatory). That
- * is a multi-dimensional subset sum, so a cheap necessary condition (per-account range)
- * runs first, then a memoized search bounded per read; past the bound the read is
- * undecided and the verdict 'unknown'.
+ * iff some subset of the optional transfers adds up to (read - opening - mandatory), a
+ * multi-dimensional subset sum that bank-search.ts decides as a flow problem on the
+ * graph of accounts. Its search is bounded per read; past the bound (which the default
+ * suite and nightly chaos histories do not reach) the read is undecided and the verdict
+ * 'unknown'.
  */
 import { z } from 'zod';
 import { HistoryShapeError, pairOperations, type HistoryEvent, type Operation } from '../history.js';
 import type { BankAnomaly, Verdict } from './verdict.js';
+import { explain, type Movable } from './bank-search.js';
 
 export interface BankOptions {
   /** Opening balances: their keys are the accounts, their sum the total every read must show. */
@@ -46,6 +48,8 @@ const balancesSchema = z.record(z.string(), z.number().finite().nullable());
 interface TransferOp {
   op: Operation;
   t: Transfer;
+  from: number;
+  to: number;
   /** Per-account effect, indexed like `accounts`. */
   delta: Float64Array;
 }
@@ -56,16 +60,58 @@ interface ReadOp {
   unseen: string[];
 }
 
+interface BankHistory {
+  accounts: string[];
+  slot: Map<string, number>;
+  transfers: TransferOp[];
+  reads: ReadOp[];
+  failedTransfers: number;
+}
+
 const MAX_LISTED = 50;
 
 export function checkBank(events: readonly HistoryEvent[], options: BankOptions): Verdict {
   const began = performance.now();
-  const accounts = Object.keys(options.initial).sort();
-  const slot = new Map(accounts.map((a, i) => [a, i]));
-  const total = accounts.reduce((s, a) => s + options.initial[a]!, 0);
-  const opening = Float64Array.from(accounts, (a) => options.initial[a]!);
-  const budget = options.searchBudget ?? 100_000;
+  const bank = parseBank(events, options.initial);
+  const total = bank.accounts.reduce((s, a) => s + options.initial[a]!, 0);
+  const judged = judgeReads(events, bank, options, began);
+  const stats = {
+    accounts: bank.accounts.length,
+    total,
+    reads: bank.reads.length,
+    transfersCommitted: judged.committed,
+    transfersFailed: bank.failedTransfers,
+    transfersUnknown: judged.unknownOutcome,
+    anomalies: judged.anomalies.length,
+    undecidedReads: judged.undecided.length,
+    maxOptionalTransfers: judged.maxOptional,
+    searchSteps: judged.searchSteps,
+    elapsedMs: Math.round((performance.now() - began) * 100) / 100,
+  };
+  const { anomalies, undecided } = judged;
+  const evidence = { kind: 'bank' as const, anomalies: anomalies.slice(0, MAX_LISTED), undecided: undecided.slice(0, MAX_LISTED) };
+  if (anomalies.length > 0) {
+    const badReads = new Set(anomalies.map((a) => a.read)).size;
+    return { checker: 'bank', valid: false, summary: `Bank: ${badReads} of ${bank.reads.length} reads are wrong; the first: ${describeAnomaly(anomalies[0]!)}.`, evidence, stats };
+  }
+  if (undecided.length > 0) {
+    return {
+      checker: 'bank', valid: 'unknown', evidence, stats,
+      summary: `Bank: totals and balances are right, but ${undecided.length} of ${bank.reads.length} reads could not be explained or refuted within ${options.searchBudget ?? DEFAULT_BUDGET} search steps each or the time limit (up to ${judged.maxOptional} transfers may or may not have applied).`,
+    };
+  }
+  return {
+    checker: 'bank', valid: true, stats,
+    summary: `Bank: all ${bank.reads.length} reads show the total ${total} with no negative or missing balance, and each is explained by transfers that may have committed before it.`,
+  };
+}
 
+const DEFAULT_BUDGET = 100_000;
+
+/** The history's transfers and reads, validated; failed transfers are only counted (they did not happen). */
+function parseBank(events: readonly HistoryEvent[], initial: Record<string, number>): BankHistory {
+  const accounts = Object.keys(initial).sort();
+  const slot = new Map(accounts.map((a, i) => [a, i]));
   const transfers: TransferOp[] = [];
   const reads: ReadOp[] = [];
   let failedTransfers = 0;
@@ -81,10 +127,12 @@ export function checkBank(events: readonly HistoryEvent[], options: BankOptions)
         failedTransfers++;
         continue;
       }
+      const from = slot.get(t.from)!;
+      const to = slot.get(t.to)!;
       const delta = new Float64Array(accounts.length);
-      delta[slot.get(t.from)!]! -= t.amount;
-      delta[slot.get(t.to)!]! += t.amount;
-      transfers.push({ op, t, delta });
+      delta[from]! -= t.amount;
+      delta[to]! += t.amount;
+      transfers.push({ op, t, from, to, delta });
     } else if (op.f === 'read') {
       if (op.outcome !== 'ok') continue;
       const parsed = balancesSchema.safeParse(op.result);
@@ -100,37 +148,51 @@ export function checkBank(events: readonly HistoryEvent[], options: BankOptions)
       throw new HistoryShapeError(op.position, 'f', `"${op.f}" is not a bank operation (transfer, read)`);
     }
   }
+  return { accounts, slot, transfers, reads, failedTransfers };
+}
 
+/** Jepsen's checks on one read: accounts missing or never opened, negative balances, the total. */
+function jepsenAnomalies(r: ReadOp, index: number, bank: BankHistory, total: number): { anomalies: BankAnomaly[]; structural: boolean } {
+  const time = r.op.start;
+  const seen = Object.keys(r.balances);
+  const structural: BankAnomaly[] = [];
+  for (const a of bank.accounts) if (!(a in r.balances)) structural.push({ type: 'missing-account', read: index, time, account: a });
+  for (const a of [...seen, ...r.unseen]) if (!bank.slot.has(a)) structural.push({ type: 'unexpected-account', read: index, time, account: a });
+  const anomalies: BankAnomaly[] = [];
+  for (const a of seen) if (r.balances[a]! < 0) anomalies.push({ type: 'negative-balance', read: index, time, account: a, balance: r.balances[a]! });
+  const observed = seen.reduce((s, a) => s + r.balances[a]!, 0);
+  if (observed !== total) anomalies.push({ type: 'wrong-total', read: index, time, expected: total, observed });
+  return { anomalies: [...anomalies, ...structural], structural: structural.length > 0 };
+}
+
+/**
+ * Every read, in start order (so the committed-before-the-read prefix only grows): Jepsen's
+ * checks, then whether the transfers that may be in it explain it.
+ */
+function judgeReads(events: readonly HistoryEvent[], bank: BankHistory, options: BankOptions, began: number) {
+  const { accounts } = bank;
+  const total = accounts.reduce((s, a) => s + options.initial[a]!, 0);
+  const budget = options.searchBudget ?? DEFAULT_BUDGET;
+  const deadline = began + (options.timeLimitMs ?? 60_000);
+  const committed = bank.transfers.filter((x) => x.op.outcome === 'ok').sort((x, y) => x.op.end - y.op.end);
+  const unknownOutcome = bank.transfers.filter((x) => x.op.outcome === 'info');
+  const reads = [...bank.reads].sort((x, y) => x.op.start - y.op.start);
   const anomalies: BankAnomaly[] = [];
   const undecided: number[] = [];
   let searchSteps = 0;
   let maxOptional = 0;
-  const committed = transfers.filter((x) => x.op.outcome === 'ok').sort((x, y) => x.op.end - y.op.end);
-  const unknownOutcome = transfers.filter((x) => x.op.outcome === 'info');
-  reads.sort((x, y) => x.op.start - y.op.start);
-
-  // Reads in start order: the committed-before-the-read prefix only grows.
-  const base = Float64Array.from(opening);
+  const base = Float64Array.from(accounts, (a) => options.initial[a]!);
   let applied = 0;
   let hint: ReadonlySet<TransferOp> = new Set();
-  const deadline = began + (options.timeLimitMs ?? 60_000);
   for (const r of reads) {
     const index = events[r.op.position]!.index;
-    const time = r.op.start;
-    const seen = Object.keys(r.balances);
-    const structural: BankAnomaly[] = [];
-    for (const a of accounts) if (!(a in r.balances)) structural.push({ type: 'missing-account', read: index, time, account: a });
-    for (const a of [...seen, ...r.unseen]) if (!slot.has(a)) structural.push({ type: 'unexpected-account', read: index, time, account: a });
-    for (const a of seen) if (r.balances[a]! < 0) anomalies.push({ type: 'negative-balance', read: index, time, account: a, balance: r.balances[a]! });
-    const observed = seen.reduce((s, a) => s + r.balances[a]!, 0);
-    if (observed !== total) anomalies.push({ type: 'wrong-total', read: index, time, expected: total, observed });
-    anomalies.push(...structural);
-
+    const jepsen = jepsenAnomalies(r, index, bank, total);
+    anomalies.push(...jepsen.anomalies);
     while (applied < committed.length && committed[applied]!.op.end < r.op.start) {
       const d = committed[applied++]!.delta;
       for (let i = 0; i < d.length; i++) base[i]! += d[i]!;
     }
-    if (structural.length > 0) continue;
+    if (jepsen.structural) continue;
     const optional: TransferOp[] = [];
     for (let i = applied; i < committed.length; i++) if (committed[i]!.op.start <= r.op.end) optional.push(committed[i]!);
     for (const x of unknownOutcome) if (x.op.start <= r.op.end) optional.push(x);
@@ -140,173 +202,28 @@ export function checkBank(events: readonly HistoryEvent[], options: BankOptions)
       undecided.push(index);
       continue;
     }
-    const answer = explainable(residual, optional, budget, hint, r.op);
+    // The guess: what the previous read was explained by, plus the committed transfers
+    // that were mostly done when this read was half done.
+    const middle = (r.op.start + r.op.end) / 2;
+    const movable: Movable[] = optional.map((x) => ({
+      from: x.from, to: x.to, amount: x.t.amount, delta: x.delta,
+      likely: hint.has(x) || (x.op.outcome === 'ok' && (x.op.start + x.op.end) / 2 <= middle),
+    }));
+    const answer = explain(residual, movable, budget);
     searchSteps += answer.steps;
-    if (answer.result === 'yes') hint = new Set(answer.chosen);
-    if (answer.result === 'unknown') undecided.push(index);
-    else if (answer.result === 'no') {
+    if (answer.result === 'yes') hint = new Set(answer.chosen.map((j) => optional[j]!));
+    else if (answer.result === 'unknown') undecided.push(index);
+    else {
       const balances: Record<string, number> = {};
       const delta: Record<string, number> = {};
       accounts.forEach((a, i) => {
         balances[a] = r.balances[a]!;
         if (residual[i] !== 0) delta[a] = residual[i]!;
       });
-      anomalies.push({ type: 'unexplainable', read: index, time, balances, delta, mandatory: applied, optional: optional.length });
+      anomalies.push({ type: 'unexplainable', read: index, time: r.op.start, balances, delta, mandatory: applied, optional: optional.length });
     }
   }
-
-  const stats = {
-    accounts: accounts.length,
-    total,
-    reads: reads.length,
-    transfersCommitted: committed.length,
-    transfersFailed: failedTransfers,
-    transfersUnknown: unknownOutcome.length,
-    anomalies: anomalies.length,
-    undecidedReads: undecided.length,
-    maxOptionalTransfers: maxOptional,
-    searchSteps,
-    elapsedMs: Math.round((performance.now() - began) * 100) / 100,
-  };
-  const evidence = { kind: 'bank' as const, anomalies: anomalies.slice(0, MAX_LISTED), undecided: undecided.slice(0, MAX_LISTED) };
-  if (anomalies.length > 0) {
-    const badReads = new Set(anomalies.map((a) => a.read)).size;
-    return { checker: 'bank', valid: false, summary: `Bank: ${badReads} of ${reads.length} reads are wrong; the first: ${describeAnomaly(anomalies[0]!)}.`, evidence, stats };
-  }
-  if (undecided.length > 0) {
-    return {
-      checker: 'bank', valid: 'unknown', evidence, stats,
-      summary: `Bank: totals and balances are right, but ${undecided.length} of ${reads.length} reads could not be explained or refuted within ${budget} search steps each or the time limit (up to ${maxOptional} transfers may or may not have applied).`,
-    };
-  }
-  return {
-    checker: 'bank', valid: true, stats,
-    summary: `Bank: all ${reads.length} reads show the total ${total} with no negative or missing balance, and each is explained by transfers that may have committed before it.`,
-  };
-}
-
-/**
- * Is `residual` the sum of some subset of `optional` deltas?
- *
- * Timed-out transfers stay optional for every later read, so a long run can leave a
- * hundred of them, and subset sum over a hundred vectors is hopeless in general. But the
- * truth is rarely far from a good guess: what the previous read was explained by
- * (`hint`), plus the committed transfers that were mostly done when this read was half
- * done. So first look for an explanation within three changes of that guess (hash
- * lookups: each change is one transfer in or out), then run the exhaustive search, which
- * alone can refute a read, within the step budget. Finding an explanation proves the read
- * fine whichever way it was found.
- */
-function explainable(
-  residual: Float64Array, optional: TransferOp[], budget: number, hint: ReadonlySet<TransferOp>, read: Operation,
-): { result: 'yes' | 'no' | 'unknown'; steps: number; chosen: TransferOp[] } {
-  const middle = (read.start + read.end) / 2;
-  const guess = optional.map((x) => hint.has(x) || (x.op.outcome === 'ok' && (x.op.start + x.op.end) / 2 <= middle));
-  const near = nearGuess(residual, optional, guess);
-  if (near) return { result: 'yes', steps: 0, chosen: near };
-  return exhaustive(residual, optional, guess, budget);
-}
-
-const vectorKey = (v: ArrayLike<number>): string => Array.prototype.join.call(v, ',');
-
-function nearGuess(residual: Float64Array, optional: TransferOp[], guess: boolean[]): TransferOp[] | undefined {
-  const dims = residual.length;
-  const n = optional.length;
-  // target = residual - (what the guess adds); flipping j changes the sum by change[j].
-  const target = Float64Array.from(residual);
-  const change: Float64Array[] = optional.map((x, j) => {
-    const sign = guess[j] ? -1 : 1;
-    if (guess[j]) for (let a = 0; a < dims; a++) target[a]! -= x.delta[a]!;
-    return x.delta.map((d) => sign * d);
-  });
-  const byChange = new Map<string, number[]>();
-  change.forEach((c, j) => {
-    const k = vectorKey(c);
-    const list = byChange.get(k);
-    if (list) list.push(j);
-    else byChange.set(k, [j]);
-  });
-  const answer = (flips: number[]): TransferOp[] => optional.filter((_, j) => guess[j] !== flips.includes(j));
-  if (target.every((t) => t === 0)) return answer([]);
-  const find = (need: Float64Array, not: number[]): number | undefined => byChange.get(vectorKey(need))?.find((j) => !not.includes(j));
-  const one = find(target, []);
-  if (one !== undefined) return answer([one]);
-  const need = new Float64Array(dims);
-  for (let j = 0; j < n; j++) {
-    for (let a = 0; a < dims; a++) need[a] = target[a]! - change[j]![a]!;
-    const k = find(need, [j]);
-    if (k !== undefined) return answer([j, k]);
-  }
-  for (let j = 0; j < n; j++) {
-    for (let k = j + 1; k < n; k++) {
-      for (let a = 0; a < dims; a++) need[a] = target[a]! - change[j]![a]! - change[k]![a]!;
-      const l = find(need, [j, k]);
-      if (l !== undefined) return answer([j, k, l]);
-    }
-  }
-  return undefined;
-}
-
-/**
- * Depth-first over the transfers, the guess's choice first, with two prunings: the
- * per-account range of what the remaining transfers can still add (the necessary
- * condition, also applied at the root) and a memo of (depth, residual) pairs refuted.
- */
-function exhaustive(residual: Float64Array, optional: TransferOp[], guess: boolean[], budget: number): { result: 'yes' | 'no' | 'unknown'; steps: number; chosen: TransferOp[] } {
-  const dims = residual.length;
-  const order = optional.map((_, j) => j).sort((x, y) => optional[y]!.t.amount - optional[x]!.t.amount);
-  const items = order.map((j) => optional[j]!);
-  const takeFirst = order.map((j) => guess[j]!);
-  const n = items.length;
-  // canAdd[i*dims + a] / canTake[...]: the most items i.. can add to / take from account a.
-  const canAdd = new Float64Array((n + 1) * dims);
-  const canTake = new Float64Array((n + 1) * dims);
-  for (let i = n - 1; i >= 0; i--) {
-    const d = items[i]!.delta;
-    for (let a = 0; a < dims; a++) {
-      canAdd[i * dims + a] = canAdd[(i + 1) * dims + a]! + Math.max(0, d[a]!);
-      canTake[i * dims + a] = canTake[(i + 1) * dims + a]! + Math.min(0, d[a]!);
-    }
-  }
-  const refuted = new Set<string>();
-  const rest = Float64Array.from(residual);
-  const chosen: TransferOp[] = [];
-  let steps = 0;
-  const reachable = (i: number): boolean => {
-    for (let a = 0; a < dims; a++) {
-      const r = rest[a]!;
-      if (r > canAdd[i * dims + a]! || r < canTake[i * dims + a]!) return false;
-    }
-    return true;
-  };
-  const apply = (d: Float64Array, sign: number): void => {
-    for (let a = 0; a < dims; a++) rest[a]! -= sign * d[a]!;
-  };
-  const search = (i: number): boolean | 'unknown' => {
-    if (++steps > budget) return 'unknown';
-    if (!reachable(i)) return false;
-    if (rest.every((r) => r === 0)) return true;
-    if (i === n) return false;
-    const memo = `${i}|${vectorKey(rest)}`;
-    if (refuted.has(memo)) return false;
-    const item = items[i]!;
-    for (const take of takeFirst[i] ? [true, false] : [false, true]) {
-      if (take) {
-        apply(item.delta, 1);
-        chosen.push(item);
-      }
-      const found = search(i + 1);
-      if (take) {
-        apply(item.delta, -1);
-        if (found !== true) chosen.pop();
-      }
-      if (found !== false) return found;
-    }
-    refuted.add(memo);
-    return false;
-  };
-  const result = search(0);
-  return { result: result === 'unknown' ? 'unknown' : result ? 'yes' : 'no', steps, chosen };
+  return { anomalies, undecided, searchSteps, maxOptional, committed: committed.length, unknownOutcome: unknownOutcome.length };
 }
 
 export function describeAnomaly(a: BankAnomaly): string {

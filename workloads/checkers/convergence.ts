@@ -16,6 +16,7 @@
 import { z } from 'zod';
 import { isScalar, pairOperations, type HistoryEvent, type JsonValue, type Key, type Operation, type Scalar } from '../history.js';
 import { quantile, type ConvergenceEvidence, type Verdict } from './verdict.js';
+import { describeStarvation, starvedDuring, type LoadSample, type StarvationEvidence } from './starvation.js';
 
 export interface AppliedRecord {
   node: string;
@@ -30,12 +31,35 @@ export interface AppliedRecord {
 export interface ConvergenceInput {
   history: readonly HistoryEvent[];
   applied: readonly AppliedRecord[];
-  /** Final state of every live node (crashed nodes left out): node -> key -> value. */
+  /** Final state of every live node (crashed nodes left out): node -> key -> value; a key left out is null. */
   final: Record<string, Record<string, Scalar>>;
+  /** Final reads that never succeeded: those keys on those nodes are unknown, not null. */
+  unread?: readonly { node: string; key: Key }[];
   /** When the last fault healed (ns, the history's clock). Deadlines count from here. Default: no faults. */
   healedAt?: number;
   /** Every acknowledged write must reach every live node within this many ms of max(ack, healedAt). Absent: measure only. */
   boundMs?: number;
+  /** How the replicas settled before the final reads (harness/after-load.ts). Absent: the final state is taken as settled. */
+  settle?: SettleReport;
+  /** The machine's load over the run (harness/machine-watch.ts). Absent: not measured, so no timing is excused. */
+  machine?: readonly LoadSample[];
+}
+
+/**
+ * How the harness waited, after healing, for the replicas to agree before it took the
+ * final reads. 'agreed': every live node answered the same. 'stopped-changing': they
+ * differed, and no replica's answer changed for `quietMs` while the machine was not
+ * starved. 'still-changing': the wait ended (at its cap) while answers still changed, or
+ * they were quiet only while the machine was starved.
+ */
+export interface SettleReport {
+  outcome: 'agreed' | 'stopped-changing' | 'still-changing';
+  /** When the wait began and ended, and when an answer last changed (ns, history clock). */
+  from: number;
+  to: number;
+  lastChange: number;
+  boundMs: number;
+  quietMs: number;
 }
 
 export const appliedRecordSchema = z.object({
@@ -48,6 +72,7 @@ export const appliedRecordSchema = z.object({
 export const finalStateSchema = z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])));
 
 type Version = [number, string];
+type VersionOf = (key: string, v: JsonValue | undefined) => Version;
 const OLDEST: Version = [-Infinity, ''];
 
 function compare(x: Version, y: Version): number {
@@ -64,11 +89,43 @@ export function checkConvergence(input: ConvergenceInput): Verdict {
   const writes = ops.filter((o) => o.f === 'write' && o.outcome === 'ok');
   const reads = ops.filter((o) => o.f === 'read' && o.outcome === 'ok');
   const live = Object.keys(input.final).sort();
+  const versionOf = lastWriterWins(input.applied, ops);
+  const firstHeld = heldIndex(input.applied, versionOf);
+  const final = finalState(input, live, writes);
+  const fates = writeFates(input, live, writes, final.unread, versionOf, firstHeld);
+  const stale = countStaleReads(reads, writes, versionOf);
+  fates.convergenceMs.sort((x, y) => x - y);
+  const ms = fates.convergenceMs;
+  const stats = {
+    liveNodes: live.length,
+    keys: final.keys,
+    acknowledgedWrites: writes.length,
+    divergentKeys: final.divergentCount,
+    unreadKeys: final.unreadCount,
+    lostWrites: fates.lostCount,
+    pendingWrites: fates.pendingCount,
+    lateWrites: fates.lateCount,
+    lateWhileStarved: fates.excusedCount,
+    unconvergedWrites: fates.unconverged,
+    convergenceP50Ms: round(quantile(ms, 0.5)),
+    convergenceP99Ms: round(quantile(ms, 0.99)),
+    convergenceMaxMs: round(ms.length > 0 ? ms[ms.length - 1]! : 0),
+    reads: reads.length,
+    staleReads: stale,
+    staleReadRate: reads.length > 0 ? round(stale / reads.length) : 0,
+    elapsedMs: round(performance.now() - began),
+  };
+  const evidence: ConvergenceEvidence = { kind: 'convergence', divergent: final.divergent, lost: fates.lost, late: fates.late };
+  if (final.unread.length > 0) evidence.unread = final.unread.slice(0, MAX_LISTED);
+  if (input.settle) evidence.settle = { outcome: input.settle.outcome, waitedMs: round((input.settle.to - input.settle.from) / 1e6), boundMs: input.settle.boundMs };
+  return judge(input, stats, evidence, fates.excusedBy, { convergenceMs: ms });
+}
 
-  // Last-writer-wins order of every (key, value) anyone wrote or held.
+/** Last-writer-wins order of every (key, value) anyone wrote or held. */
+function lastWriterWins(applied: readonly AppliedRecord[], ops: readonly Operation[]): VersionOf {
   const version = new Map<string, Version>();
-  const explicit = input.applied.some((a) => a.version !== undefined);
-  for (const a of input.applied) {
+  const explicit = applied.some((a) => a.version !== undefined);
+  for (const a of applied) {
     const id = valueId(keyId(a.key), a.value);
     const v: Version = a.version === undefined ? [explicit ? -Infinity : a.t, ''] : typeof a.version === 'number' ? [a.version, ''] : a.version;
     const known = version.get(id);
@@ -79,37 +136,38 @@ export function checkConvergence(input: ConvergenceInput): Verdict {
     const id = valueId(keyId(w.key), w.value);
     if (!version.has(id)) version.set(id, [w.start, '']);
   }
-  const versionOf = (key: string, v: JsonValue | undefined): Version => version.get(valueId(key, v)) ?? OLDEST;
+  return (key, v) => version.get(valueId(key, v)) ?? OLDEST;
+}
 
-  // Each live node's applied records per key, by time, with the best version held so far:
-  // that running maximum only grows, so "when did this node first hold this version or a
-  // newer one" is a binary search instead of a scan (O(W·N·log R), not O(W·R)).
+/**
+ * When a node first held a version of a key or a newer one (Infinity: never). Each node's
+ * records per key, by time, with the best version held so far: that running maximum only
+ * grows, so the answer is a binary search instead of a scan (O(W·N·log R), not O(W·R)).
+ */
+function heldIndex(applied: readonly AppliedRecord[], versionOf: VersionOf): (node: string, k: string, mine: Version) => number {
   const held = new Map<string, { t: number[]; best: Version[] }>();
-  {
-    const lists = new Map<string, AppliedRecord[]>();
-    for (const a of input.applied) {
-      const id = `${a.node}\u0000${keyId(a.key)}`;
-      let list = lists.get(id);
-      if (!list) lists.set(id, (list = []));
-      list.push(a);
-    }
-    for (const [id, list] of lists) {
-      list.sort((x, y) => x.t - y.t);
-      const k = id.slice(id.indexOf('\u0000') + 1);
-      const t: number[] = [];
-      const best: Version[] = [];
-      let top = OLDEST;
-      for (const a of list) {
-        const v = versionOf(k, a.value);
-        if (compare(v, top) > 0) top = v;
-        t.push(a.t);
-        best.push(top);
-      }
-      held.set(id, { t, best });
-    }
+  const lists = new Map<string, AppliedRecord[]>();
+  for (const a of applied) {
+    const id = `${a.node}\u0000${keyId(a.key)}`;
+    let list = lists.get(id);
+    if (!list) lists.set(id, (list = []));
+    list.push(a);
   }
-  /** The first time `node` held version `mine` of `k` or a newer one (Infinity: never). */
-  const firstHeld = (node: string, k: string, mine: Version): number => {
+  for (const [id, list] of lists) {
+    list.sort((x, y) => x.t - y.t);
+    const k = id.slice(id.indexOf('\u0000') + 1);
+    const t: number[] = [];
+    const best: Version[] = [];
+    let top = OLDEST;
+    for (const a of list) {
+      const v = versionOf(k, a.value);
+      if (compare(v, top) > 0) top = v;
+      t.push(a.t);
+      best.push(top);
+    }
+    held.set(id, { t, best });
+  }
+  return (node, k, mine) => {
     const h = held.get(`${node}\u0000${k}`);
     if (!h) return Infinity;
     let lo = 0;
@@ -121,84 +179,127 @@ export function checkConvergence(input: ConvergenceInput): Verdict {
     }
     return lo < h.t.length ? h.t[lo]! : Infinity;
   };
+}
 
-  const evidence: ConvergenceEvidence = { kind: 'convergence', divergent: [], lost: [], late: [] };
+/** Keys on which the live nodes that were read ended with different values, and what could not be read. */
+function finalState(input: ConvergenceInput, live: string[], writes: readonly Operation[]) {
+  const unread = (input.unread ?? []).filter((u) => live.includes(u.node));
+  const unreadIds = new Set(unread.map((u) => `${u.node}\u0000${keyId(u.key)}`));
   const keys = new Set<string>();
   for (const node of live) for (const k of Object.keys(input.final[node]!)) keys.add(k);
   for (const w of writes) keys.add(keyId(w.key));
+  const divergent: ConvergenceEvidence['divergent'] = [];
+  let divergentCount = 0;
   for (const k of [...keys].sort()) {
     const values: Record<string, JsonValue> = {};
-    for (const node of live) values[node] = input.final[node]![k] ?? null;
+    for (const node of live) if (!unreadIds.has(`${node}\u0000${k}`)) values[node] = input.final[node]![k] ?? null;
     const distinct = new Set(Object.values(values).map((v) => `${typeof v}:${String(v)}`));
-    if (distinct.size > 1) evidence.divergent.push({ key: k, values });
+    if (distinct.size > 1) {
+      divergentCount++;
+      if (divergent.length < MAX_LISTED) divergent.push({ key: k, values });
+    }
   }
+  return { keys: keys.size, divergent, divergentCount, unread, unreadCount: new Set(unread.map((u) => keyId(u.key))).size };
+}
 
+/**
+ * Each acknowledged write: gone (no live node that was read holds it or anything newer:
+ * lost whatever the timing), pending (some do, some not yet), and how long after its
+ * acknowledgement the last live node held it. Late against the bound is excused when the
+ * machine was starved while it was late (the evidence is kept for the verdict).
+ */
+function writeFates(
+  input: ConvergenceInput, live: string[], writes: readonly Operation[], unread: readonly { node: string; key: Key }[],
+  versionOf: VersionOf, firstHeld: (node: string, k: string, mine: Version) => number,
+) {
+  const unreadIds = new Set(unread.map((u) => `${u.node}\u0000${keyId(u.key)}`));
+  const lost: ConvergenceEvidence['lost'] = [];
+  const late: ConvergenceEvidence['late'] = [];
   const convergenceMs: number[] = [];
-  let unconverged = 0;
   let lostCount = 0;
+  let pendingCount = 0;
   let lateCount = 0;
+  let excusedCount = 0;
+  let excusedBy: StarvationEvidence | null = null;
+  let unconverged = 0;
+  let endOfWait = input.settle?.to ?? -Infinity;
+  if (!input.settle) for (const a of input.applied) endOfWait = Math.max(endOfWait, a.t);
   for (const w of writes) {
     const k = keyId(w.key);
     const mine = versionOf(k, w.value);
     const index = input.history[w.position]!.index;
-    const lostOn = live.find((node) => {
+    const read = live.filter((node) => !unreadIds.has(`${node}\u0000${k}`));
+    const holds = (node: string) => {
       const f = input.final[node]![k] ?? null;
-      return !sameValue(f, w.value) && compare(versionOf(k, f), mine) <= 0;
-    });
-    if (lostOn !== undefined) {
+      return sameValue(f, w.value) || compare(versionOf(k, f), mine) > 0;
+    };
+    const missingOn = read.filter((node) => !holds(node));
+    if (missingOn.length > 0 && missingOn.length === read.length && read.length === live.length) {
       lostCount++;
-      if (evidence.lost.length < MAX_LISTED) evidence.lost.push({ index, key: w.key ?? k, value: w.value ?? null, final: input.final[lostOn]![k] ?? null });
-    }
+      if (lost.length < MAX_LISTED) lost.push({ index, key: w.key ?? k, value: w.value ?? null, final: input.final[missingOn[0]!]![k] ?? null });
+    } else if (missingOn.length > 0) pendingCount++;
     // The moment the last live node held this value or one that wins over it.
     let reachedAll = -Infinity;
     for (const node of live) reachedAll = Math.max(reachedAll, firstHeld(node, k, mine));
     const ms = reachedAll === Infinity ? null : Math.max(0, reachedAll - w.end) / 1e6;
     if (ms === null) unconverged++;
     else convergenceMs.push(ms);
-    if (input.boundMs !== undefined) {
-      const deadline = Math.max(w.end, input.healedAt ?? -Infinity) + input.boundMs * 1e6;
-      if (reachedAll > deadline) {
-        lateCount++;
-        if (evidence.late.length < MAX_LISTED) {
-          evidence.late.push({ index, key: w.key ?? k, value: w.value ?? null, convergedMs: ms, deadlineMs: (deadline - w.end) / 1e6 });
-        }
-      }
+    if (input.boundMs === undefined) continue;
+    const from = Math.max(w.end, input.healedAt ?? -Infinity);
+    const deadline = from + input.boundMs * 1e6;
+    if (reachedAll <= deadline) continue;
+    const starved = starvedDuring(input.machine, from, Math.max(deadline, Math.min(reachedAll, endOfWait)));
+    if (starved) {
+      excusedCount++;
+      if (!excusedBy || starved.to - starved.from > excusedBy.to - excusedBy.from) excusedBy = starved;
+    } else lateCount++;
+    if (late.length < MAX_LISTED) {
+      late.push({ index, key: w.key ?? k, value: w.value ?? null, convergedMs: ms, deadlineMs: (deadline - w.end) / 1e6, ...(starved && { starved: true }) });
     }
   }
+  return { lost, late, convergenceMs, lostCount, pendingCount, lateCount, excusedCount, excusedBy, unconverged };
+}
 
-  const stale = countStaleReads(reads, writes, versionOf);
-  convergenceMs.sort((x, y) => x - y);
-  const stats = {
-    liveNodes: live.length,
-    keys: keys.size,
-    acknowledgedWrites: writes.length,
-    divergentKeys: evidence.divergent.length,
-    lostWrites: lostCount,
-    lateWrites: lateCount,
-    unconvergedWrites: unconverged,
-    convergenceP50Ms: round(quantile(convergenceMs, 0.5)),
-    convergenceP99Ms: round(quantile(convergenceMs, 0.99)),
-    convergenceMaxMs: round(convergenceMs.length > 0 ? convergenceMs[convergenceMs.length - 1]! : 0),
-    reads: reads.length,
-    staleReads: stale,
-    staleReadRate: reads.length > 0 ? round(stale / reads.length) : 0,
-    elapsedMs: round(performance.now() - began),
-  };
-  const samples = { convergenceMs };
+/**
+ * The verdict. A violation is what no amount of waiting explains: replicas that differ
+ * after they stopped changing, an acknowledged write gone from every live node, or a write
+ * late on a machine that was not starved. What a starved machine explains (replicas still
+ * changing when the wait ended, writes late while it was starved) is undecided, with the
+ * machine's figures as the evidence: slow is not wrong.
+ */
+function judge(input: ConvergenceInput, stats: Record<string, number>, evidence: ConvergenceEvidence, lateExcusedBy: StarvationEvidence | null, samples: Record<string, number[]>): Verdict {
+  const s = input.settle;
+  const settleStarved = s && s.outcome === 'still-changing' ? starvedDuring(input.machine, s.from, s.to) : null;
+  const divergent = stats.divergentKeys!;
+  const reached = stats.acknowledgedWrites! - stats.unconvergedWrites!;
+  const spread = reached === 0 ? '' : ` in a median ${stats.convergenceP50Ms} ms (p99 ${stats.convergenceP99Ms} ms, max ${stats.convergenceMaxMs} ms)`;
   const measured =
-    `${writes.length} acknowledged writes reached every live node in a median ${stats.convergenceP50Ms} ms (p99 ${stats.convergenceP99Ms} ms, max ${stats.convergenceMaxMs} ms)` +
-    `; ${stale} of ${reads.length} reads were stale`;
+    `${reached === stats.acknowledgedWrites ? stats.acknowledgedWrites : `${reached} of ${stats.acknowledgedWrites}`} acknowledged writes reached every live node${spread}` +
+    `; ${stats.staleReads} of ${stats.reads} reads were stale`;
+  const firstKey = evidence.divergent[0] ? ` (first: ${JSON.stringify(evidence.divergent[0].key)})` : '';
   const problems: string[] = [];
-  if (evidence.divergent.length > 0) problems.push(`${evidence.divergent.length} keys differ between live nodes (first: ${JSON.stringify(evidence.divergent[0]!.key)})`);
-  if (lostCount > 0) problems.push(`${lostCount} acknowledged writes are neither present nor superseded (first: index ${evidence.lost[0]!.index})`);
-  if (lateCount > 0) problems.push(`${lateCount} writes did not reach every live node within ${input.boundMs} ms after healing`);
-  if (problems.length > 0) {
-    return { checker: 'convergence', valid: false, summary: `Not converged: ${problems.join('; ')}. ${cap(measured)}.`, evidence, stats, samples };
+  const doubts: string[] = [];
+  if (divergent > 0 && !settleStarved) {
+    const how = !s ? '' : s.outcome === 'still-changing' ? `, still changing ${Math.round((s.to - s.from) / 1e9)} s after healing on a machine that was not starved` : ', after they stopped changing';
+    problems.push(`${divergent} keys differ between live nodes${how}${firstKey}`);
   }
-  return {
-    checker: 'convergence', valid: true, stats, samples,
-    summary: `Converged: all ${live.length} live nodes hold the same state with every acknowledged write present or superseded; ${measured}.`,
-  };
+  if (stats.lostWrites! > 0) problems.push(`${stats.lostWrites} acknowledged writes are gone from every live node, with nothing newer (first: index ${evidence.lost[0]!.index})`);
+  if (stats.lateWrites! > 0) problems.push(`${stats.lateWrites} writes did not reach every live node within ${input.boundMs} ms after healing, on a machine that was not starved`);
+  if (divergent > 0 && settleStarved) {
+    doubts.push(`${divergent} keys differ between live nodes${firstKey} and ${stats.pendingWrites} writes had not reached every one, but the replicas were still changing when the wait ended ${Math.round((s!.to - s!.from) / 1e9)} s after healing`);
+  }
+  if (stats.lateWhileStarved! > 0) doubts.push(`${stats.lateWhileStarved} writes reached every live node later than ${input.boundMs} ms after healing, while the machine was starved`);
+  if (stats.liveNodes === 0 && stats.acknowledgedWrites! > 0) doubts.push('no live node was read back, so there is no final state to judge');
+  if (stats.unreadKeys! > 0) doubts.push(`${stats.unreadKeys} keys could not be read back on some live node (first: ${JSON.stringify(evidence.unread![0]!.key)} on ${evidence.unread![0]!.node})`);
+  const starved = settleStarved ?? lateExcusedBy ?? starvedDuring(input.machine, input.healedAt ?? -Infinity, s?.to ?? Infinity);
+  const base = { checker: 'convergence' as const, stats, samples, ...(starved && { starved }) };
+  if (problems.length > 0) return { ...base, valid: false, summary: `Not converged: ${problems.join('; ')}. ${cap(measured)}.`, evidence };
+  if (doubts.length > 0) {
+    const why = starved ? ` The machine was starved: ${describeStarvation(starved)}. Slow, not shown wrong` : ' Not shown wrong';
+    return { ...base, valid: 'unknown', summary: `Undecided: ${doubts.join('; ')}.${why}; no write is gone. ${cap(measured)}.`, evidence };
+  }
+  const caveat = starved ? ` (times measured on a starved machine: ${describeStarvation(starved)})` : '';
+  return { ...base, valid: true, summary: `Converged: all ${stats.liveNodes} live nodes hold the same state with every acknowledged write present or superseded; ${measured}${caveat}.` };
 }
 
 /**

@@ -8,6 +8,7 @@
  * publishes a broken system as a correct one.
  */
 import type { JsonValue, Key, Process, Scalar } from '../history.js';
+import type { StarvationEvidence } from './starvation.js';
 
 export type Validity = true | false | 'unknown';
 
@@ -30,6 +31,12 @@ export interface Verdict {
   stats: Record<string, number>;
   /** Distributions a report may plot (e.g. per-write convergence times in ms), by name. */
   samples?: Record<string, number[]>;
+  /**
+   * Set when timings this verdict judges or reports were measured while the machine was
+   * starved (starvation.ts): the figures are the machine's as much as the algorithm's, and a
+   * bound they missed is undecided, not violated.
+   */
+  starved?: StarvationEvidence;
 }
 
 /**
@@ -119,10 +126,14 @@ export interface ConvergenceEvidence {
   kind: 'convergence';
   /** Keys on which live nodes ended with different values, with each node's value. */
   divergent: { key: Key; values: Record<string, JsonValue> }[];
-  /** Acknowledged writes neither present nor superseded in the final state. */
+  /** Acknowledged writes gone from every live node: neither present nor superseded anywhere in the final state. */
   lost: { index: number; key: Key; value: JsonValue; final: JsonValue }[];
-  /** Acknowledged writes that reached every live node later than the bound after healing (or never). */
-  late: { index: number; key: Key; value: JsonValue; convergedMs: number | null; deadlineMs: number }[];
+  /** Acknowledged writes that reached every live node later than the bound after healing (or never); `starved`: the machine was starved meanwhile, so not a violation. */
+  late: { index: number; key: Key; value: JsonValue; convergedMs: number | null; deadlineMs: number; starved?: boolean }[];
+  /** Keys whose final read on a live node never succeeded: unknown there, not null. */
+  unread?: { node: string; key: Key }[];
+  /** How the replicas settled before the final reads (set by a run, not by `parley check`). */
+  settle?: { outcome: 'agreed' | 'stopped-changing' | 'still-changing'; waitedMs: number; boundMs: number };
 }
 
 export interface DurabilityEvidence {
