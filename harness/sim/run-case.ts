@@ -188,8 +188,19 @@ export function runCase(c: SimCase, modules: SimModules, capture = false): CaseR
 function waitForAgreement(cluster: SimCluster, api: SimApi, workload: Workload, scenario: Scenario, notes: string[], source: OpSource): void {
   const start = cluster.sched.now;
   while (cluster.sched.now - start < CONVERGENCE_BOUND_MS) {
-    const views = cluster.nodes.map((_, i) => workload.finalOps(scenario.workload, i, source).map((inv) => JSON.stringify(call(cluster, api, inv.node, inv.op).body)).join('\n'));
-    if (views.every((v) => v === views[0])) {
+    // Agreement is every node answering, and answering alike: matching refusals are not agreement.
+    let answered = true;
+    const views = cluster.nodes.map((_, i) =>
+      workload
+        .finalOps(scenario.workload, i, source)
+        .map((inv) => {
+          const o = call(cluster, api, inv.node, inv.op);
+          if (o.type !== 'ok') answered = false;
+          return JSON.stringify(o.body);
+        })
+        .join('\n'),
+    );
+    if (answered && views.every((v) => v === views[0])) {
       notes.push(`replicas agree ${Math.round(cluster.sched.now - start)} ms after healing`);
       return;
     }

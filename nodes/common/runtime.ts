@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type http from 'node:http';
 import type { z } from 'zod';
 import type { Core, CoreContext, NodeId } from './core.js';
@@ -46,6 +47,9 @@ export class NodeRuntime<M> {
   private eventsFd: number | null = null;
   private stopped = false;
   private readonly startedAt = monoMs();
+  /** How late this process's event loop runs: the harness tells a starved machine from a slow protocol by it. */
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private loopDelaySince = monoMs();
 
   constructor(
     private readonly config: NodeConfig,
@@ -103,6 +107,7 @@ export class NodeRuntime<M> {
     // A tick is stepped after the I/O of its event-loop turn (setImmediate runs after the poll
     // phase): after a stall, the replies that queued up are seen before the tick that would
     // otherwise conclude, from their absence, that the peers are gone (CheckQuorum).
+    this.loopDelay.enable();
     this.tickTimer = setInterval(() => setImmediate(() => this.host.tick()), config.runtime.tickMs);
     this.host.tick();
     this.log(`${this.algorithm.name} node ready: peers on ${formatHostPort(config.listen)}, clients on ${formatHostPort(config.api)}`);
@@ -165,14 +170,28 @@ export class NodeRuntime<M> {
       cpuUserMs: Math.round(cpu.user / 1000),
       cpuSystemMs: Math.round(cpu.system / 1000),
       rssBytes: process.memoryUsage.rss(),
+      eventLoopDelayMs: this.eventLoopDelay(),
       ...this.host.core.metrics?.(),
     };
+  }
+
+  /** Event-loop delay since the last sample older than 5 s, in ms (the histogram counts ns). */
+  private eventLoopDelay(): { p50: number; p99: number; max: number; windowMs: number } {
+    const h = this.loopDelay;
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const out = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), windowMs: Math.round(monoMs() - this.loopDelaySince) };
+    if (out.windowMs > 5000) {
+      h.reset();
+      this.loopDelaySince = monoMs();
+    }
+    return out;
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    this.loopDelay.disable();
     this.host?.stop();
     this.server?.closeAllConnections();
     await Promise.all([this.transport?.close(), new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()))]);
