@@ -17,6 +17,7 @@ import { Progress } from './progress.js';
 import { abortOnSignals, displayPath, reproduceCommand } from './run-command.js';
 import { exitCodeOf, publishOutputs, countedVerdicts } from './outputs.js';
 import { EXIT } from './commands/shared.js';
+import type { SimSweepSummary } from './sim/nightly.js';
 
 export interface BenchFlags {
   suite: string;
@@ -28,6 +29,7 @@ export interface BenchFlags {
   algo?: string;
   quiet?: boolean;
   reference?: string;
+  simShare?: string;
 }
 
 /** `--algo raft` or `--algo raft,paxos`: which algorithms the suite runs. */
@@ -66,6 +68,9 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   // Nightly scenarios are generated from the seed, not chosen from a list: a name filter
   // would silently run something else than asked, so it is refused rather than ignored.
   if (flags.only !== undefined && suite === 'nightly') throw new UsageError('--only: the nightly suite generates its scenarios from --seed and has none to select by name; choose algorithms with --algo');
+  const simShareFraction = flags.simShare === undefined ? (suite === 'nightly' ? 0.3 : 0) : Number(flags.simShare);
+  if (!Number.isFinite(simShareFraction) || simShareFraction < 0 || simShareFraction > 1) throw new UsageError(`--sim-share ${flags.simShare}: expected a fraction from 0 to 1`);
+  if (flags.simShare !== undefined && suite !== 'nightly') throw new UsageError('--sim-share: only the nightly suite spends part of its budget in parley sim');
   const toxiproxy = flags.toxiproxy ?? process.env.TOXIPROXY_URL;
   const out = path.resolve(flags.out ?? path.join('out', suite === 'nightly' ? `nightly-${seed}` : 'bench'));
   if (fs.existsSync(path.join(out, 'results.json'))) throw new UsageError(`--out ${out}: already holds a run; choose another folder or remove it`);
@@ -86,7 +91,16 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const began = Date.now();
   const scenarios: ScenarioResult[] = [];
   const violations: { result: ScenarioResult; folder: string }[] = [];
+  let sim: SimSweepSummary[] | undefined;
   try {
+    if (suite === 'nightly' && simShareFraction > 0) {
+      // The simulator first: a simulated second costs milliseconds, so its share of the night
+      // meets far more faults than the real runs can; the real runs then meet the runtime and the OS.
+      const { simShare } = await import('./sim/nightly.js');
+      const simAlgos = algos ?? [...ALGORITHMS];
+      const variants = simAlgos.flatMap((algo): { algo: SuiteAlgorithm; set: string[] }[] => (algo === 'paxos' ? [{ algo, set: [] }, { algo, set: ['mode=leaderless'] }] : [{ algo, set: [] }]));
+      sim = await simShare({ algos: simAlgos, variants, budgetMs: timeBudget * simShareFraction, out, signal, log: (line) => flags.quiet || process.stderr.write(`${line}\n`) });
+    }
     const queue: Iterable<{ scenario: Scenario; trial?: SuiteScenario['trial'] } | SuiteScenario> = suite === 'nightly' ? nightlyScenarios(seed, algos) : planned;
     let i = 0;
     for (const next of queue) {
@@ -110,7 +124,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   } finally {
     dispose();
   }
-  const results: ResultsFile = { schema: RESULTS_SCHEMA, partial: signal.aborted || scenarios.some((s) => s.status !== 'complete'), meta: meta(startedAt, seed, suite), scenarios };
+  const results: ResultsFile = { schema: RESULTS_SCHEMA, partial: signal.aborted || scenarios.some((s) => s.status !== 'complete'), meta: meta(startedAt, seed, suite), scenarios, ...(sim && { sim }) };
   writeResults(out, results);
   await publishOutputs(results, out);
   if (suite !== 'nightly' && scenarios.length > 0) {
@@ -121,7 +135,12 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     const replay = `npx parley run --replay ${displayPath(path.join(v.folder, 'results.json'))}`;
     process.stderr.write(`SAFETY VIOLATION in ${v.result.name} (seed ${v.result.scenario.seed}): replay with\n  ${replay}\n`);
   }
-  if (scenarios.length === 0) return signal.aborted ? EXIT.internal : EXIT.ok;
+  for (const s of sim ?? []) {
+    for (const f of s.failing.filter((x) => x.verdict === 'invalid')) {
+      process.stderr.write(`SAFETY VIOLATION in parley sim ${s.algo}${Object.keys(s.options).length ? ` (${Object.entries(s.options).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''} seed ${f.seed}: replay with\n  ${f.replay ?? `npx parley sim --algo ${s.algo} --seed ${f.seed}`}\n`);
+    }
+  }
+  if (scenarios.length === 0 && !sim?.length) return signal.aborted ? EXIT.internal : EXIT.ok;
   return exitCodeOf(results);
 }
 

@@ -14,9 +14,10 @@ export function countedVerdicts(results: ResultsFile) {
 /** 1 on any safety violation (even in a partial run), 70 when the harness could not finish, 2 when a check could not decide, else 0. */
 export function exitCodeOf(results: ResultsFile): number {
   const verdicts = countedVerdicts(results);
-  if (verdicts.some((v) => v.verdict.valid === false)) return EXIT.violation;
+  const sim = results.sim ?? [];
+  if (verdicts.some((v) => v.verdict.valid === false) || sim.some((s) => s.verdicts.invalid > 0)) return EXIT.violation;
   if (results.scenarios.some((s) => s.status !== 'complete')) return EXIT.internal;
-  if (verdicts.some((v) => v.verdict.valid === 'unknown')) return EXIT.unknown;
+  if (verdicts.some((v) => v.verdict.valid === 'unknown') || sim.some((s) => s.verdicts.unknown > 0)) return EXIT.unknown;
   return EXIT.ok;
 }
 

@@ -8,6 +8,7 @@
  * meaning of a field bumps the major (`parley.results/2`).
  */
 import fs from 'node:fs';
+import type { SimSweepSummary } from './sim/nightly.js';
 import path from 'node:path';
 import type { Verdict } from '../workloads/checkers/verdict.js';
 import type { Availability, LatencySummary, ThroughputBucket } from '../workloads/metrics.js';
@@ -219,6 +220,8 @@ export interface ResultsFile {
     suite?: string;
   };
   scenarios: ScenarioResult[];
+  /** The nightly suite's parley sim sweeps (harness/sim/nightly.ts): seeds run per algorithm, and every failing seed with its replay command. */
+  sim?: SimSweepSummary[];
 }
 
 export function writeResults(dir: string, results: ResultsFile): string {

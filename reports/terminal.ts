@@ -77,6 +77,11 @@ export function terminalSummary(results: ResultsFile, options: TerminalOptions =
   for (const s of results.scenarios.filter((x) => x.status !== 'complete')) {
     lines.push(`${s.status.toUpperCase().padEnd(18)}${terminalSafe(s.name)}: ${terminalSafe(s.error ?? 'no reason recorded')}`);
   }
+  for (const s of results.sim ?? []) {
+    const opts = Object.entries(s.options).map(([k, v]) => `${k}=${v}`).join(' ');
+    const what = s.verdicts.invalid > 0 ? `${s.verdicts.invalid} INVALID` : s.verdicts.unknown > 0 ? `${s.verdicts.unknown} undecided` : 'all valid';
+    lines.push(`SIM               ${terminalSafe(algorithmLabel(s.algo))}${opts ? ` (${terminalSafe(opts)})` : ''}, ${s.workload}: ${s.seeds} seeds, ${s.simSeconds} simulated s: ${what}`);
+  }
 
   const all = results.scenarios.flatMap((s) => s.checks.filter((v) => verdictStatus(v, s) !== 'informational'));
   const validity = combineValidity(all);

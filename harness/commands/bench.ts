@@ -13,6 +13,7 @@ export function registerBench(cli: Command, setCode: SetExitCode): void {
     .option('--only <text>', 'quick/default: only scenarios whose name contains this, e.g. kv/ or /1 (the first round of trials)')
     .option('--toxiproxy <url>', 'drive this Toxiproxy instead of the embedded one (or TOXIPROXY_URL)')
     .option('--reference <system>', 'etcd: also run etcd through Raft\'s kv trials (databases, leader election), as a reference column that is never picked')
+    .option('--sim-share <fraction>', 'nightly: share of the budget spent in parley sim across the algorithms (default 0.3; 0 for none)')
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
       const { benchCommand } = await import('../bench-command.js');

@@ -10,6 +10,7 @@ import { compareRuns } from '../compare.js';
 import { html, jsonForScript, trustedMarkup, type SafeHtml } from '../html.js';
 import { chronological, safetyViolations, undecidedChecks } from '../scenarios.js';
 import { chartsSection } from './charts.js';
+import { simSection } from './sim.js';
 import { choosingSection } from './choosing.js';
 import { comparisonSection } from './comparison.js';
 import { evidenceSection } from './evidence.js';
@@ -30,7 +31,7 @@ const SCRIPT_HASH = createHash('sha256').update(PAGE_SCRIPT).digest('base64');
 const CSP = `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-${SCRIPT_HASH}'; base-uri 'none'; form-action 'none'`;
 
 function overall(run: ResultsFile): SafeHtml {
-  const violations = safetyViolations(run).length;
+  const violations = safetyViolations(run).length + (run.sim ?? []).reduce((n, s) => n + s.verdicts.invalid, 0);
   if (violations > 0) return html`<span class="pill pill-violated">${violations} safety violation${violations === 1 ? '' : 's'}</span>`;
   if (undecidedChecks(run).length > 0) return html`<span class="pill pill-undecided">undecided</span>`;
   return html`<span class="pill pill-passed">all checks passed</span>`;
@@ -73,7 +74,7 @@ export async function reportDocument(runs: readonly ResultsFile[], options: Docu
   ]);
   const nav: [string, string][] = [
     ['summary', 'Summary'], ...(comparison ? ([['comparison', 'Comparison']] as [string, string][]) : []), ['choosing', 'Choosing an algorithm'],
-    ['charts', 'Charts'], ['evidence', 'Evidence'], ['scenarios', 'Scenarios'], ['run', 'Run'],
+    ['charts', 'Charts'], ['evidence', 'Evidence'], ...(run.sim?.length ? ([['simulation', 'Simulation']] as [string, string][]) : []), ['scenarios', 'Scenarios'], ['run', 'Run'],
   ];
   const page = html`<!doctype html>
 <html lang="en">
@@ -101,6 +102,7 @@ ${comparison}
 ${choosing}
 ${charts}
 ${evidence}
+${simSection(run)}
 ${scenariosSection(run)}
 ${runSection(run, latestFile ? [latestFile] : [])}
 </main>
