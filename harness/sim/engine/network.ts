@@ -125,6 +125,8 @@ export class SimNetwork {
   private nextConn = 1;
   /** Messages lost per cause, for the seed's statistics. */
   readonly lost = { linkDown: 0, blackhole: 0, broken: 0, buffer: 0, reset: 0 };
+  /** Sees every message a receiver reads, before its node does (a measurement's probe; it must not change anything). */
+  tap: ((from: NodeId, to: NodeId, payload: unknown) => void) | null = null;
 
   constructor(
     private readonly sched: Scheduler,
@@ -166,10 +168,10 @@ export class SimNetwork {
 
   // ---- the sender's side: OutboundLink of transport.ts ----
 
-  /** A node (re)started: eager links dial every peer now. */
-  nodeStarted(id: NodeId, peers: readonly NodeId[]): void {
+  /** A node (re)started: eager links dial every other member now. */
+  nodeStarted(id: NodeId, members: readonly NodeId[]): void {
     if (this.options.lazy) return;
-    for (const p of peers) this.dial(this.link(id, p));
+    for (const p of members) if (p !== id) this.dial(this.link(id, p));
   }
 
   private dial(link: Link): void {
@@ -422,6 +424,7 @@ export class SimNetwork {
       else if (frame[0] === 'm' && conn.from !== null) {
         link.counters.msgsReceived++;
         link.counters.bytesReceived += chunk.length;
+        if (this.tap) this.tap(conn.from, link.to, frame[1]);
         onMessage(conn.from, frame[1]);
       } else {
         this.breakConn(conn, this.base());
