@@ -17,6 +17,7 @@ import { Progress } from './progress.js';
 import { abortOnSignals, displayPath, reproduceCommand } from './run-command.js';
 import { exitCodeOf, publishOutputs, countedVerdicts } from './outputs.js';
 import { EXIT } from './commands/shared.js';
+import { readScaleStudy } from './scale-study.js';
 
 export interface BenchFlags {
   suite: string;
@@ -27,6 +28,8 @@ export interface BenchFlags {
   only?: string;
   algo?: string;
   quiet?: boolean;
+  /** A scale.json from `npm run bench:gossip -- --sim`, carried into results.json for the report. */
+  scale?: string;
 }
 
 /** `--algo raft` or `--algo raft,paxos`: which algorithms the suite runs. */
@@ -57,6 +60,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   // would silently run something else than asked, so it is refused rather than ignored.
   if (flags.only !== undefined && suite === 'nightly') throw new UsageError('--only: the nightly suite generates its scenarios from --seed and has none to select by name; choose algorithms with --algo');
   const toxiproxy = flags.toxiproxy ?? process.env.TOXIPROXY_URL;
+  const scale = flags.scale === undefined ? undefined : readScaleStudy(flags.scale);
   const out = path.resolve(flags.out ?? path.join('out', suite === 'nightly' ? `nightly-${seed}` : 'bench'));
   if (fs.existsSync(path.join(out, 'results.json'))) throw new UsageError(`--out ${out}: already holds a run; choose another folder or remove it`);
 
@@ -98,7 +102,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   } finally {
     dispose();
   }
-  const results: ResultsFile = { schema: RESULTS_SCHEMA, partial: signal.aborted || scenarios.some((s) => s.status !== 'complete'), meta: meta(startedAt, seed, suite), scenarios };
+  const results: ResultsFile = { schema: RESULTS_SCHEMA, partial: signal.aborted || scenarios.some((s) => s.status !== 'complete'), meta: meta(startedAt, seed, suite), scenarios, ...(scale && { scale }) };
   writeResults(out, results);
   await publishOutputs(results, out);
   if (suite !== 'nightly' && scenarios.length > 0) {

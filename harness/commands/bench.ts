@@ -12,6 +12,7 @@ export function registerBench(cli: Command, setCode: SetExitCode): void {
     .option('--algo <names>', 'only these algorithms, comma-separated (raft, paxos, twopc, gossip); nightly spends its whole budget on them')
     .option('--only <text>', 'quick/default: only scenarios whose name contains this, e.g. kv/ or /1 (the first round of trials)')
     .option('--toxiproxy <url>', 'drive this Toxiproxy instead of the embedded one (or TOXIPROXY_URL)')
+    .option('--scale <file>', 'a gossip scale study (scale.json from npm run bench:gossip -- --sim) for the report\'s decentralized row')
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
       const { benchCommand } = await import('../bench-command.js');

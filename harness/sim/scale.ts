@@ -22,6 +22,7 @@ import type { Outcome } from '../../workloads/client.js';
 import { SimCluster } from './engine/cluster.js';
 import { SimApi } from './engine/clients.js';
 import type { DelayModel } from './engine/delay.js';
+import type { Quantiles, SimScalePoint } from '../scale-study.js';
 
 export interface ScaleSpec {
   nodes: number;
@@ -40,34 +41,8 @@ export interface ScaleSpec {
   maxWaitMs?: number;
 }
 
-export interface Quantiles {
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-export interface ScalePoint {
-  nodes: number;
-  /** Updates acknowledged, and those that reached every node within maxWaitMs. */
-  updates: number;
-  complete: number;
-  roundMs: number;
-  /** Acknowledgement until the last node held the update (by rumor or anti-entropy). */
-  convergenceMs: Quantiles;
-  /** The same in rumor rounds (convergenceMs / rumorIntervalMs): rounds until every node holds it. */
-  rounds: Quantiles;
-  /** Acknowledgement until the last node a rumor reached held it, in rumor rounds. */
-  rumorRounds: Quantiles;
-  /** Rumor pushes per update, all nodes together, and per node. */
-  messagesPerUpdate: number;
-  messagesPerNode: number;
-  /** Nodes per update that no rumor reached (anti-entropy delivered it): mean, max, and as a share of N. */
-  missedByRumor: { mean: number; max: number; share: number };
-  /** Every other peer message (anti-entropy, SWIM), per simulated second, cluster-wide. */
-  backgroundPerSecond: number;
-  /** What the point cost: simulated ms, events, wall and CPU ms, heap in use at the end, the process's peak RSS. */
-  cost: { simMs: number; events: number; wallMs: number; cpuMs: number; heapMiB: number; peakRssMiB: number };
-}
+/** One N of the curve (its fields are documented in harness/scale-study.ts). */
+export type ScalePoint = SimScalePoint;
 
 export const SCALE_DEFAULTS = { settleMs: 2000, gapMs: 1200, maxWaitMs: 30_000 } as const;
 
@@ -78,7 +53,8 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
-export const quantiles = (xs: readonly number[]): Quantiles => ({ p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), max: xs.length ? Math.max(...xs) : NaN });
+export const quantiles = (xs: readonly number[]): Quantiles =>
+  xs.length === 0 ? { p50: null, p99: null, max: null } : { p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), max: Math.max(...xs) };
 
 /** How a node first got the update being followed. */
 const NONE = 0;
@@ -103,8 +79,17 @@ export function runScale(spec: ScaleSpec): ScalePoint {
   const index = new Map(ids.map((id, i) => [id, i]));
   const cluster = new SimCluster({ ids, algorithm: gossip, algoOptions: algo, runtime: { ...runtime, trace: true }, seed: spec.seed, net: spec.net, sync: spec.sync });
   const sched = cluster.sched;
-  const failed = cluster.startAll();
-  if (failed.length > 0) throw new Error(`simulated nodes would not start: ${failed.join(', ')}`);
+  // Real processes start at different moments, so their ticks (and the rumor rounds, which
+  // fire on a tick) have independent phases. Started together, every node would tick at the
+  // same instants and a hop would wait for the next shared tick: rounds in lockstep, a
+  // longer wait per hop than any real cluster has. Phases in whole milliseconds keep the
+  // ticks of one phase together in the event queue.
+  const phases = Random.derive(spec.seed, 'scale:phases');
+  for (const node of cluster.nodes) {
+    sched.at(phases.int(0, runtime.tickMs - 1), () => {
+      if (!node.start()) throw new Error(`simulated node ${node.id} would not start: ${node.startFailure}`);
+    });
+  }
   const api = new SimApi(cluster, Random.derive(spec.seed, 'scale:clients'), spec.net, 60_000);
   const random = Random.derive(spec.seed, 'scale:origins');
   const core = (i: number) => cluster.nodes[i]!.host?.core as GossipCore | undefined;
@@ -115,7 +100,7 @@ export function runScale(spec: ScaleSpec): ScalePoint {
   };
   const allMessages = () => {
     let total = 0;
-    for (const l of cluster.net.allLinks()) total += l.counters.msgsSent;
+    for (const id of ids) total += cluster.net.sentBy(id).msgsSent;
     return total;
   };
   const cold = () => {
