@@ -13,6 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { calibrate } from '../calibrate.js';
+import { nodeOptions } from '../../nodes/main.js';
+import { gossip } from '../../nodes/gossip/index.js';
 import { describeMachine } from '../machine.js';
 import { runScale } from '../sim/scale.js';
 import { describeDelay, parseDelayModel, type DelayModel } from '../sim/engine/delay.js';
@@ -87,6 +89,7 @@ const HEADER =
 export async function scaleStudy(opts: ScaleStudyOptions): Promise<ScaleStudy> {
   const startedAt = new Date().toISOString();
   const settings = { ...SCALE_SETTINGS, ...opts.set };
+  nodeOptions('gossip', gossip, settings); // a bad --set exits 64 before anything runs
   const net = await delayModel(opts.net);
   const command = `npm run bench:gossip -- ${process.argv.slice(2).join(' ')}`.trimEnd();
   console.log('parley gossip scale study: dissemination against N, simulated (harness/sim/scale.ts) and on real processes');
