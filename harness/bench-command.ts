@@ -18,6 +18,7 @@ import { abortOnSignals, displayPath, reproduceCommand } from './run-command.js'
 import { exitCodeOf, publishOutputs, countedVerdicts } from './outputs.js';
 import { EXIT } from './commands/shared.js';
 import type { SimSweepSummary } from './sim/nightly.js';
+import { readScaleStudy } from './scale-study.js';
 
 export interface BenchFlags {
   suite: string;
@@ -30,6 +31,8 @@ export interface BenchFlags {
   quiet?: boolean;
   reference?: string;
   simShare?: string;
+  /** A scale.json from `npm run bench:gossip -- --sim`, carried into results.json for the report. */
+  scale?: string;
 }
 
 /** `--algo raft` or `--algo raft,paxos`: which algorithms the suite runs. */
@@ -72,6 +75,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   if (!Number.isFinite(simShareFraction) || simShareFraction < 0 || simShareFraction > 1) throw new UsageError(`--sim-share ${flags.simShare}: expected a fraction from 0 to 1`);
   if (flags.simShare !== undefined && suite !== 'nightly') throw new UsageError('--sim-share: only the nightly suite spends part of its budget in parley sim');
   const toxiproxy = flags.toxiproxy ?? process.env.TOXIPROXY_URL;
+  const scale = flags.scale === undefined ? undefined : readScaleStudy(flags.scale);
   const out = path.resolve(flags.out ?? path.join('out', suite === 'nightly' ? `nightly-${seed}` : 'bench'));
   if (fs.existsSync(path.join(out, 'results.json'))) throw new UsageError(`--out ${out}: already holds a run; choose another folder or remove it`);
 
@@ -124,7 +128,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   } finally {
     dispose();
   }
-  const results: ResultsFile = { schema: RESULTS_SCHEMA, partial: signal.aborted || scenarios.some((s) => s.status !== 'complete'), meta: meta(startedAt, seed, suite), scenarios, ...(sim && { sim }) };
+  const results: ResultsFile = { schema: RESULTS_SCHEMA, partial: signal.aborted || scenarios.some((s) => s.status !== 'complete'), meta: meta(startedAt, seed, suite), scenarios, ...(sim && { sim }), ...(scale && { scale }) };
   writeResults(out, results);
   await publishOutputs(results, out);
   if (suite !== 'nightly' && scenarios.length > 0) {

@@ -15,6 +15,7 @@ import type { Availability, LatencySummary, ThroughputBucket } from '../workload
 import type { MachineInfo } from './machine.js';
 import type { Scenario } from './scenario.js';
 import type { FaultRecord } from './faults/runner.js';
+import type { ScaleStudy } from './scale-study.js';
 
 export const RESULTS_SCHEMA = 'parley.results/1';
 
@@ -222,6 +223,8 @@ export interface ResultsFile {
   scenarios: ScenarioResult[];
   /** The nightly suite's parley sim sweeps (harness/sim/nightly.ts): seeds run per algorithm, and every failing seed with its replay command. */
   sim?: SimSweepSummary[];
+  /** `parley bench --scale`: the gossip dissemination scale study, simulated to 10,000 nodes beside real processes (harness/scale-study.ts). */
+  scale?: ScaleStudy;
 }
 
 export function writeResults(dir: string, results: ResultsFile): string {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../nodes/common/errors.js';
 import { RESULTS_SCHEMA, type ResultsFile } from '../harness/results.js';
+import { scaleStudySchema } from '../harness/scale-study.js';
 
 export interface LoadedResults {
   file: string;
@@ -61,6 +62,11 @@ export function resultsProblem(value: unknown): string | null {
   if (schema !== RESULTS_SCHEMA) return `schema ${JSON.stringify(schema)} is not ${RESULTS_SCHEMA}`;
   const top = firstProblem(value, TOP, '');
   if (top) return top;
+  const scale = (value as { scale?: unknown }).scale;
+  if (scale !== undefined) {
+    const parsed = scaleStudySchema.safeParse(scale);
+    if (!parsed.success) return `scale.${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`;
+  }
   const scenarios = (value as { scenarios: unknown[] }).scenarios;
   for (let i = 0; i < scenarios.length; i++) {
     const problem = firstProblem(scenarios[i], SCENARIO, `scenarios[${i}].`);

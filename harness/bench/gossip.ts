@@ -18,6 +18,14 @@
  *
  *   npm run bench:gossip -- [--nodes 5,10,25,50] [--rate 100] [--seconds 10] [--isolated 20]
  *                           [--fsync true] [--sim-seeds 1000] [--set key=value ...]
+ *
+ * With `--sim`, the scale study instead (gossip-scale.ts): the same isolated writes in
+ * parley sim's engine at N up to 10,000 and on real processes at `--nodes`, their agreement,
+ * and a chart of both (scale.json, scale.svg in `--out`):
+ *
+ *   npm run bench:gossip -- --sim [--sim-nodes 5,10,25,50,100,1000,10000] [--nodes 5,10,25,50]
+ *                           [--updates 20] [--net calibrated|lognormal:...] [--swim-nodes 5,...,100]
+ *                           [--seed 1] [--out out/gossip-scale] [--sim-only] [--set key=value ...]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,7 +39,9 @@ import { Random } from '../../nodes/common/random.js';
 import { GossipCore, type GossipMessage } from '../../nodes/gossip/core.js';
 import { gossipOptionsSchema, type GossipOptions } from '../../nodes/gossip/options.js';
 import { NodeClient } from '../../workloads/client.js';
+import { isolatedWrites, quantile, sleep, totals, waitAllAlive, waitConverged, type Totals } from './gossip-real.js';
 import { runLoad, type OpSource } from '../../workloads/load.js';
+import { UsageError } from '../../nodes/common/errors.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +52,13 @@ const { values } = parseArgs({
     fsync: { type: 'string', default: 'true' },
     'sim-seeds': { type: 'string', default: '1000' },
     'sim-only': { type: 'boolean', default: false },
+    sim: { type: 'boolean', default: false },
+    'sim-nodes': { type: 'string', default: '5,10,25,50,100,1000,10000' },
+    'swim-nodes': { type: 'string' },
+    updates: { type: 'string', default: '20' },
+    net: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string', default: path.join('out', 'gossip-scale') },
     set: { type: 'string', multiple: true, default: [] },
   },
 });
@@ -62,12 +79,6 @@ const RUNTIME_SETTINGS: Record<string, string> = {
   startupGraceMs: '60000',
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quantile = (xs: number[], q: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-};
 const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 
 // ------------------------------------------------------------------ simulator
@@ -134,80 +145,6 @@ function simulator(sizes: number[], seeds: number, defaults: GossipOptions): voi
 
 // ------------------------------------------------------------------ processes
 
-interface Totals {
-  msgs: number;
-  bytes: number;
-  rumors: number;
-}
-
-async function totals(cluster: Cluster, ids: string[]): Promise<Totals> {
-  const out: Totals = { msgs: 0, bytes: 0, rumors: 0 };
-  await Promise.all(
-    ids.map(async (id) => {
-      const [m, s] = await Promise.all([cluster.metrics(id, 5000), cluster.status(id, 5000)]);
-      out.msgs += Number(m?.msgsSent ?? 0);
-      out.bytes += Number(m?.bytesSent ?? 0);
-      out.rumors += Number((s?.sent as Record<string, number> | undefined)?.rumor ?? 0);
-    }),
-  );
-  return out;
-}
-
-async function waitAllAlive(cluster: Cluster, ids: string[], n: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const views = await Promise.all(ids.map((id) => cluster.status(id, 5000)));
-    if (views.every((s) => ((s?.members as { alive?: string[] } | undefined)?.alive?.length ?? 0) === n)) return;
-    if (Date.now() > deadline) throw new Error(`not every node saw all ${n} alive within ${timeoutMs} ms`);
-    await sleep(500);
-  }
-}
-
-/** Per node: "key\0value" -> first time (ns) it held that value. */
-function readTraces(cluster: Cluster, ids: string[]): Map<string, Map<string, number>> {
-  const out = new Map<string, Map<string, number>>();
-  for (const id of ids) {
-    const first = new Map<string, number>();
-    const file = path.join(cluster.node(id).dataDir, 'applied.jsonl');
-    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      const a = JSON.parse(line) as { k: string; v: unknown; t: number };
-      const k = `${a.k}\u0000${String(a.v)}`;
-      if (!first.has(k)) first.set(k, a.t);
-    }
-    out.set(id, first);
-  }
-  return out;
-}
-
-/** For each acknowledged write: ms from its acknowledgement until the last live node held it (null: some never did). */
-function convergence(traces: Map<string, Map<string, number>>, acks: Map<string, number>): (number | null)[] {
-  const out: (number | null)[] = [];
-  for (const [kv, ackNs] of acks) {
-    let last = -Infinity;
-    for (const first of traces.values()) {
-      const t = first.get(kv);
-      if (t === undefined) {
-        last = NaN;
-        break;
-      }
-      last = Math.max(last, t);
-    }
-    out.push(Number.isNaN(last) ? null : Math.max(0, (last - ackNs) / 1e6));
-  }
-  return out;
-}
-
-async function waitConverged(cluster: Cluster, ids: string[], acks: Map<string, number>, timeoutMs: number): Promise<(number | null)[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const c = convergence(readTraces(cluster, ids), acks);
-    if (c.every((x) => x !== null) || Date.now() > deadline) return c;
-    await sleep(250);
-  }
-}
-
 async function measure(n: number, settings: Record<string, string>, opts: GossipOptions): Promise<string> {
   const loadBefore = os.loadavg()[0]!.toFixed(1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `parley-bench-gossip-${n}-`));
@@ -234,17 +171,8 @@ async function measure(n: number, settings: Record<string, string>, opts: Gossip
     const idleCpu = (100 * cpu1.reduce((a, c, i) => a + c - cpu0[i]!, 0)) / n / idleSeconds;
     const rss = cluster.nodes.reduce((a, x) => a + (x.child?.resourceUsage()?.rssBytes ?? 0), 0) / n / 2 ** 20;
 
-    // Isolated writes: one at a time, each given time to settle, so each is measured alone.
-    const isolatedAcks = new Map<string, number>();
-    const iso0 = await totals(cluster, ids);
-    for (let i = 0; i < Number(values.isolated); i++) {
-      const key = `iso${i}`;
-      const outcome = await client.invoke(rnd.int(0, n - 1), { f: 'write', key, value: key });
-      if (outcome.type === 'ok') isolatedAcks.set(`${key}\u0000${key}`, Number(monoNs()));
-      await sleep(1200);
-    }
-    const isolated = (await waitConverged(cluster, ids, isolatedAcks, 10_000)).filter((x): x is number => x !== null);
-    const iso1 = await totals(cluster, ids);
+    const iso = await isolatedWrites(cluster, client, rnd, Number(values.isolated), 1200);
+    const isolated = iso.converged;
 
     // Gossip Glomers load: open loop at a fixed rate, random nodes, one key per write.
     const loadAcks = new Map<string, number>();
@@ -301,15 +229,14 @@ async function measure(n: number, settings: Record<string, string>, opts: Gossip
     }
     const deadTimes = dead.filter((x) => x !== undefined);
 
-    const isoWrites = Math.max(1, isolatedAcks.size);
     const perWrite = (a: Totals, b: Totals, key: keyof Totals) => (b[key] - a[key]) / Math.max(1, writes);
     const backgroundPerSecond = (idle1.msgs - idle0.msgs) / idleSeconds;
     const loadSeconds = (result.endNs - result.startNs) / 1e9;
     const lines = [
       `N=${n} (machine load ${loadBefore} before, ${os.loadavg()[0]!.toFixed(1)} after): started and all alive everywhere in ${(startMs / 1000).toFixed(1)} s; idle ${fmt(idleCpu, 2)} % CPU and ${fmt(rss, 0)} MiB RSS per node; ` +
         `background (SWIM + anti-entropy) ${fmt(backgroundPerSecond, 0)} msgs/s cluster-wide`,
-      `   isolated writes (${isolated.length}/${isolatedAcks.size} converged): ack -> last node p50 ${fmt(quantile(isolated, 0.5), 1)} ms, max ${fmt(Math.max(...isolated), 1)} ms ` +
-        `(~${fmt(quantile(isolated, 0.5) / opts.rumorIntervalMs, 1)} / ${fmt(Math.max(...isolated) / opts.rumorIntervalMs, 1)} rumor rounds); rumor msgs per write ${fmt((iso1.rumors - iso0.rumors) / isoWrites, 1)}`,
+      `   isolated writes (${isolated.length}/${iso.acked} converged): ack -> last node p50 ${fmt(quantile(isolated, 0.5), 1)} ms, max ${fmt(Math.max(...isolated), 1)} ms ` +
+        `(~${fmt(quantile(isolated, 0.5) / opts.rumorIntervalMs, 1)} / ${fmt(Math.max(...isolated) / opts.rumorIntervalMs, 1)} rumor rounds); rumor msgs per write ${fmt(iso.rumorsPerWrite, 1)}`,
       `   ${values.rate} writes/s for ${fmt(loadSeconds, 1)} s (${writes} acknowledged, ${result.neverSent} never sent): ` +
         `${fmt(perWrite(load0, load1, 'msgs'), 1)} msgs/write (${fmt(perWrite(load0, load1, 'rumors'), 1)} rumors, background would be ${fmt((backgroundPerSecond * loadSeconds) / Math.max(1, writes), 1)}), ` +
         `${fmt(perWrite(load0, load1, 'bytes'), 0)} bytes/write; converged ${converged.length}/${writes}: p50 ${fmt(quantile(converged, 0.5), 1)} ms, p95 ${fmt(quantile(converged, 0.95), 1)} ms, max ${fmt(Math.max(...converged), 1)} ms`,
@@ -324,7 +251,37 @@ async function measure(n: number, settings: Record<string, string>, opts: Gossip
   }
 }
 
+/** A comma-separated list of whole numbers from `min`; a bad one exits 64 naming the flag. */
+function counts(flag: string, text: string, min: number): number[] {
+  if (text.trim() === '') return [];
+  const out = text.split(',').map((x) => Number(x.trim()));
+  if (out.some((x) => !Number.isInteger(x) || x < min)) throw new UsageError(`--${flag} ${text}: expected whole numbers of at least ${min}, comma-separated`);
+  return out;
+}
+
+async function study(): Promise<void> {
+  const set: Record<string, string> = {};
+  for (const kv of values.set!) {
+    if (kv.indexOf('=') <= 0) throw new UsageError(`--set ${kv}: expected key=value`);
+    set[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  }
+  const simNodes = counts('sim-nodes', values['sim-nodes']!, 2);
+  const seed = counts('seed', values.seed!, 0)[0] ?? 1;
+  const { scaleStudy } = await import('./gossip-scale.js');
+  await scaleStudy({
+    simNodes,
+    realNodes: values['sim-only'] ? [] : counts('nodes', values.nodes!, 2),
+    swimNodes: values['swim-nodes'] !== undefined ? counts('swim-nodes', values['swim-nodes'], 2) : simNodes.filter((n) => n <= 100),
+    updates: counts('updates', values.updates!, 1)[0] ?? 20,
+    ...(values.net !== undefined && { net: values.net }),
+    out: path.resolve(values.out!),
+    seed,
+    set,
+  });
+}
+
 async function main(): Promise<void> {
+  if (values.sim) return study();
   const sizes = values.nodes!.split(',').map(Number);
   const settings: Record<string, string> = { ...RUNTIME_SETTINGS, fsync: values.fsync! };
   for (const kv of values.set!) settings[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
@@ -345,6 +302,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof UsageError) {
+    console.error(`bench:gossip: ${err.message}`);
+    process.exitCode = 64;
+    return;
+  }
   console.error(err);
   process.exitCode = 70;
 });

@@ -14,6 +14,7 @@ export function registerBench(cli: Command, setCode: SetExitCode): void {
     .option('--toxiproxy <url>', 'drive this Toxiproxy instead of the embedded one (or TOXIPROXY_URL)')
     .option('--reference <system>', 'etcd: also run etcd through Raft\'s kv trials (databases, leader election), as a reference column that is never picked')
     .option('--sim-share <fraction>', 'nightly: share of the budget spent in parley sim across the algorithms (default 0.3; 0 for none)')
+    .option('--scale <file>', 'a gossip scale study (scale.json from npm run bench:gossip -- --sim) for the report\'s decentralized row')
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
       const { benchCommand } = await import('../bench-command.js');

@@ -116,6 +116,12 @@ export interface CoreContext<O> {
   id: NodeId;
   /** Every other member of the cluster. */
   peers: NodeId[];
+  /**
+   * Every member, this one included, when the runtime has them in one array it may share
+   * between cores (the simulator's 10,000 nodes do): read-only. A core that only draws from
+   * the membership reads this rather than `peers`, which the host then never builds.
+   */
+  members?: readonly NodeId[];
   options: O;
   /** Records this node persisted before it last stopped, in order (torn tail already cut). */
   recovered: unknown[];
@@ -128,9 +134,27 @@ export function emptyReady<M>(): Ready<M> {
   return { early: [], persist: [], messages: [], forwards: [], replies: [], applied: [], events: [] };
 }
 
-/** Collects outputs between two `ready()` calls; cores compose it rather than re-implement it. */
+/** What an idle step leaves to do: one shared, frozen Ready (most ticks of most nodes produce nothing). */
+const NOTHING_READY: Ready<never> = Object.freeze({
+  early: Object.freeze([]) as never[],
+  persist: Object.freeze([]) as never[],
+  messages: Object.freeze([]) as never[],
+  forwards: Object.freeze([]) as never[],
+  replies: Object.freeze([]) as never[],
+  applied: Object.freeze([]) as never[],
+  events: Object.freeze([]) as never[],
+});
+
+/**
+ * Collects outputs between two `ready()` calls; cores compose it rather than re-implement it.
+ * A Ready taken is read, never modified: with nothing collected it is a shared empty one.
+ */
 export class ReadyBuffer<M> {
-  private r: Ready<M> = emptyReady<M>();
+  private pending: Ready<M> | null = null;
+
+  private get r(): Ready<M> {
+    return (this.pending ??= emptyReady<M>());
+  }
 
   early(to: NodeId, msg: M): void {
     this.r.early.push({ to, msg });
@@ -162,8 +186,8 @@ export class ReadyBuffer<M> {
     this.r.events.push(event);
   }
   take(): Ready<M> {
-    const out = this.r;
-    this.r = emptyReady<M>();
+    const out = this.pending ?? (NOTHING_READY as Ready<M>);
+    this.pending = null;
     return out;
   }
 }

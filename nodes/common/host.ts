@@ -42,7 +42,10 @@ export interface HostIo {
 
 export interface HostConfig<M> {
   id: NodeId;
-  peers: NodeId[];
+  /** Every other member; absent: `members` without this node, built when a core first reads it. */
+  peers?: NodeId[];
+  /** Every member, this node included, in one array shared with other hosts (CoreContext.members). */
+  members?: readonly NodeId[];
   createCore(ctx: CoreContext<unknown>): Core<M>;
   algoOptions: unknown;
   wal: WriteAheadLog;
@@ -94,9 +97,14 @@ export class NodeHost<M> {
     private readonly config: HostConfig<M>,
     private readonly io: HostIo,
   ) {
+    const { id, members } = config;
+    let peers = config.peers ?? null;
     this.core = config.createCore({
-      id: config.id,
-      peers: config.peers,
+      id,
+      get peers() {
+        return (peers ??= (members ?? []).filter((m) => m !== id));
+      },
+      ...(members !== undefined && { members }),
       options: config.algoOptions,
       recovered: config.recovered,
       random: config.random,

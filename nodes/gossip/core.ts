@@ -23,7 +23,8 @@
 import { ReadyBuffer, type ClientOp, type ClientReply, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
 import type { Random } from '../common/random.js';
 import { HybridClock } from './hlc.js';
-import { Membership, type IncarnationRecord, type MemberUpdate, type ProbeMessage } from './membership.js';
+import { Membership, type IncarnationRecord, type MemberUpdate, type MemberView, type ProbeMessage } from './membership.js';
+import { StaticMembership } from './static-membership.js';
 import type { GossipOptions } from './options.js';
 import { RumorMonger, type KnownRumor } from './rumor.js';
 import { VersionStore, timestampOf, traceVersion, type Digest, type Versioned } from './store.js';
@@ -51,7 +52,7 @@ export class GossipCore implements Core<GossipMessage> {
   readonly id: NodeId;
   readonly store = new VersionStore();
   readonly clock = new HybridClock();
-  readonly membership: Membership;
+  readonly membership: MemberView;
   readonly rumors: RumorMonger;
   private readonly opts: GossipOptions;
   private readonly random: Random;
@@ -82,11 +83,14 @@ export class GossipCore implements Core<GossipMessage> {
     }
     this.seq = this.store.maxSeq(this.id);
     this.rumors = new RumorMonger(this.opts.rumorStop, this.opts.rumorK, this.random);
-    this.membership = new Membership(this.id, ctx.peers, this.opts, this.random, this.now, lastIncarnation, {
-      send: (to, msg) => this.send(to, msg),
-      event: (e) => this.out.event(e),
-      persist: (r) => this.out.persist(r),
-    });
+    this.membership =
+      this.opts.membership === 'static'
+        ? new StaticMembership(this.id, ctx.members ?? [this.id, ...ctx.peers], this.random)
+        : new Membership(this.id, ctx.peers, this.opts, this.random, this.now, lastIncarnation, {
+            send: (to, msg) => this.send(to, msg),
+            event: (e) => this.out.event(e),
+            persist: (r) => this.out.persist(r),
+          });
     // Random phases, so N processes started together do not gossip in lockstep.
     this.nextRumorAt = this.now + this.random.float() * this.opts.rumorIntervalMs;
     this.nextAntiEntropyAt = this.now + this.random.float() * this.opts.antiEntropyIntervalMs;

@@ -67,6 +67,27 @@ export interface MembershipIo {
   persist(record: IncarnationRecord): void;
 }
 
+/**
+ * What the gossip core asks of a membership: SWIM's (`Membership`) or the static list's
+ * (static-membership.ts, `membership=static`).
+ */
+export interface MemberView {
+  readonly incarnation: number;
+  readonly counters: Membership['counters'];
+  /** Up to k distinct members other than this node, drawn uniformly from those taken as alive. */
+  choose(k: number): NodeId[];
+  stateOf(id: NodeId): MemberState | undefined;
+  /** The whole view for anti-entropy (SWIM's lattice; nothing for a static list). */
+  table(): MemberUpdate[];
+  heardFrom(id: NodeId): void;
+  applyAll(updates: readonly MemberUpdate[] | undefined): void;
+  /** Updates to ride on a message to `to`. */
+  piggyback(to: NodeId): MemberUpdate[];
+  tick(now: number): void;
+  onProbeMessage(from: NodeId, msg: ProbeMessage): void;
+  status(): Record<string, unknown>;
+}
+
 interface Member {
   rank: StateRank;
   incarnation: number;
@@ -94,7 +115,7 @@ interface Relay {
   expires: number;
 }
 
-export class Membership {
+export class Membership implements MemberView {
   incarnation: number;
   private readonly members = new Map<NodeId, Member>();
   private readonly pending = new Map<NodeId, { update: MemberUpdate; transmits: number }>();

@@ -22,6 +22,9 @@ import { int } from '../common/options.js';
 export const RUMOR_STOP_RULES = ['feedback', 'blind', 'coin'] as const;
 export type RumorStopRule = (typeof RUMOR_STOP_RULES)[number];
 
+export const MEMBERSHIP_MODES = ['swim', 'static'] as const;
+export type MembershipMode = (typeof MEMBERSHIP_MODES)[number];
+
 export const gossipOptionsSchema = z
   .object({
     /** Push-pull anti-entropy (Demers §1.3): every interval, exchange digests with this many live peers. */
@@ -48,6 +51,12 @@ export const gossipOptionsSchema = z
     replicaPersistMs: int(0, 600_000).default(1000),
     /** Most versions in one rumor or anti-entropy message; the rest follow in the next ones. */
     maxBatch: int(1, 100_000).default(1000),
+    /**
+     * `swim`: SWIM membership and failure detection (membership.ts). `static`: the configured
+     * member list, every member taken as alive, no failure detector (static-membership.ts):
+     * the full knowledge of the membership Demers' analysis assumes, for a fixed list.
+     */
+    membership: z.enum(MEMBERSHIP_MODES).default('swim'),
     /** SWIM failure detector (Das et al. 2002 §3): protocol period, direct-ack timeout, indirect probes. */
     probeIntervalMs: int(10, 600_000).default(1000),
     probeTimeoutMs: int(5, 600_000).default(500),

@@ -12,6 +12,7 @@ import { ALGORITHM_COLUMNS, algorithmLabel, referenceLabel, scenarioAnchor } fro
 import { algoName } from './summary.js';
 import { intervalChart } from '../charts/intervals.js';
 import { figuresHtml } from './figure.js';
+import { scaleFigure, scaleNote } from './scale.js';
 
 /** What a reference cell says: its own safety, and that it is not a candidate. */
 function referenceVerdict(cell: NonNullable<ReferenceCell['cell']>): { verdict: string; reason: string } {
@@ -92,13 +93,14 @@ export async function choosingSection(run: ResultsFile): Promise<SafeHtml> {
     })}<th class="pick">Measured pick</th></tr></thead>
     <tbody>${rows.map(
       (row) => html`<tr data-use-case="${row.useCase.id}">
-  <th scope="row" class="usecase-row">${row.useCase.title}<span class="asks">${row.useCase.asks}</span><span class="textbook">Textbook: ${row.useCase.textbook.map(algorithmLabel).join(', ')}</span>${row.comparable ? '' : html`<div class="caveat">Algorithms here did not all run the same scenarios; compare with care.</div>`}</th>
+  <th scope="row" class="usecase-row">${row.useCase.title}<span class="asks">${row.useCase.asks}</span><span class="textbook">Textbook: ${row.useCase.textbook.map(algorithmLabel).join(', ')}</span>${row.comparable ? '' : html`<div class="caveat">Algorithms here did not all run the same scenarios; compare with care.</div>`}${row.useCase.id === 'decentralized' && run.scale ? scaleNote(run.scale) : ''}</th>
   ${row.cells.map((cell, i) => cellHtml(run, cell, row.decision.cells[i]!))}
   ${row.references.map((ref) => referenceCellHtml(run, ref))}
   ${pickHtml(row)}
 </tr>`,
     )}</tbody>
   </table></div>
+  ${run.scale ? await scaleFigure(run.scale) : ''}
   ${charts.length > 0 ? html`<h3 class="charts-heading">The deciding figures, trial by trial</h3><div class="charts">${charts}</div>` : ''}
 </section>`;
 }

@@ -122,6 +122,7 @@ td.pick-col .differs { color: var(--amber); font-size: 12.5px; font-weight: 600;
 .rule-box { background: var(--canvas); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; margin: 0 0 14px; font-size: 13px; }
 .rule-box ul { margin: 6px 0 0; padding-left: 18px; }
 .caveat { color: var(--amber); font-size: 12px; margin-top: 6px; }
+.scale-note { display: block; font-weight: 400; color: var(--muted); margin-top: 6px; }
 
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 16px; }
 figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px 10px; background: var(--paper); min-width: 0; }

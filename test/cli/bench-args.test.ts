@@ -13,6 +13,12 @@ import { PARLEY_BIN } from '../../harness/paths.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-args-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+function badScale(): string {
+  const file = path.join(dir, 'scale.json');
+  fs.writeFileSync(file, JSON.stringify({ schema: 'parley.scale/1' }));
+  return file;
+}
+
 describe('parley bench argument errors', () => {
   const cases: [string, string[], RegExp][] = [
     ['--only with nightly chaos, which has nothing to select by name', ['--suite', 'nightly', '--only', 'raft', '--time', '1m'], /^parley: --only: .*nightly.*--algo/],
@@ -24,6 +30,8 @@ describe('parley bench argument errors', () => {
     ['--reference with nightly chaos, which runs parley\'s algorithms only', ['--suite', 'nightly', '--reference', 'etcd', '--time', '1m'], /^parley: --reference: the nightly suite/],
     ['an unknown flag', ['--algorithm', 'raft'], /^parley: unknown option '--algorithm'/],
     ['an unknown suite', ['--suite', 'weekly'], /^parley: --suite weekly:/],
+    ['a scale study that is not there', ['--scale', path.join(dir, 'missing.json')], /^parley: --scale .*missing\.json: ENOENT/],
+    ['a scale study with a bad field', ['--scale', badScale()], /^parley: --scale .*scale\.json: meta: /],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     const out = path.join(dir, 'never');

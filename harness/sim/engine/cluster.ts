@@ -67,12 +67,12 @@ export class SimCluster {
         }
       },
     };
+    const members: readonly NodeId[] = Object.freeze([...spec.ids]);
     this.nodes = spec.ids.map((id) => {
-      const peers = spec.ids.filter((p) => p !== id);
       const node = new SimNode(
         {
           id,
-          peers,
+          members,
           algorithm: spec.algorithm,
           algoOptions: spec.algoOptions,
           runtime: spec.runtime,

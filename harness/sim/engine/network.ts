@@ -117,14 +117,27 @@ export class Link {
   }
 }
 
+type Counters = Link['counters'];
+
+const zeroCounters = (): Counters => ({ msgsSent: 0, bytesSent: 0, dropped: 0, connects: 0, msgsReceived: 0, bytesReceived: 0 });
+
 export class SimNetwork {
-  private readonly links = new Map<string, Link>();
-  private readonly outOf = new Map<NodeId, Link[]>();
-  private readonly into = new Map<NodeId, Link[]>();
+  /** Each node's links, by the peer at the other end: outbound (it dials) and inbound. */
+  private readonly outOf = new Map<NodeId, Map<NodeId, Link>>();
+  private readonly into = new Map<NodeId, Map<NodeId, Link>>();
+  /**
+   * Lazy links retired after they went idle, their counters summed per sender: at 10,000
+   * nodes every node talks to a few new random peers every second, and keeping each link it
+   * ever used would grow without bound. A retired link is exactly a new one (idle, no
+   * backoff, no fault on it), so dropping it changes nothing but where its counters live.
+   */
+  private readonly retired = new Map<NodeId, Counters>();
   private readonly endpoints = new Map<NodeId, NetEndpoint>();
   private nextConn = 1;
   /** Messages lost per cause, for the seed's statistics. */
   readonly lost = { linkDown: 0, blackhole: 0, broken: 0, buffer: 0, reset: 0 };
+  /** Sees every message a receiver reads, before its node does (a measurement's probe; it must not change anything). */
+  tap: ((from: NodeId, to: NodeId, payload: unknown) => void) | null = null;
 
   constructor(
     private readonly sched: Scheduler,
@@ -138,20 +151,26 @@ export class SimNetwork {
   }
 
   link(from: NodeId, to: NodeId): Link {
-    const name = `${from}->${to}`;
-    let l = this.links.get(name);
+    const out = mapOf(this.outOf, from);
+    let l = out.get(to);
     if (!l) {
       l = new Link(from, to);
-      this.links.set(name, l);
-      listOf(this.outOf, from).push(l);
-      listOf(this.into, to).push(l);
+      out.set(to, l);
+      mapOf(this.into, to).set(from, l);
     }
     return l;
   }
 
-  /** Links that exist so far (every pair for eager dialling; those used for lazy). */
-  allLinks(): Iterable<Link> {
-    return this.links.values();
+  /** Links that exist now (every pair for eager dialling; for lazy, those in use and not yet retired). */
+  *allLinks(): Iterable<Link> {
+    for (const out of this.outOf.values()) yield* out.values();
+  }
+
+  /** What every link from `from` carried, retired ones included. */
+  sentBy(from: NodeId): Counters {
+    const sum = { ...(this.retired.get(from) ?? zeroCounters()) };
+    for (const l of this.outOf.get(from)?.values() ?? []) addCounters(sum, l.counters);
+    return sum;
   }
 
   private ep(id: NodeId): NetEndpoint {
@@ -166,10 +185,10 @@ export class SimNetwork {
 
   // ---- the sender's side: OutboundLink of transport.ts ----
 
-  /** A node (re)started: eager links dial every peer now. */
-  nodeStarted(id: NodeId, peers: readonly NodeId[]): void {
+  /** A node (re)started: eager links dial every other member now. */
+  nodeStarted(id: NodeId, members: readonly NodeId[]): void {
     if (this.options.lazy) return;
-    for (const p of peers) this.dial(this.link(id, p));
+    for (const p of members) if (p !== id) this.dial(this.link(id, p));
   }
 
   private dial(link: Link): void {
@@ -363,12 +382,18 @@ export class SimNetwork {
   heartbeat(id: NodeId): void {
     const sender = this.ep(id);
     const now = sender.localNow();
-    for (const link of this.outOf.get(id) ?? []) this.heartbeatOut(link, now);
-    for (const link of this.into.get(id) ?? []) this.heartbeatIn(link, now);
+    const out = this.outOf.get(id);
+    if (out) for (const link of out.values()) this.heartbeatOut(link, now);
+    const into = this.into.get(id);
+    if (into) for (const link of into.values()) this.heartbeatIn(link, now);
   }
 
   private heartbeatOut(link: Link, now: number): void {
     const conn = link.conn;
+    if (this.options.lazy && conn === null && this.retirable(link, now)) {
+      this.retire(link);
+      return;
+    }
     if (this.options.lazy && link.state === 'up' && conn && this.options.idleMs > 0 && now - link.lastSent > this.options.idleMs && conn.inflightBytes === 0) {
       conn.open = false;
       link.conn = null;
@@ -381,6 +406,23 @@ export class SimNetwork {
       return;
     }
     if (conn.inflightBytes <= this.options.maxBufferedBytes) this.write(link, conn, PING, false);
+  }
+
+  /**
+   * Idle since at least the heartbeat before this one (so what its last connection carried
+   * has long been read), and nothing that a new link would not also have: no backoff, no
+   * fault, nothing waiting.
+   */
+  private retirable(link: Link, now: number): boolean {
+    return link.state === 'idle' && link.attempts === 0 && now >= link.retryAt && link.redial === null && link.disabled === 0 && link.toxics.length === 0 && link.waiting.length === 0;
+  }
+
+  private retire(link: Link): void {
+    this.outOf.get(link.from)?.delete(link.to);
+    this.into.get(link.to)?.delete(link.from);
+    let sum = this.retired.get(link.from);
+    if (!sum) this.retired.set(link.from, (sum = zeroCounters()));
+    addCounters(sum, link.counters);
   }
 
   private heartbeatIn(link: Link, now: number): void {
@@ -422,6 +464,7 @@ export class SimNetwork {
       else if (frame[0] === 'm' && conn.from !== null) {
         link.counters.msgsReceived++;
         link.counters.bytesReceived += chunk.length;
+        if (this.tap) this.tap(conn.from, link.to, frame[1]);
         onMessage(conn.from, frame[1]);
       } else {
         this.breakConn(conn, this.base());
@@ -442,7 +485,7 @@ export class SimNetwork {
 
   /** A node crashed. Its inbound connections break (the proxies see a reset); its outbound ones end too, in flight kept (FIN) or lost (RST). */
   nodeCrashed(id: NodeId, graceful: boolean): void {
-    for (const link of this.outOf.get(id) ?? []) {
+    for (const link of this.outOf.get(id)?.values() ?? []) {
       this.sched.cancel(link.redial);
       link.redial = null;
       if (link.conn) {
@@ -455,7 +498,7 @@ export class SimNetwork {
       link.retryAt = 0;
       link.waiting = [];
     }
-    for (const link of this.into.get(id) ?? []) if (link.conn) this.breakConn(link.conn, this.base());
+    for (const link of this.into.get(id)?.values() ?? []) if (link.conn) this.breakConn(link.conn, this.base());
   }
 
   /** Break every connection of the links whose proxy is now disabled (Toxiproxy closes them). */
@@ -490,22 +533,34 @@ export class SimNetwork {
 
   /** Every proxy enabled, every toxic gone. */
   healAll(): void {
-    for (const l of this.links.values()) {
+    for (const l of this.allLinks()) {
       l.disabled = 0;
       l.toxics = [];
       l.conn?.hit.clear();
     }
   }
 
-  counters(id: NodeId): Record<NodeId, Link['counters']> {
-    const out: Record<NodeId, Link['counters']> = {};
-    for (const l of this.outOf.get(id) ?? []) out[l.to] = { ...l.counters };
+  /** Per peer, what each outbound link of `id` carried; retired lazy links are summed under `*`. */
+  counters(id: NodeId): Record<NodeId, Counters> {
+    const out: Record<NodeId, Counters> = {};
+    for (const l of this.outOf.get(id)?.values() ?? []) out[l.to] = { ...l.counters };
+    const retired = this.retired.get(id);
+    if (retired) out['*'] = { ...retired };
     return out;
   }
 }
 
-function listOf<K, V>(map: Map<K, V[]>, key: K): V[] {
-  let list = map.get(key);
-  if (!list) map.set(key, (list = []));
-  return list;
+function mapOf<K, V>(map: Map<K, Map<K, V>>, key: K): Map<K, V> {
+  let inner = map.get(key);
+  if (!inner) map.set(key, (inner = new Map()));
+  return inner;
+}
+
+function addCounters(sum: Counters, c: Counters): void {
+  sum.msgsSent += c.msgsSent;
+  sum.bytesSent += c.bytesSent;
+  sum.dropped += c.dropped;
+  sum.connects += c.connects;
+  sum.msgsReceived += c.msgsReceived;
+  sum.bytesReceived += c.bytesReceived;
 }

@@ -5,6 +5,13 @@
  * complete, bit-for-bit reproducible run.
  *
  * Everything runs in one synchronous loop: no Promise, no real timer, no I/O.
+ *
+ * The queue is a binary heap of runs: a run holds events of one time in insertion order,
+ * and an event joins the newest run of its time. Nodes started together tick at the same
+ * instants, so the 10,000 ticks of one instant cost one heap entry instead of 10,000 (each
+ * O(log n) and a cache miss). Runs of equal time are ordered by their first event, and only
+ * the newest run of a time grows, so every event of an older one came before it: the order
+ * is still exactly (time, insertion).
  */
 export interface SimEvent {
   t: number;
@@ -12,12 +19,23 @@ export interface SimEvent {
   fn: (() => void) | null;
 }
 
+interface Run {
+  t: number;
+  /** The first event's insertion number: orders runs of equal time. */
+  seq: number;
+  events: SimEvent[];
+  head: number;
+}
+
 export class Scheduler {
   now = 0;
   /** Events run so far (a measure of the work a seed did). */
   processed = 0;
-  private readonly heap: SimEvent[] = [];
+  private readonly heap: Run[] = [];
   private seq = 0;
+  private queued = 0;
+  /** The newest run of each time still queued. */
+  private readonly newest = new Map<number, Run>();
   /** Work to run as soon as the current event returns, before any other event (a node's setImmediate). */
   private readonly soonQueue: (() => void)[] = [];
 
@@ -40,15 +58,19 @@ export class Scheduler {
     if (ev) ev.fn = null;
   }
 
+  /** Events queued (cancelled ones included until their time comes). */
   get pending(): number {
-    return this.heap.length;
+    return this.queued;
   }
 
   /** Run every event due up to `until` (inclusive), or until `stop()` says so; the clock ends at `until`. */
   runUntil(until: number, stop?: () => boolean): void {
     const heap = this.heap;
     while (heap.length > 0 && heap[0]!.t <= until) {
-      const ev = this.pop()!;
+      const run = heap[0]!;
+      const ev = run.events[run.head++]!;
+      if (run.head === run.events.length) this.close(run);
+      this.queued--;
       this.now = ev.t;
       const fn = ev.fn;
       if (fn === null) continue;
@@ -67,40 +89,48 @@ export class Scheduler {
     q.length = 0;
   }
 
-  private less(a: SimEvent, b: SimEvent): boolean {
-    return a.t < b.t || (a.t === b.t && a.seq < b.seq);
-  }
-
   private push(ev: SimEvent): void {
+    this.queued++;
+    const open = this.newest.get(ev.t);
+    if (open !== undefined) {
+      open.events.push(ev);
+      return;
+    }
+    const run: Run = { t: ev.t, seq: ev.seq, events: [ev], head: 0 };
+    this.newest.set(ev.t, run);
     const heap = this.heap;
-    heap.push(ev);
+    heap.push(run);
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(ev, heap[parent]!)) break;
+      if (!less(run, heap[parent]!)) break;
       heap[i] = heap[parent]!;
       i = parent;
     }
-    heap[i] = ev;
+    heap[i] = run;
   }
 
-  private pop(): SimEvent | undefined {
+  /** The top run is spent: take it off the heap; nothing joins it any more. */
+  private close(run: Run): void {
+    if (this.newest.get(run.t) === run) this.newest.delete(run.t);
     const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length === 0 || last === undefined) return top;
+    const last = heap.pop()!;
+    if (heap.length === 0 || last === run) return;
     let i = 0;
     const n = heap.length;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && this.less(heap[r]!, heap[l]!) ? r : l;
-      if (!this.less(heap[c]!, last)) break;
+      const c = r < n && less(heap[r]!, heap[l]!) ? r : l;
+      if (!less(heap[c]!, last)) break;
       heap[i] = heap[c]!;
       i = c;
     }
     heap[i] = last;
-    return top;
   }
+}
+
+function less(a: Run, b: Run): boolean {
+  return a.t < b.t || (a.t === b.t && a.seq < b.seq);
 }
