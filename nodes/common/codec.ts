@@ -9,11 +9,13 @@ export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 export class FrameError extends Error {}
 
 export function encodeFrame(message: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(message), 'utf8');
-  if (body.length > MAX_FRAME_BYTES) throw new FrameError(`frame of ${body.length} bytes exceeds ${MAX_FRAME_BYTES}`);
-  const frame = Buffer.allocUnsafe(4 + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, 4);
+  const text = JSON.stringify(message);
+  // One buffer, written in place: the body is not built first and copied after the header.
+  const length = Buffer.byteLength(text, 'utf8');
+  if (length > MAX_FRAME_BYTES) throw new FrameError(`frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  const frame = Buffer.allocUnsafe(4 + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(text, 4, 'utf8');
   return frame;
 }
 
@@ -26,6 +28,20 @@ export class FrameDecoder {
    * appends each frame's wire size to it. Throws FrameError on a corrupt stream.
    */
   push(chunk: Buffer, sizes?: number[]): unknown[] {
+    // The common case, one whole frame in one chunk with nothing pending, without the general path's bookkeeping.
+    if (this.pendingBytes === 0 && chunk.length >= 4) {
+      const len = chunk.readUInt32BE(0);
+      if (len + 4 === chunk.length && len <= MAX_FRAME_BYTES) {
+        let message: unknown;
+        try {
+          message = JSON.parse(chunk.toString('utf8', 4));
+        } catch {
+          throw new FrameError('frame is not valid JSON');
+        }
+        sizes?.push(chunk.length);
+        return [message];
+      }
+    }
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     const out: unknown[] = [];
