@@ -91,6 +91,8 @@ export class SimNode implements NetEndpoint {
   /** What a Ready does after its sync (send, reply, trace), waiting for the sync to complete. */
   private outbox: (() => void)[] = [];
   private outboxEv: SimEvent | null = null;
+  /** Called once at the start of the next sync, with when it starts and completes. */
+  private syncWatchers: ((start: number, done: number) => void)[] = [];
   private readonly timers = new Set<SimTimer>();
   // Node clock: local(t) = base + rate * (t - anchor).
   private base = 0;
@@ -112,8 +114,14 @@ export class SimNode implements NetEndpoint {
     this.wal = new SimFile(`${spec.id}/wal`, {
       now: () => this.sched.now,
       sync: () => {
-        const done = Math.max(this.sched.now, this.busyUntil) + spec.syncMs();
+        const start = Math.max(this.sched.now, this.busyUntil);
+        const done = start + spec.syncMs();
         this.busyUntil = done;
+        const waiting = this.syncWatchers;
+        if (waiting.length > 0) {
+          this.syncWatchers = [];
+          for (const w of waiting) w(start, done);
+        }
         return done;
       },
     });
@@ -355,6 +363,7 @@ export class SimNode implements NetEndpoint {
     this.outbox = [];
     this.sched.cancel(this.outboxEv);
     this.outboxEv = null;
+    this.syncWatchers = [];
     for (const t of this.timers) this.sched.cancel(t.ev);
     this.timers.clear();
     this.net.nodeCrashed(this.id, graceful);
@@ -364,6 +373,28 @@ export class SimNode implements NetEndpoint {
       // The power came back: no sync can still be in progress.
       this.busyUntil = this.sched.now;
     }
+  }
+
+  /**
+   * The moment a power loss does the most damage: inside a sync, before it completes, so
+   * the disk holds a write that was never made durable. Calls `strike` at a random moment
+   * of the sync in progress, or of the next one to start within `withinMs`, or after
+   * `withinMs` if none does.
+   */
+  duringSync(withinMs: number, random: Random, strike: () => void): void {
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      strike();
+    };
+    const inside = (start: number, end: number) => this.sched.at(start + random.float() * Math.max(0, end - start), once);
+    if (this.up && this.sched.now < this.busyUntil) {
+      inside(this.sched.now, this.busyUntil);
+      return;
+    }
+    this.syncWatchers.push(inside);
+    this.sched.after(withinMs, once);
   }
 
   pause(): void {
