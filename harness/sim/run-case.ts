@@ -70,6 +70,13 @@ export interface CaseCapture {
 }
 
 const LEADER_WAIT_MS = 30_000;
+/**
+ * Work one case may do, in events plus one per 256 bytes sent: a default case does about
+ * 50,000. A core that sends without making progress (two nodes trading the same rejection
+ * forever) is a liveness bug; this stops it deterministically instead of keeping a worker
+ * busy for minutes.
+ */
+export const EVENT_BUDGET = 2_000_000;
 const FINAL_READ_MS = 30_000;
 
 /** Run the simulation until `done()` (checked as events run) or `maxMs` of simulated time passes. */
@@ -93,6 +100,7 @@ export function runCase(c: SimCase, modules: SimModules, capture = false): CaseR
   const ids: NodeId[] = Array.from({ length: scenario.nodes }, (_, i) => `n${i + 1}`);
   const cluster = new SimCluster({ ids, algorithm, algoOptions: algo, runtime: { ...runtime, trace: true }, seed: scenario.seed, net: c.net, sync: c.sync });
   const sched = cluster.sched;
+  sched.budget = EVENT_BUDGET;
   const notes: string[] = [];
   const liveness: string[] = [];
   const leaders = hasLeader(scenario);
@@ -164,6 +172,11 @@ export function runCase(c: SimCase, modules: SimModules, capture = false): CaseR
   const checks = check(workload, scenario, history, cluster, finalByNode, unread, ns(healedAt));
   for (const f of cluster.fatal) checks.push({ checker: 'invariants', valid: false, summary: `${f.node} died at ${f.atMs} ms of simulated time: ${f.error}`, stats: { atMs: f.atMs } });
   for (const why of startFailures) checks.push({ checker: 'durability', valid: false, summary: `a node cannot recover its own log after a crash the contract allows: ${why}`, stats: {} });
+  if (sched.exhausted) {
+    // What follows a stopped simulation (every later wait failing) says nothing more.
+    liveness.splice(0, liveness.length, `the simulation stopped after ${EVENT_BUDGET.toLocaleString('en-US')} units of work (events, and bytes sent / 256) at ${Math.round(sched.exhaustedAt ?? sched.now)} ms of simulated time: messages that made no progress (${busiestLinks(cluster)})`);
+  }
+  if (liveness.length > 3) liveness.splice(3, liveness.length, `and ${liveness.length - 3} more`);
   if (liveness.length > 0) checks.push({ checker: 'liveness', valid: false, summary: `the cluster did not serve again after every fault healed: ${liveness.join('; ')}`, stats: { problems: liveness.length } });
   const informational = workload.informational(isEventual(scenario));
   const counted = checks.filter((v) => !informational.includes(v.checker));
@@ -182,6 +195,12 @@ export function runCase(c: SimCase, modules: SimModules, capture = false): CaseR
       capture: { history, records, originNs: ns(originMs), endNs: ns(endMs), healedAt: ns(healedAt), finalByNode, cluster, neverSent: load.neverSent(), notes },
     }),
   };
+}
+
+/** The links that carried the most messages: where a storm is. */
+function busiestLinks(cluster: SimCluster): string {
+  const all = cluster.nodes.flatMap((n) => Object.entries(cluster.net.counters(n.id)).map(([to, c]) => [`${n.id}->${to}`, c.msgsSent] as const));
+  return all.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([l, n]) => `${l} ${n.toLocaleString('en-US')}`).join(', ');
 }
 
 /** An eventually consistent store gets up to the convergence bound to agree (probe reads, not in the history). */

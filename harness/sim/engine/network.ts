@@ -334,6 +334,8 @@ export class SimNetwork {
       }
     }
     conn.passed += frame.length;
+    // Encoding and decoding cost by the byte: a storm of large messages spends the case's budget sooner.
+    this.sched.charge(frame.length >> 8);
     const arrival = Math.max(conn.lastArrival, departs + this.base() + latency);
     conn.lastArrival = arrival;
     conn.inflightBytes += frame.length;

@@ -31,6 +31,21 @@ export class Scheduler {
   now = 0;
   /** Events run so far (a measure of the work a seed did). */
   processed = 0;
+  /**
+   * No event runs past this many: a case stops when its events run away (a message storm
+   * that makes no progress would otherwise keep one seed busy for minutes). Deterministic,
+   * unlike a wall-clock limit, so the same case always stops at the same event.
+   */
+  budget = Infinity;
+  /** Work done against the budget: one per event, plus what big events cost (network.ts charges bytes). */
+  work = 0;
+  /** When the budget ran out (simulated ms), or null. */
+  exhaustedAt: number | null = null;
+
+  /** Count extra work against the budget (a large message costs more than a tick). */
+  charge(units: number): void {
+    this.work += units;
+  }
   private readonly heap: Run[] = [];
   private seq = 0;
   private queued = 0;
@@ -63,10 +78,20 @@ export class Scheduler {
     return this.queued;
   }
 
-  /** Run every event due up to `until` (inclusive), or until `stop()` says so; the clock ends at `until`. */
+  get exhausted(): boolean {
+    return this.work >= this.budget;
+  }
+
+  /** Run every event due up to `until` (inclusive), or until `stop()` says so or the budget is spent; the clock ends at `until`. */
   runUntil(until: number, stop?: () => boolean): void {
     const heap = this.heap;
     while (heap.length > 0 && heap[0]!.t <= until) {
+      if (this.work >= this.budget) {
+        this.exhaustedAt ??= this.now;
+        // Spent: time still passes (so every wait of the case ends) but nothing happens in it.
+        if (until > this.now && Number.isFinite(until)) this.now = until;
+        return;
+      }
       const run = heap[0]!;
       const ev = run.events[run.head++]!;
       if (run.head === run.events.length) this.close(run);
@@ -76,6 +101,7 @@ export class Scheduler {
       if (fn === null) continue;
       ev.fn = null;
       this.processed++;
+      this.work++;
       fn();
       if (this.soonQueue.length > 0) this.runSoon();
       if (stop && stop()) return;
