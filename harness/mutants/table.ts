@@ -39,7 +39,7 @@ const short = (text: string, n: number) => (text.length > n ? `${text.slice(0, n
 export function mutantTable(results: readonly MutantResult[]): string {
   const table = new Table({
     head: ['mutant', 'algorithm', 'class', 'caught', 'first failing seed', 'seeds run', 'time to stop', 'failed checkers'],
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
     colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'left'],
   });
   for (const r of results) {
@@ -62,7 +62,7 @@ export function mutantTable(results: readonly MutantResult[]): string {
 export function controlTable(results: readonly ControlResult[]): string {
   const table = new Table({
     head: ['algorithm', 'flags', 'hunts', 'seeds', 'invalid', 'undecided', 'time', 'failing seeds'],
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
   });
   for (const r of results) {

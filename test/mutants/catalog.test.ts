@@ -20,8 +20,9 @@ const dir = path.join(root, 'test', 'mutants');
 const catalog = loadCatalog(dir);
 
 /** The cheapest mutant to hunt end to end, and a seed count that finds it. */
-const E2E_MUTANT = 'raft-quorum-half';
-const E2E_SEEDS = 4;
+const E2E_MUTANT = 'twopc-inquiry-presumed-abort';
+/** Generous: the sweep stops at the first failing seed (seed 1 on the tree this was written against). */
+const E2E_SEEDS = 10;
 
 describe('mutant catalog', () => {
   it('lists every patch in the folder, and only those', () => {
@@ -99,7 +100,7 @@ describe('a mutant, end to end', () => {
         copy.dispose();
       }
       // The original tree is untouched.
-      expect(fs.readFileSync(path.join(root, 'nodes/raft/core.ts'), 'utf8')).toContain('Math.floor((this.peers.length + 1) / 2) + 1');
+      expect(fs.readFileSync(path.join(root, 'nodes/twopc/coordinator.ts'), 'utf8')).toContain('if (!this.active.has(txid)) this.tellOutcome(from, txid);');
     },
     300_000,
   );
