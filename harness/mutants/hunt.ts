@@ -37,6 +37,8 @@ export interface SimRunOptions {
   algorithm: string;
   sim: readonly string[];
   budget: Budget;
+  /** The first seed (default 1). */
+  first?: number;
   /** Run every seed of the budget even after a failing one (the control). */
   keepGoing?: boolean;
   workers?: number;
@@ -47,10 +49,11 @@ export interface SimRunOptions {
 /** Beyond the budget, how long seeds in flight and the summary may take before the run counts as hung. */
 const GRACE_MS = 180_000;
 
-export function simArgs(o: Pick<SimRunOptions, 'algorithm' | 'sim' | 'budget' | 'keepGoing' | 'workers' | 'out'>): string[] {
+export function simArgs(o: Pick<SimRunOptions, 'algorithm' | 'sim' | 'budget' | 'first' | 'keepGoing' | 'workers' | 'out'>): string[] {
   const budget = 'timeMs' in o.budget ? ['--time', `${o.budget.timeMs}ms`] : ['--seeds', String(o.budget.seeds)];
   return [
     'sim', '--algo', o.algorithm, ...o.sim, ...budget,
+    ...(o.first !== undefined ? ['--seed', String(o.first)] : []),
     ...(o.keepGoing ? ['--keep-going'] : []),
     ...(o.workers !== undefined ? ['--workers', String(o.workers)] : []),
     '--no-shrink', '--quiet', '--out', o.out,

@@ -70,11 +70,16 @@ function say(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Build a mutated copy and hunt its bug; the copy is removed whatever happens. */
+/**
+ * Build a mutated copy and hunt its bug; the copy is removed whatever happens. A failing seed
+ * counts only if the same seed is valid on the unmutated tree: otherwise the failure is not
+ * the mutant's (a bug of the simulator, or of the core itself), so the seed is recorded as
+ * confounded and the hunt goes on from the next seed with what is left of the budget.
+ */
 async function huntMutant(m: Mutant, catalog: LoadedCatalog, plan: Plan, signal: AbortSignal, track: (c: MutantCopy | null) => void): Promise<MutantResult> {
   const result: MutantResult = {
     name: m.name, algorithm: m.algorithm, layer: m.layer, class: m.class, sim: m.sim,
-    status: 'error', firstFailingSeed: null, seedsRun: 0, wallMs: null, buildMs: null, failed: [], note: null, undecided: 0,
+    status: 'error', firstFailingSeed: null, seedsRun: 0, wallMs: null, buildMs: null, failed: [], note: null, undecided: 0, confounded: [],
   };
   const copy = copyRepository(PACKAGE_ROOT, m.name);
   track(copy);
@@ -85,28 +90,42 @@ async function huntMutant(m: Mutant, catalog: LoadedCatalog, plan: Plan, signal:
     result.buildMs = built.ms;
     if (signal.aborted) return { ...result, status: 'interrupted' };
     if (!built.ok) return { ...result, note: `the mutated tree does not compile: ${built.output}` };
-    const simOut = path.join(copy.dir, 'out', 'mutant-sim');
-    const run = await runSim({ root: copy.dir, algorithm: m.algorithm, sim: m.sim, budget: { timeMs: plan.timeMs }, workers: plan.workers, out: simOut, signal });
-    if (fs.existsSync(simOut)) fs.cpSync(simOut, path.join(plan.out, m.name), { recursive: true });
-    if (run.interrupted) return { ...result, status: 'interrupted' };
-    const s = run.summary;
-    if (!s) return { ...result, note: run.problem };
-    const invalid = s.failing.filter((f) => f.verdict === 'invalid').sort((a, b) => a.seed - b.seed);
-    const first = invalid[0];
-    return {
-      ...result,
-      status: first ? 'caught' : run.problem ? 'error' : 'missed',
-      firstFailingSeed: first?.seed ?? null,
-      seedsRun: s.seeds,
-      wallMs: s.wallMs,
-      failed: first?.failed ?? [],
-      note: first ? (first.summaries[0] ?? null) : run.problem,
-      undecided: s.verdicts.unknown,
-    };
+    let first = 1;
+    let spent = 0;
+    for (let sweep = 1; ; sweep++) {
+      const simOut = path.join(copy.dir, 'out', `sweep-${sweep}`);
+      const run = await runSim({ root: copy.dir, algorithm: m.algorithm, sim: m.sim, budget: { timeMs: plan.timeMs - spent }, first, workers: plan.workers, out: simOut, signal });
+      if (fs.existsSync(simOut)) fs.cpSync(simOut, path.join(plan.out, m.name, `sweep-${sweep}`), { recursive: true });
+      if (run.interrupted) return { ...result, status: 'interrupted' };
+      const s = run.summary;
+      if (!s) return { ...result, note: run.problem };
+      result.seedsRun += s.seeds;
+      result.undecided += s.verdicts.unknown;
+      spent += s.wallMs;
+      result.wallMs = spent;
+      const failing = s.failing.filter((f) => f.verdict === 'invalid').sort((a, b) => a.seed - b.seed)[0];
+      if (!failing) return { ...result, status: run.problem ? 'error' : 'missed', note: run.problem ?? confoundedNote(result) };
+      const unmutated = await runSim({
+        root: PACKAGE_ROOT, algorithm: m.algorithm, sim: m.sim, budget: { seeds: 1 }, first: failing.seed, workers: 1,
+        out: path.join(plan.out, m.name, `unmutated-seed-${failing.seed}`), signal,
+      });
+      if (unmutated.interrupted) return { ...result, status: 'interrupted' };
+      if (!unmutated.summary) return { ...result, note: `could not run seed ${failing.seed} on the unmutated tree: ${unmutated.problem}` };
+      if (unmutated.summary.verdicts.invalid === 0) {
+        return { ...result, status: 'caught', firstFailingSeed: failing.seed, failed: failing.failed, note: failing.summaries[0] ?? null };
+      }
+      result.confounded.push(failing.seed);
+      first = failing.seed + 1;
+      if (plan.timeMs - spent < 1000) return { ...result, status: 'missed', note: confoundedNote(result) };
+    }
   } finally {
     copy.dispose();
     track(null);
   }
+}
+
+function confoundedNote(r: MutantResult): string | null {
+  return r.confounded.length > 0 ? `seed(s) ${r.confounded.join(', ')} also fail without the mutant` : null;
 }
 
 /** The unmutated cores, `count` seeds with every seed run (no stop at a failure). */
@@ -176,7 +195,8 @@ export async function mutantsCommand(flags: Flags): Promise<number> {
       const r = await huntMutant(m, catalog, plan, controller.signal, (c) => (current = c));
       results.push(r);
       const time = r.wallMs === null ? '' : ` after ${(r.wallMs / 1000).toFixed(1)} s`;
-      say(r.status === 'caught' ? `  caught at seed ${r.firstFailingSeed}${time} (${r.failed.join(', ')}); build ${((r.buildMs ?? 0) / 1000).toFixed(1)} s` : `  ${r.status.toUpperCase()}: ${r.seedsRun} seeds${time}${r.note ? `; ${r.note}` : ''}`);
+      const also = r.confounded.length > 0 ? `; ${confoundedNote(r)}` : '';
+      say(r.status === 'caught' ? `  caught at seed ${r.firstFailingSeed}${time} (${r.failed.join(', ')}); build ${((r.buildMs ?? 0) / 1000).toFixed(1)} s${also}` : `  ${r.status.toUpperCase()}: ${r.seedsRun} seeds${time}${r.note ? `; ${r.note}` : ''}`);
     }
     const file = writeResults(plan, command, { mutants: results });
     const caught = results.filter((r) => r.status === 'caught');

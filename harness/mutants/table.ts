@@ -20,6 +20,8 @@ export interface MutantResult {
   /** First line of the first failing seed's verdicts, or why the hunt could not run. */
   note: string | null;
   undecided: number;
+  /** Seeds the mutant failed that fail on the unmutated tree too: not credited to the mutant. */
+  confounded: number[];
 }
 
 export interface ControlResult {
@@ -44,7 +46,8 @@ export function mutantTable(results: readonly MutantResult[]): string {
   });
   for (const r of results) {
     const caught = r.status === 'caught' ? 'yes' : r.status === 'missed' ? 'NO' : r.status;
-    const detail = r.status === 'caught' ? r.failed.join(', ') : r.note ? short(r.note, 60) : r.undecided > 0 ? `${r.undecided} undecided seed(s)` : '';
+    const confounded = r.confounded.length > 0 ? `; not counted, also fail unmutated: seed ${r.confounded.join(', ')}` : '';
+    const detail = (r.status === 'caught' ? r.failed.join(', ') : r.note && r.confounded.length === 0 ? short(r.note, 60) : r.undecided > 0 ? `${r.undecided} undecided seed(s)` : '') + confounded;
     table.push([
       terminalSafe(r.name),
       r.layer === 'runtime' ? `${r.algorithm} (runtime)` : r.algorithm,
