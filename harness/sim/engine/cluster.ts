@@ -114,7 +114,9 @@ export class SimCluster {
   crash(id: NodeId, powerLoss: boolean): void {
     const n = this.node(id);
     const wasUp = n.up;
-    n.crash(powerLoss, this.crashRandom.chance(0.5), this.crashRandom);
+    // A kill -9 closes the sockets (FIN after the send buffer, or RST): what was sent may still arrive.
+    // A machine that loses power closes nothing: take the conservative side, everything in flight is lost.
+    n.crash(powerLoss, !powerLoss && this.crashRandom.chance(0.5), this.crashRandom);
     if (wasUp) this.onCrash(id);
   }
 
