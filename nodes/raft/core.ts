@@ -1,7 +1,13 @@
 /**
  * Raft (Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm", 2014,
- * and Ongaro's dissertation, 2014) as a pure state machine: `step` is the one door in,
- * dispatching to the role's handler; `ready` hands the runtime what to persist and send.
+ * and Ongaro's dissertation, 2014) as a pure state machine: `step` is the one door in;
+ * `ready` hands the runtime what to persist and send.
+ *
+ * `step` reads like etcd's raft: a peer message first settles terms (a newer term makes
+ * this node a follower, an older one gets the newer term back), vote requests are answered
+ * whatever the role, and everything else goes to the role's own handler, `stepLeader`,
+ * `stepCandidate` or `stepFollower`, which names every message that role acts on. Ticks
+ * and client requests split by role the same way.
  *
  * Beyond the paper's Figure 2 this core implements:
  *   - PreVote and CheckQuorum (dissertation §9.6), and ignoring RequestVote within the
@@ -120,13 +126,15 @@ export class RaftCore implements Core<RaftMessage> {
     switch (input.type) {
       case 'tick':
         this.now = input.now;
-        this.tick();
+        if (this.role === 'leader') this.tickLeader();
+        else this.tickElection();
         return;
       case 'message':
-        this.onMessage(input.from, input.msg);
+        this.stepMessage(input.from, input.msg);
         return;
       case 'client':
-        this.onClient(input.reqId, input.op, input.forwarded);
+        if (this.role === 'leader') this.propose(input.reqId, input.op);
+        else this.out.toLeader(input.reqId, this.leader, input.forwarded);
         return;
       case 'clientGone':
         this.reads.forget(input.reqId);
@@ -167,22 +175,22 @@ export class RaftCore implements Core<RaftMessage> {
     this.electionDeadline = this.now + this.random.int(this.opts.electionTimeoutMinMs, this.opts.electionTimeoutMaxMs);
   }
 
-  private tick(): void {
-    if (this.role === 'leader') {
-      if (this.opts.checkQuorum && !this.quorumCheck.holds(this.now, this.quorum)) {
-        this.becomeFollower(this.term, null); // CheckQuorum (§9.6): cut off from a majority
-        return;
-      }
-      if (this.now >= this.nextHeartbeat) {
-        this.nextHeartbeat = this.now + this.opts.heartbeatMs;
-        this.broadcastAppend(true);
-      }
+  private tickLeader(): void {
+    if (this.opts.checkQuorum && !this.quorumCheck.holds(this.now, this.quorum)) {
+      this.becomeFollower(this.term, null); // CheckQuorum (§9.6): cut off from a majority
       return;
     }
-    if (this.now >= this.electionDeadline) {
-      if (this.opts.preVote) this.becomePreCandidate();
-      else this.becomeCandidate();
+    if (this.now >= this.nextHeartbeat) {
+      this.nextHeartbeat = this.now + this.opts.heartbeatMs;
+      this.broadcastAppend(true);
     }
+  }
+
+  /** Followers and candidates: no leader heard within the election timeout starts an election (§5.2). */
+  private tickElection(): void {
+    if (this.now < this.electionDeadline) return;
+    if (this.opts.preVote) this.becomePreCandidate();
+    else this.becomeCandidate();
   }
 
   // ---------------------------------------------------------------- role changes
@@ -256,14 +264,15 @@ export class RaftCore implements Core<RaftMessage> {
 
   // ---------------------------------------------------------------- messages
 
-  private onMessage(from: NodeId, m: RaftMessage): void {
+  /** Settle terms (§5.1), answer vote requests in any role, and hand the rest to the role. */
+  private stepMessage(from: NodeId, m: RaftMessage): void {
     if (!this.peers.includes(from)) return;
     if (m.term > this.term) {
-      if (m.t === 'prevote') return this.onPreVote(from, m);
-      if (m.t === 'prevoteResp' && m.granted) return this.onPreVoteResp(from, m);
+      // PreVote (§9.6) asks about, and grants, a term nobody has entered: it changes no term.
+      const preVote = m.t === 'prevote' || (m.t === 'prevoteResp' && m.granted);
       // §4.2.3: with CheckQuorum on, a live leader holds a lease; a vote inside it is ignored.
       if (m.t === 'vote' && this.opts.checkQuorum && this.inLease()) return;
-      this.becomeFollower(m.term, m.t === 'append' ? from : null);
+      if (!preVote) this.becomeFollower(m.term, m.t === 'append' ? from : null);
     } else if (m.term < this.term) {
       // Tell a stale leader or candidate about the newer term so it steps down.
       if (m.t === 'append') this.out.send(from, { t: 'appendResp', term: this.term, success: false, index: 0, prevIndex: m.prevIndex, seq: m.seq });
@@ -274,16 +283,55 @@ export class RaftCore implements Core<RaftMessage> {
     switch (m.t) {
       case 'prevote':
         return this.onPreVote(from, m);
-      case 'prevoteResp':
-        return this.onPreVoteResp(from, m);
       case 'vote':
         return this.onVote(from, m);
+    }
+    switch (this.role) {
+      case 'leader':
+        return this.stepLeader(from, m);
+      case 'precandidate':
+      case 'candidate':
+        return this.stepCandidate(from, m);
+      case 'follower':
+        return this.stepFollower(from, m);
+    }
+  }
+
+  private stepLeader(from: NodeId, m: RaftMessage): void {
+    switch (m.t) {
+      case 'appendResp':
+        return this.onAppendResp(from, m);
+      case 'append':
+        // Another leader of this very term contradicts Election Safety (§5.2); should a bug
+        // make one, following it is what the other roles do.
+        this.becomeFollower(this.term, from);
+        return this.onAppend(from, m);
+      default:
+        return; // late answers to an election this node already won
+    }
+  }
+
+  private stepCandidate(from: NodeId, m: RaftMessage): void {
+    switch (m.t) {
+      case 'prevoteResp':
+        return this.onPreVoteResp(from, m);
       case 'voteResp':
         return this.onVoteResp(from, m);
       case 'append':
+        // A leader of this term won the election (§5.2): step down and follow it.
+        this.becomeFollower(this.term, from);
         return this.onAppend(from, m);
-      case 'appendResp':
-        return this.onAppendResp(from, m);
+      default:
+        return;
+    }
+  }
+
+  private stepFollower(from: NodeId, m: RaftMessage): void {
+    switch (m.t) {
+      case 'append':
+        return this.onAppend(from, m);
+      default:
+        return; // answers to an election or a leadership this node gave up
     }
   }
 
@@ -325,7 +373,6 @@ export class RaftCore implements Core<RaftMessage> {
   }
 
   private onAppend(from: NodeId, m: Extract<RaftMessage, { t: 'append' }>): void {
-    if (this.role !== 'follower') this.becomeFollower(this.term, from);
     this.leader = from;
     this.lastHeardLeader = this.now;
     this.resetElectionTimer();
@@ -367,7 +414,6 @@ export class RaftCore implements Core<RaftMessage> {
   }
 
   private onAppendResp(from: NodeId, m: Extract<RaftMessage, { t: 'appendResp' }>): void {
-    if (this.role !== 'leader') return;
     const p = this.progress.get(from)!;
     this.quorumCheck.heardFrom(from);
     if (m.seq > p.ackedSeq) p.ackedSeq = m.seq;
@@ -458,8 +504,8 @@ export class RaftCore implements Core<RaftMessage> {
 
   // ---------------------------------------------------------------- clients
 
-  private onClient(reqId: string, op: ClientOp, forwarded: boolean): void {
-    if (this.role !== 'leader') return this.out.toLeader(reqId, this.leader, forwarded);
+  /** A client request at the leader: a read waits for its read index, anything else is appended. */
+  private propose(reqId: string, op: ClientOp): void {
     if (this.opts.readMode === 'readindex' && KvState.isReadOnly(op)) {
       // ReadIndex (§6.4): until this term's no-op commits, the commit index may be stale.
       const index = Math.max(this.commitIndex, this.termStartIndex);
