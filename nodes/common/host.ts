@@ -16,6 +16,7 @@
 import type { AppliedWrite, ClientOp, ClientReply, Core, CoreContext, Input, NodeId, Ready } from './core.js';
 import { reply } from './core.js';
 import type { WriteAheadLog } from './storage.js';
+import type { SnapshotStore } from './snapshots.js';
 import type { Random } from './random.js';
 
 /** Transport payloads: a core message, a forwarded client request, or the reply to one. */
@@ -47,6 +48,10 @@ export interface HostConfig<M> {
   algoOptions: unknown;
   wal: WriteAheadLog;
   recovered: unknown[];
+  /** Where compactions write their snapshots (a core that asks for one without it is a bug). */
+  snapshots?: SnapshotStore;
+  /** The snapshot image recovery found (CoreContext.snapshot). */
+  snapshot?: string | null;
   random: Random;
   /** A request not answered in this time gets 504 (outcome unknown). */
   requestTimeoutMs: number;
@@ -77,11 +82,13 @@ export interface HostCounters {
   applied: number;
   timeouts: number;
   readies: number;
+  /** Snapshots written and logs compacted behind them (Ready.compact). */
+  compactions: number;
 }
 
 export class NodeHost<M> {
   readonly core: Core<M>;
-  readonly counters: HostCounters = { clientRequests: 0, forwardedOut: 0, forwardedIn: 0, forwardsAbandoned: 0, applied: 0, timeouts: 0, readies: 0 };
+  readonly counters: HostCounters = { clientRequests: 0, forwardedOut: 0, forwardedIn: 0, forwardsAbandoned: 0, applied: 0, timeouts: 0, readies: 0, compactions: 0 };
   readonly replyCounts: Record<string, number> = {};
   private readonly pending = new Map<string, LocalRequest | RemoteRequest>();
   private forwardsOut = 0;
@@ -99,6 +106,7 @@ export class NodeHost<M> {
       peers: config.peers,
       options: config.algoOptions,
       recovered: config.recovered,
+      snapshot: config.snapshot ?? null,
       random: config.random,
       now: io.nowMs(),
     });
@@ -212,6 +220,7 @@ export class NodeHost<M> {
     this.counters.readies++;
     for (const { to, msg } of ready.early) this.io.send(to, ['c', msg]);
     this.config.wal.append(ready.persist);
+    if (ready.compact) this.compact(ready.compact.snapshot, ready.compact.tail);
     for (const { to, msg } of ready.messages) this.io.send(to, ['c', msg]);
     for (const { reqId, to } of ready.forwards) this.forward(reqId, to);
     for (const { reqId, reply: r } of ready.replies) this.answer(reqId, r);
@@ -221,6 +230,15 @@ export class NodeHost<M> {
     }
     if (ready.events.length > 0) this.io.traceEvents(ready.events, this.io.nowNs());
     this.noticeLeaderChange();
+  }
+
+  /** Ready step 3 (snapshots.ts): the image durable first, then the log replaced by what follows it. */
+  private compact(snapshot: string, tail: unknown[]): void {
+    const store = this.config.snapshots;
+    if (!store) throw new Error(`${this.config.id}: the core asked for a snapshot, but this node has no snapshot store`);
+    store.save(snapshot);
+    this.config.wal.rewrite(tail);
+    this.counters.compactions++;
   }
 
   /**

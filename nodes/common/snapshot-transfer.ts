@@ -1,0 +1,126 @@
+/**
+ * Sending a snapshot image to a peer that is behind the sender's compacted log (Raft §7's
+ * InstallSnapshot; Multi-Paxos catching up a learner the same way), shared by the
+ * leader-based cores, and the compaction knobs they share.
+ *
+ *   - Chunked: the image travels in chunks of `snapshotChunkBytes` characters, so no frame
+ *     comes near the codec's size limit, whatever the state's size.
+ *   - Stop and wait: one chunk in flight per peer. The receiver answers every chunk with how
+ *     much of the image it holds; the sender sends the chunk from there. A lost chunk or
+ *     answer is sent again on the sender's next heartbeat, from what the receiver last said
+ *     it holds, so a transfer resumes where it stopped rather than from the start.
+ *   - Bounded memory: the sender keeps a reference to one image (its newest snapshot when
+ *     the transfer began, shared by every peer it sends it to, and unchanged by snapshots
+ *     it takes meanwhile, so a transfer always finishes); the receiver assembles at most one
+ *     image, and drops it for a newer one. A receiver that restarts mid-transfer holds
+ *     nothing, says so, and the sender starts over.
+ */
+import { z } from 'zod';
+import { int } from './options.js';
+
+/** Compaction knobs of the leader-based cores (`--set`); 0 turns a trigger off. */
+export const compactionOptions = {
+  /** Take a snapshot once this many log entries (Raft) or slots (Paxos) were applied since the last one. */
+  snapshotEntries: int(0, 1_000_000_000).default(10_000),
+  /** ...or once the operations applied since the last one add up to this many bytes (as JSON). */
+  snapshotBytes: int(0, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Characters of a snapshot image per message when a peer catches up by snapshot. */
+  snapshotChunkBytes: int(1, 8 * 1024 * 1024).default(256 * 1024),
+} satisfies z.ZodRawShape;
+
+export interface CompactionOptions {
+  snapshotEntries: number;
+  snapshotBytes: number;
+  snapshotChunkBytes: number;
+}
+
+/** Whether the entries applied since the last snapshot call for a new one. */
+export function snapshotDue(opts: CompactionOptions, entries: number, bytes: number): boolean {
+  return (opts.snapshotEntries > 0 && entries >= opts.snapshotEntries) || (opts.snapshotBytes > 0 && bytes >= opts.snapshotBytes);
+}
+
+/** A snapshot the sender holds: the log position it ends at and its image. */
+export interface HeldSnapshot {
+  /** Last index (Raft) or slot (Paxos) the image covers. */
+  index: number;
+  /** Raft: the term of that entry; Paxos: 0. */
+  term: number;
+  image: string;
+}
+
+export interface Chunk {
+  offset: number;
+  data: string;
+  total: number;
+}
+
+/** The sender's side of one transfer to one peer. */
+export class OutgoingSnapshot {
+  /** How much of the image the receiver said it holds. */
+  acked = 0;
+
+  constructor(
+    readonly snapshot: HeldSnapshot,
+    private readonly chunkChars: number,
+  ) {}
+
+  get total(): number {
+    return this.snapshot.image.length;
+  }
+
+  /** The chunk the receiver needs next (the last one again once it holds them all: its answer was lost). */
+  chunk(): Chunk {
+    const offset = this.acked < this.total ? this.acked : Math.max(0, this.total - this.chunkChars);
+    return { offset, data: this.snapshot.image.slice(offset, offset + this.chunkChars), total: this.total };
+  }
+
+  /**
+   * The receiver holds `received` characters. True when that differs from what it said
+   * before: send the next chunk now (it moved on, or it lost what it had and starts over).
+   * An answer that repeats the last one is a duplicate, sent for a chunk sent twice.
+   */
+  onAnswer(received: number): boolean {
+    if (received === this.acked) return false;
+    this.acked = Math.min(received, this.total);
+    return true;
+  }
+}
+
+/** The receiver's side: at most one image being assembled. */
+export class IncomingSnapshot {
+  private key: string | null = null;
+  private parts: string[] = [];
+  private received = 0;
+
+  /** Characters held of the image named `key` (0 for any other). */
+  holds(key: string): number {
+    return key === this.key ? this.received : 0;
+  }
+
+  /**
+   * Take a chunk of the image named `key` (an image is named by who sent it and where it
+   * ends). Returns how much of it is now held, and the whole image once it is complete.
+   */
+  take(key: string, chunk: Chunk): { received: number; image: string | null } {
+    if (key !== this.key) {
+      if (chunk.offset !== 0) return { received: 0, image: null };
+      this.key = key;
+      this.parts = [];
+      this.received = 0;
+    }
+    if (chunk.offset === this.received && chunk.data.length > 0) {
+      this.parts.push(chunk.data);
+      this.received += chunk.data.length;
+    }
+    if (this.received < chunk.total) return { received: this.received, image: null };
+    const image = this.parts.join('');
+    this.reset();
+    return { received: chunk.total, image };
+  }
+
+  reset(): void {
+    this.key = null;
+    this.parts = [];
+    this.received = 0;
+  }
+}
