@@ -12,8 +12,8 @@
  *   - Bounded memory: the sender keeps a reference to one image (its newest snapshot when
  *     the transfer began, shared by every peer it sends it to, and unchanged by snapshots
  *     it takes meanwhile, so a transfer always finishes); the receiver assembles at most one
- *     image, and drops it for a newer one. A receiver that restarts mid-transfer holds
- *     nothing, says so, and the sender starts over.
+ *     image. A receiver that restarts mid-transfer holds nothing, says so, and the sender
+ *     starts over.
  */
 import { z } from 'zod';
 import { int } from './options.js';
@@ -86,28 +86,36 @@ export class OutgoingSnapshot {
   }
 }
 
-/** The receiver's side: at most one image being assembled. */
+/**
+ * The receiver's side: at most one image being assembled. Two senders may push images at
+ * once (Multi-Paxos: a leader and an acceptor; Raft: an old leader and a new one): the one
+ * under way is kept unless the other is newer (`rank`, compared in order) or the one under
+ * way has been silent for `staleMs`. The other sender hears "0 held" and waits for its
+ * retransmission timer, so the two never drive each other back and forth.
+ */
 export class IncomingSnapshot {
   private key: string | null = null;
+  private rank: readonly number[] = [];
   private parts: string[] = [];
   private received = 0;
+  private lastAt = -Infinity;
 
-  /** Characters held of the image named `key` (0 for any other). */
-  holds(key: string): number {
-    return key === this.key ? this.received : 0;
-  }
+  constructor(private readonly staleMs: number) {}
 
   /**
-   * Take a chunk of the image named `key` (an image is named by who sent it and where it
-   * ends). Returns how much of it is now held, and the whole image once it is complete.
+   * Take a chunk of the image named `key` (who sent it and where it ends), ranked `rank`.
+   * Returns how much of it is now held, and the whole image once it is complete.
    */
-  take(key: string, chunk: Chunk): { received: number; image: string | null } {
+  take(key: string, rank: readonly number[], chunk: Chunk, now: number): { received: number; image: string | null } {
     if (key !== this.key) {
-      if (chunk.offset !== 0) return { received: 0, image: null };
+      const replace = this.key === null || compareRanks(rank, this.rank) > 0 || now - this.lastAt >= this.staleMs;
+      if (chunk.offset !== 0 || !replace) return { received: 0, image: null };
       this.key = key;
+      this.rank = rank;
       this.parts = [];
       this.received = 0;
     }
+    this.lastAt = now;
     if (chunk.offset === this.received && chunk.data.length > 0) {
       this.parts.push(chunk.data);
       this.received += chunk.data.length;
@@ -120,7 +128,16 @@ export class IncomingSnapshot {
 
   reset(): void {
     this.key = null;
+    this.rank = [];
     this.parts = [];
     this.received = 0;
   }
+}
+
+function compareRanks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? -Infinity) - (b[i] ?? -Infinity);
+    if (d !== 0) return d;
+  }
+  return 0;
 }

@@ -115,7 +115,7 @@ export class RaftCore implements Core<RaftMessage> {
   // Compaction.
   /** Bytes (as JSON) of the operations applied since the last snapshot. */
   private appliedBytes = 0;
-  private readonly incoming = new IncomingSnapshot();
+  private readonly incoming: IncomingSnapshot;
   readonly counters = { snapshotsTaken: 0, snapshotsInstalled: 0, snapshotsStarted: 0, snapshotChunksSent: 0 };
 
   constructor(ctx: CoreContext<RaftOptions>) {
@@ -125,6 +125,7 @@ export class RaftCore implements Core<RaftMessage> {
     this.random = ctx.random;
     this.now = ctx.now;
     this.quorumCheck = new CheckQuorum(ctx.options.electionTimeoutMaxMs);
+    this.incoming = new IncomingSnapshot(ctx.options.electionTimeoutMaxMs);
     const recovered = recoverRaft(ctx.recovered, ctx.snapshot ?? null);
     this.log = recovered.log;
     [this.term, this.votedFor] = recovered.hs;
@@ -628,7 +629,7 @@ export class RaftCore implements Core<RaftMessage> {
     const done = (index: number) => this.out.send(from, { t: 'appendResp', term: this.term, success: true, index, prevIndex: m.index, seq: m.seq });
     // Already there (installed before, or committed since): committed entries match the leader's.
     if (m.index <= this.commitIndex) return done(this.commitIndex);
-    const { received, image } = this.incoming.take(`${from}/${m.term}/${m.index}`, m);
+    const { received, image } = this.incoming.take(`${from}/${m.term}/${m.index}`, [m.term, m.index], m, this.now);
     if (image === null) {
       this.out.send(from, { t: 'snapshotResp', term: this.term, index: m.index, received, seq: m.seq });
       return;
