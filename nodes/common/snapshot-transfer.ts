@@ -1,7 +1,7 @@
 /**
  * Sending a snapshot image to a peer that is behind the sender's compacted log (Raft §7's
  * InstallSnapshot; Multi-Paxos catching up a learner the same way), shared by the
- * leader-based cores, and the compaction knobs they share.
+ * leader-based cores.
  *
  *   - Chunked: the image travels in chunks of `snapshotChunkBytes` characters, so no frame
  *     comes near the codec's size limit, whatever the state's size.
@@ -15,30 +15,6 @@
  *     image. A receiver that restarts mid-transfer holds nothing, says so, and the sender
  *     starts over.
  */
-import { z } from 'zod';
-import { int } from './options.js';
-
-/** Compaction knobs of the leader-based cores (`--set`); 0 turns a trigger off. */
-export const compactionOptions = {
-  /** Take a snapshot once this many log entries (Raft) or slots (Paxos) were applied since the last one. */
-  snapshotEntries: int(0, 1_000_000_000).default(10_000),
-  /** ...or once the operations applied since the last one add up to this many bytes (as JSON). */
-  snapshotBytes: int(0, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
-  /** Characters of a snapshot image per message when a peer catches up by snapshot. */
-  snapshotChunkBytes: int(1, 8 * 1024 * 1024).default(256 * 1024),
-} satisfies z.ZodRawShape;
-
-export interface CompactionOptions {
-  snapshotEntries: number;
-  snapshotBytes: number;
-  snapshotChunkBytes: number;
-}
-
-/** Whether the entries applied since the last snapshot call for a new one. */
-export function snapshotDue(opts: CompactionOptions, entries: number, bytes: number): boolean {
-  return (opts.snapshotEntries > 0 && entries >= opts.snapshotEntries) || (opts.snapshotBytes > 0 && bytes >= opts.snapshotBytes);
-}
-
 /** A snapshot the sender holds: the log position it ends at and its image. */
 export interface HeldSnapshot {
   /** Last index (Raft) or slot (Paxos) the image covers. */

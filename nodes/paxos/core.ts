@@ -34,7 +34,8 @@
  */
 import { ReadyBuffer, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
 import { tracedValue, type KvState } from '../common/kv-state.js';
-import { IncomingSnapshot, OutgoingSnapshot, snapshotDue, type HeldSnapshot } from '../common/snapshot-transfer.js';
+import { IncomingSnapshot, OutgoingSnapshot, type HeldSnapshot } from '../common/snapshot-transfer.js';
+import { snapshotDue } from '../common/compaction.js';
 import type { Random } from '../common/random.js';
 import { Acceptor } from './acceptor.js';
 import { LogExecutor } from './executor.js';
@@ -207,11 +208,14 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
    * up to `last`): returns the last slot sent.
    */
   protected sendChosen(to: NodeId, first: number, last: number): number {
-    // Forgotten slots are a snapshot's to send (pushSnapshot), not values'.
-    const from = Math.max(first, this.acceptor.base + 1);
-    if (from > last) return last;
+    // Only values this node holds chosen: a slot it forgot is a snapshot's to send
+    // (pushSnapshot), and one a promise said others forgot (phase 1's `compacted`) is
+    // chosen with a value this node does not have. Nothing to send: done up to `last`.
+    let from = Math.max(first, this.acceptor.base + 1);
+    while (from <= last && !this.acceptor.slot(from)?.chosen) from++;
     const items = [];
-    for (let s = from; s <= last && items.length < this.opts.maxCatchupSlots; s++) items.push({ slot: s, value: this.acceptor.value(s) });
+    for (let s = from; s <= last && items.length < this.opts.maxCatchupSlots && this.acceptor.slot(s)?.chosen; s++) items.push({ slot: s, value: this.acceptor.value(s) });
+    if (items.length === 0) return last;
     const run = this.runs(items).next().value!;
     this.counters.chosenValuesSent += run.values.length;
     this.out.early(to, { t: 'decide', from, values: run.values });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { electionTiming, flag, int } from '../common/options.js';
-import { compactionOptions } from '../common/snapshot-transfer.js';
+import { compactionOptions } from '../common/compaction.js';
 
 export const paxosOptionsSchema = z
   .object({

@@ -31,7 +31,8 @@
  */
 import { ReadyBuffer, reply, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
 import { KvState, tracedValue } from '../common/kv-state.js';
-import { IncomingSnapshot, OutgoingSnapshot, snapshotDue, type HeldSnapshot } from '../common/snapshot-transfer.js';
+import { IncomingSnapshot, OutgoingSnapshot, type HeldSnapshot } from '../common/snapshot-transfer.js';
+import { snapshotDue } from '../common/compaction.js';
 import { RaftLog, decodeImage, encodeImage, recoverRaft, type Entry, type RaftRecord } from './log.js';
 import { ReadIndexQueue, quorumValue } from '../common/read-index.js';
 import { CheckQuorum } from '../common/check-quorum.js';

@@ -1,7 +1,7 @@
 /** Raft's knobs (`--set key=value`), with the paper's recommended defaults where it gives them. */
 import { z } from 'zod';
 import { electionTiming, flag, int } from '../common/options.js';
-import { compactionOptions } from '../common/snapshot-transfer.js';
+import { compactionOptions } from '../common/compaction.js';
 
 export const raftOptionsSchema = z
   .object({

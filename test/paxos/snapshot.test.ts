@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../nodes/common/random.js';
-import { elect, leaderless, leaders, px, scripted, write, type PaxosSim } from './sim-helpers.js';
+import { elect, idOf, leaderless, leaders, px, scripted, write, type PaxosSim } from './sim-helpers.js';
 
 const SNAP = { snapshotEntries: 10, snapshotChunkBytes: 60 };
 
@@ -91,6 +91,36 @@ describe('catching up by snapshot', () => {
     expect(sim.runUntil(() => px(sim, 'n3').appliedIndex >= px(sim, 'n1').commitIndex, 5000)).toBe(true);
     expect(px(sim, 'n3').counters.snapshotsInstalled).toBeGreaterThanOrEqual(1);
     expect(stateOf(sim, 'n3')).toEqual(stateOf(sim, 'n1'));
+  });
+});
+
+describe('leaderless rounds over forgotten slots', () => {
+  it('a proposer whose phase 1 meets slots others forgot decides only what it holds, never a no-op in their place', () => {
+    const sim = leaderless(5, 9, SNAP);
+    sim.partition(['n4', 'n5'], ['n1', 'n2', 'n3']);
+    writes(sim, 'n1', 60, 'k');
+    sim.heal();
+    // n5's own round runs phase 1 from its old chosen point: the promises say most of it is
+    // forgotten. Its decides must not tell n4 (as far behind) that those slots hold no-ops.
+    // (Snapshots for n4 and n5 are held back until n5's round is over, so it ends with those slots unknown to both.)
+    sim.intercept = (m) => !(m.msg.t === 'snapshot' && (m.to === 'n5' || m.to === 'n4'));
+    const reqId = sim.client('n5', write('late', 'x'));
+    // Until its round has chosen its value and told the others (it may be refused a few times first).
+    expect(sim.runUntil(() => px(sim, 'n5').counters.chosenValuesSent > 0, 5000)).toBe(true);
+    expect(px(sim, 'n5').acceptor.chosenUpTo).toBeLessThan(px(sim, 'n1').acceptor.base);
+    sim.intercept = null;
+    expect(sim.runUntil(() => sim.replyTo(reqId) !== undefined, 5000)).toBe(true);
+    expect(sim.runUntil(() => sim.ids.every((id) => px(sim, id).appliedIndex === px(sim, 'n1').commitIndex), 5000)).toBe(true);
+    for (const id of sim.ids) {
+      const a = px(sim, id).acceptor;
+      for (let slot = a.base + 1; slot <= a.chosenUpTo; slot++) {
+        for (const other of sim.ids) {
+          const b = px(sim, other).acceptor;
+          if (slot > b.base && b.isChosen(slot)) expect(idOf(a.value(slot)), `slot ${slot} on ${id} and ${other}`).toEqual(idOf(b.value(slot)));
+        }
+      }
+    }
+    for (const id of sim.ids) expect(stateOf(sim, id), id).toEqual(stateOf(sim, 'n1'));
   });
 });
 
