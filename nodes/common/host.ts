@@ -93,6 +93,12 @@ export class NodeHost<M> {
   private readonly pending = new Map<string, LocalRequest | RemoteRequest>();
   private forwardsOut = 0;
   private nextReqId = 1;
+  /**
+   * Request ids name this incarnation (its start time on the machine's monotonic clock): a
+   * reply to a request forwarded by an earlier incarnation, answered after a restart, must
+   * not resolve the new incarnation's request that happens to have the same number.
+   */
+  private readonly incarnation: string;
   private flushScheduled = false;
   private stopped = false;
   private lastLeader: NodeId | null = null;
@@ -111,6 +117,7 @@ export class NodeHost<M> {
       now: io.nowMs(),
     });
     this.lastLeader = this.core.leaderId?.() ?? null;
+    this.incarnation = Math.round(io.nowMs() * 1000).toString(36);
   }
 
   get pendingRequests(): number {
@@ -138,7 +145,7 @@ export class NodeHost<M> {
       return;
     }
     this.counters.clientRequests++;
-    const reqId = `l${this.nextReqId++}`;
+    const reqId = `l${this.incarnation}.${this.nextReqId++}`;
     const timer = this.io.setTimer(this.config.requestTimeoutMs, () => this.expire(reqId));
     this.pending.set(reqId, { kind: 'local', op, resolve, timer, forwardedTo: null });
     this.submit({ type: 'client', reqId, op, forwarded: false });
@@ -177,7 +184,7 @@ export class NodeHost<M> {
         return;
       case 'f': {
         this.counters.forwardedIn++;
-        const reqId = `r${this.nextReqId++}`;
+        const reqId = `r${this.incarnation}.${this.nextReqId++}`;
         const timer = this.io.setTimer(this.config.requestTimeoutMs, () => this.expire(reqId));
         this.pending.set(reqId, { kind: 'remote', op: env[2], origin: from, originReqId: env[1], timer });
         this.submit({ type: 'client', reqId, op: env[2], forwarded: true });
