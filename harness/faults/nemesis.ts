@@ -3,14 +3,32 @@
  * concrete, seeded fault schedule: a new fault every `interval`, each lasting
  * `faultDuration`, never two at once. The schedule is stored in results.json, so a replay
  * runs exactly the same faults at the same offsets.
+ *
+ * `catch-up` reaches snapshots and compaction (nodes/common/snapshots.ts): one node is cut
+ * off or down for nearly the whole interval, so the others may compact their logs past it
+ * (a node must miss `snapshotEntries` entries: at 1,000 writes/s and the default 10,000,
+ * an interval of 15 s or more), then crashed moments after it is back, while it installs a
+ * snapshot, and restarted from what it made durable. It takes its slot of the schedule
+ * alone, like every other fault.
  */
 import { Random } from '../../nodes/common/random.js';
 import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../scenario.js';
 
 type Nemesis = NonNullable<Scenario['nemesis']>['names'][number];
-const ALL: Exclude<Nemesis, 'chaos'>[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash'];
+const ALL: Exclude<Nemesis, 'chaos'>[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'catch-up'];
 
-function one(kind: Exclude<Nemesis, 'chaos'>, at: number, duration: number, rnd: Random, nodes: number): FaultSpec {
+/** Away (isolated or down) for most of the slot, then crashed 300-800 ms after coming back, for about a second. */
+function catchUp(at: number, slot: number, rnd: Random, ids: readonly string[]): FaultSpec[] {
+  const victim = rnd.pick(ids);
+  const away = Math.max(1000, slot - 2500);
+  const first =
+    rnd.chance(0.5) || ids.length < 3
+      ? faultSchema.parse({ at, duration: away, kind: 'crash', target: victim })
+      : faultSchema.parse({ at, duration: away, kind: 'partition', shape: 'isolate', target: victim, mode: 'blackhole' });
+  return [first, faultSchema.parse({ at: at + away + rnd.int(300, 800), duration: 1000, kind: 'crash', target: victim })];
+}
+
+function one(kind: Exclude<Nemesis, 'chaos' | 'catch-up'>, at: number, duration: number, rnd: Random, nodes: number): FaultSpec {
   const base = { at, duration };
   switch (kind) {
     case 'latency':
@@ -48,8 +66,11 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
   const pool = nemesis.names.includes('chaos') ? ALL : (nemesis.names as Exclude<Nemesis, 'chaos'>[]);
   const out: FaultSpec[] = [];
   const step = Math.max(nemesis.interval, nemesis.faultDuration + 500);
+  const ids = scenario.remote ? Object.keys(scenario.remote.nodes) : Array.from({ length: scenario.nodes }, (_, i) => `n${i + 1}`);
   for (let at = nemesis.start; at + nemesis.faultDuration <= scenario.duration; at += step) {
-    out.push(one(rnd.pick(pool), at, nemesis.faultDuration, rnd, scenario.nodes));
+    const kind = rnd.pick(pool);
+    if (kind !== 'catch-up') out.push(one(kind, at, nemesis.faultDuration, rnd, scenario.nodes));
+    else if (at + step <= scenario.duration) out.push(...catchUp(at, step, rnd, ids));
   }
   return out;
 }
