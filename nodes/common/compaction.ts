@@ -48,10 +48,20 @@ export function snapshotDue(opts: Pick<CompactionOptions, 'snapshotEntries' | 's
 /** The records of a bag-of-records log since the previous compaction (see above). */
 export class RecordTail<R> {
   /** What was open at the previous compaction: the records the previous image needs. */
-  private open: R[] = [];
+  private open: R[];
   private recent: R[] = [];
 
-  constructor(private readonly every: number) {}
+  /**
+   * `recovered`: the log the node started from. All of it is needed on top of the newest
+   * image (what was open at its compaction, and what followed), so it stands for what was
+   * open until the next compaction: a restart must not drop a transaction still in doubt.
+   */
+  constructor(
+    private readonly every: number,
+    recovered: readonly unknown[] = [],
+  ) {
+    this.open = every > 0 ? [...(recovered as R[])] : [];
+  }
 
   /** Records just written to the log. */
   note(records: readonly unknown[]): void {

@@ -90,7 +90,7 @@ export class GossipCore implements Core<GossipMessage> {
     this.random = ctx.random;
     this.now = ctx.now;
     let lastIncarnation: number | null = null;
-    this.tail = new RecordTail(ctx.options.snapshotEntries);
+    this.tail = new RecordTail(ctx.options.snapshotEntries, ctx.recovered);
     if (ctx.snapshot) {
       const image = JSON.parse(ctx.snapshot) as GossipImage;
       if (image.gossip !== 1) throw new Error('gossip: not a gossip snapshot image');

@@ -81,7 +81,7 @@ export class TwoPcCore implements Core<TwoPcMessage> {
     };
     this.participant = new Participant(env, ctx.options);
     this.coordinator = this.id === this.coordinatorId ? new Coordinator(env, ctx.options, this.placement) : null;
-    this.tail = new RecordTail(ctx.options.snapshotEntries);
+    this.tail = new RecordTail(ctx.options.snapshotEntries, ctx.recovered);
     if (ctx.snapshot) {
       const image = JSON.parse(ctx.snapshot) as TwoPcImage;
       if (image.twopc !== 1) throw new Error('twopc: not a 2PC snapshot image');
