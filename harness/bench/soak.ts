@@ -107,6 +107,9 @@ async function main(): Promise<number> {
   const plane = await FaultPlane.start({ url: undefined, logDir: path.join(dir, 'logs') });
   const cluster = await Cluster.plan({ algo, size: nodes, dir, settings, nodeSettings: (id) => ({ seed: Random.derive(seed, `node:${id}`).int(0, 2 ** 31 - 1) }) });
   const client = new NodeClient(cluster.nodes.map((n) => n.api), { connections: 128, timeoutMs: 3000 });
+  // Restart probes on their own connections: queued behind the load's requests to a node that
+  // was down, they would time the harness's queue, not the node.
+  const probes = new NodeClient(cluster.nodes.map((n) => n.api), { connections: 2, timeoutMs: 1000 });
   const check = new StreamingDurability();
   const samples: NodeSample[] = [];
   const restarts: RestartSample[] = [];
@@ -114,6 +117,7 @@ async function main(): Promise<number> {
   let originNs = Number(monoNs());
   let runner: FaultRunner | null = null;
   let sampler: NodeJS.Timeout | null = null;
+  let watcher: NodeJS.Timeout | null = null;
   try {
     await plane.wire(cluster);
     await cluster.start();
@@ -138,17 +142,19 @@ async function main(): Promise<number> {
           });
         }),
       );
-      // Restarts finished since: how long until each served a read again.
-      for (const rec of r.records) {
-        if (rec.recoveredMs === undefined || watched.has(rec.id) || (rec.kind !== 'crash' && rec.kind !== 'leader-crash')) continue;
-        watched.add(rec.id);
-        void timeRestart(cluster, client, rec, originNs, restarts);
-      }
-      const secs = Math.max(1, Math.round(tMs / 1000));
-      if (secs > 0 && samples.length > 0) console.log(progressLine(tMs, samples, restarts, throughput));
+      if (samples.length > 0) console.log(progressLine(tMs, samples, restarts, throughput));
     };
     sampler = setInterval(() => void takeSample(), sampleMs);
     void takeSample();
+    // Each crash's restart is timed from the moment it is due: probe until the node serves.
+    watcher = setInterval(() => {
+      for (const rec of r.records) {
+        if (rec.startMs === undefined || watched.has(rec.id) || (rec.kind !== 'crash' && rec.kind !== 'leader-crash')) continue;
+        if (nowMs(originNs) < rec.startMs + rec.spec.duration) continue;
+        watched.add(rec.id);
+        void timeRestart(cluster, probes, rec, originNs, restarts);
+      }
+    }, 10);
 
     // The load, in windows of a minute so the per-operation records never pile up.
     let seq = 0;
@@ -175,6 +181,8 @@ async function main(): Promise<number> {
     }
     clearInterval(sampler);
     sampler = null;
+    clearInterval(watcher!);
+    watcher = null;
     await runner.stop();
     await faultsDone;
     await takeSample();
@@ -212,8 +220,10 @@ async function main(): Promise<number> {
     return verdict.valid ? 0 : 1;
   } finally {
     if (sampler) clearInterval(sampler);
+    if (watcher) clearInterval(watcher);
     await runner?.stop();
     await client.close();
+    await probes.close();
     await cluster.stop();
     await plane.stop();
   }
@@ -224,26 +234,32 @@ function faultRow(r: FaultRecord): SoakData['faults'][number] {
 }
 
 /**
- * From the moment a crashed node is started again (the end of its crash fault) until it
- * answered a read, through itself (so a follower must know a leader again): what a client
- * of that node waits. The process being up is `recoveredMs`; serving comes after.
+ * From the moment a crashed node is due to start again (the end of its crash fault) until
+ * it answered a read, through itself (so a follower must know a leader again): what a
+ * client of that node waits. The process being up (`recoveredMs`, its state recovered and
+ * its API listening) comes first; serving after.
  */
 async function timeRestart(cluster: Cluster, client: NodeClient, rec: FaultRecord, originNs: number, out: RestartSample[]): Promise<void> {
   const restartAt = rec.startMs! + rec.spec.duration;
-  for (const id of rec.targets) {
-    const index = cluster.ids.indexOf(id);
-    const deadline = Date.now() + 30_000;
-    let servedMs: number | null = null;
-    while (Date.now() < deadline) {
-      const o = await client.invoke(index, { f: 'read', key: 'k0' });
-      if (o.type === 'ok') {
-        servedMs = nowMs(originNs);
-        break;
+  await Promise.all(
+    rec.targets.map(async (id) => {
+      const index = cluster.ids.indexOf(id);
+      const deadline = Date.now() + 30_000;
+      let servedMs: number | null = null;
+      while (Date.now() < deadline) {
+        const o = await client.invoke(index, { f: 'read', key: 'k0' });
+        if (o.type === 'ok' && rec.recoveredMs !== undefined) {
+          servedMs = nowMs(originNs);
+          break;
+        }
+        await sleep(5);
       }
-      await sleep(10);
-    }
-    out.push({ node: id, atMs: restartAt, upMs: rec.recoveredMs! - restartAt, servingMs: servedMs === null ? null : servedMs - restartAt, powerLoss: rec.spec.mode === 'power-loss' });
-  }
+      const upMs = rec.recoveredMs === undefined ? null : rec.recoveredMs - restartAt;
+      const m = await cluster.metrics(id).catch(() => null);
+      const recoveryMs = m && typeof m.recoveryMs === 'number' ? m.recoveryMs : null;
+      out.push({ node: id, atMs: restartAt, upMs, recoveryMs, servingMs: servedMs === null ? null : servedMs - restartAt, powerLoss: rec.spec.mode === 'power-loss' });
+    }),
+  );
 }
 
 function progressLine(tMs: number, samples: readonly NodeSample[], restarts: readonly RestartSample[], throughput: readonly { ok: number }[]): string {
@@ -252,9 +268,10 @@ function progressLine(tMs: number, samples: readonly NodeSample[], restarts: rea
   const rss = recent.map((s) => s.rssBytes);
   const data = recent.map((s) => s.dataBytes);
   const last = restarts.at(-1);
+  const up = last?.upMs != null ? ` (process up after ${Math.round(last.upMs)} ms)` : '';
   return (
     `  ${(tMs / 60_000).toFixed(1)} min: RSS ${mib(Math.min(...rss))}-${mib(Math.max(...rss))} MiB, data ${mib(Math.min(...data))}-${mib(Math.max(...data))} MiB` +
-    `${throughput.length > 0 ? `, ${Math.round(throughput.at(-1)!.ok)} ok/s` : ''}${last ? `, last restart served after ${last.servingMs === null ? 'never' : `${Math.round(last.servingMs)} ms`}` : ''}`
+    `${throughput.length > 0 ? `, ${Math.round(throughput.at(-1)!.ok)} ok/s` : ''}${last ? `, last restart served after ${last.servingMs === null ? 'never' : `${Math.round(last.servingMs)} ms`}${up}` : ''}`
   );
 }
 

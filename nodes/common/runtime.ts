@@ -50,6 +50,8 @@ export class NodeRuntime<M> {
   private eventsFd: number | null = null;
   private stopped = false;
   private readonly startedAt = monoMs();
+  /** How long reading the data directory and rebuilding the core took at start (snapshot + log replay). */
+  private recoveryMs = 0;
 
   constructor(
     private readonly config: NodeConfig,
@@ -59,6 +61,7 @@ export class NodeRuntime<M> {
 
   async start(): Promise<void> {
     const { config } = this;
+    const recoveryStart = monoMs();
     this.store = new FsFileStore(config.dataDir, config.runtime.fsync);
     const opened = openDurableState(this.store, config.runtime.fsync);
     this.wal = opened.wal;
@@ -98,6 +101,10 @@ export class NodeRuntime<M> {
       },
       this.io(),
     );
+    this.recoveryMs = monoMs() - recoveryStart;
+    if (opened.snapshot !== null || opened.records.length > 0) {
+      this.log(`recovered in ${Math.round(this.recoveryMs)} ms: ${opened.snapshot === null ? 'no snapshot' : `a snapshot of ${opened.snapshots.stats.bytes} bytes`}, ${opened.records.length} log records`);
+    }
     await this.transport.start();
     this.server = await startClientApi(
       config.api,
@@ -173,6 +180,7 @@ export class NodeRuntime<M> {
       snapshots: this.snapshots.stats.saved,
       snapshotBytes: this.snapshots.stats.bytes,
       dataBytes: this.store.bytes(),
+      recoveryMs: Math.round(this.recoveryMs),
       cpuUserMs: Math.round(cpu.user / 1000),
       cpuSystemMs: Math.round(cpu.system / 1000),
       rssBytes: process.memoryUsage.rss(),
