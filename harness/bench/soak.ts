@@ -124,7 +124,8 @@ async function main(): Promise<number> {
     if (hasLeader(scenario)) await cluster.waitForLeader(30_000);
     originNs = Number(monoNs());
     runner = new FaultRunner(schedule, cluster, plane, Random.derive(seed, 'faults'), originNs, (line) => console.log(`  ${line}`));
-    const faultsDone = runner.run();
+    // A fault that cannot be applied (a node slow to start) is reported, and the soak goes on.
+    const faultsDone = runner.run().catch((err: unknown) => console.log(`  fault runner stopped: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
     const watched = new Set<number>();
     const r = runner;
 

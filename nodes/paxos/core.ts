@@ -34,12 +34,13 @@
  */
 import { ReadyBuffer, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
 import { tracedValue, type KvState } from '../common/kv-state.js';
-import { IncomingSnapshot, OutgoingSnapshot, type HeldSnapshot } from '../common/snapshot-transfer.js';
+import { IncomingSnapshot, type HeldSnapshot } from '../common/snapshot-transfer.js';
 import { snapshotDue } from '../common/compaction.js';
 import type { Random } from '../common/random.js';
 import { Acceptor } from './acceptor.js';
 import { LogExecutor } from './executor.js';
 import { Proposer } from './proposer.js';
+import { SnapshotPusher } from './catch-up.js';
 import { compareBallots, decodePaxosImage, encodePaxosImage, opsIn, sameBallot, type Ballot, type PaxosMessage, type Proposal, type SlotValue } from './messages.js';
 import type { PaxosOptions } from './options.js';
 
@@ -75,8 +76,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   readonly counters = { phase1Runs: 0, phase1Pages: 0, ballotsLost: 0, acceptsResent: 0, chosenValuesSent: 0, snapshotsTaken: 0, snapshotsInstalled: 0, snapshotsStarted: 0, snapshotChunksSent: 0 };
   /** The newest snapshot on disk (taken or installed), kept to send to peers that need it. */
   snapshot: HeldSnapshot | null = null;
-  /** Snapshots being sent, one per peer, stop and wait. */
-  private readonly transfers = new Map<NodeId, { out: OutgoingSnapshot; sentAt: number; answeredAt: number }>();
+  private readonly pusher: SnapshotPusher;
   private readonly incoming: IncomingSnapshot;
 
   constructor(ctx: CoreContext<PaxosOptions>) {
@@ -87,6 +87,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     this.random = ctx.random;
     this.now = ctx.now;
     this.incoming = new IncomingSnapshot(ctx.options.electionTimeoutMaxMs);
+    this.pusher = new SnapshotPusher(ctx.options, (to, msg) => this.out.early(to, msg), this.counters);
     const image = ctx.snapshot ? decodePaxosImage(ctx.snapshot) : null;
     this.acceptor = new Acceptor(ctx.recovered, (record) => this.out.persist(record), image?.slot ?? 0);
     this.maxRoundSeen = this.acceptor.promised[0];
@@ -148,7 +149,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     switch (input.type) {
       case 'tick':
         this.now = input.now;
-        this.tickTransfers();
+        this.pusher.tick(this.now);
         return this.tick();
       case 'message':
         return this.onMessage(input.from, input.msg);
@@ -331,7 +332,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
       case 'snapshot':
         return this.onSnapshotChunk(from, m);
       case 'snapshotAck':
-        return this.onSnapshotAck(from, m);
+        return this.pusher.onAck(from, m, this.now);
     }
   }
 
@@ -470,40 +471,10 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     this.out.compact(this.snapshot.image, this.acceptor.records());
   }
 
-  /** `peer` needs slots we forgot: send it our newest image (at most one chunk per retransmitMs until it answers). */
+  /** `peer` needs slots we forgot: send it our newest image (catch-up.ts). */
   protected pushSnapshot(peer: NodeId): void {
     if (!this.snapshot) throw new Error(`paxos invariant: slots up to ${this.acceptor.base} forgotten but no snapshot holds them`);
-    let t = this.transfers.get(peer);
-    // Nothing of an older image delivered yet: send the newest instead.
-    if (t && t.out.acked === 0 && t.out.snapshot.index < this.snapshot.index) t = undefined;
-    if (!t) {
-      t = { out: new OutgoingSnapshot(this.snapshot, this.opts.snapshotChunkBytes), sentAt: -Infinity, answeredAt: this.now };
-      this.transfers.set(peer, t);
-      this.counters.snapshotsStarted++;
-    }
-    if (this.now - t.sentAt >= this.opts.retransmitMs) this.sendChunk(peer, t);
-  }
-
-  private sendChunk(peer: NodeId, t: { out: OutgoingSnapshot; sentAt: number }): void {
-    t.sentAt = this.now;
-    this.counters.snapshotChunksSent++;
-    this.out.early(peer, { t: 'snapshot', slot: t.out.snapshot.index, ...t.out.chunk() });
-  }
-
-  /** A chunk or its answer lost goes again after retransmitMs; a peer silent for ten election timeouts is given up on (it asks again when it is back). */
-  private tickTransfers(): void {
-    for (const [peer, t] of this.transfers) {
-      if (this.now - t.answeredAt > 10 * this.opts.electionTimeoutMaxMs) this.transfers.delete(peer);
-      else if (this.now - t.sentAt >= this.opts.retransmitMs) this.sendChunk(peer, t);
-    }
-  }
-
-  private onSnapshotAck(from: NodeId, m: Msg<'snapshotAck'>): void {
-    const t = this.transfers.get(from);
-    if (!t || m.slot !== t.out.snapshot.index) return;
-    t.answeredAt = this.now;
-    if (m.received >= t.out.total) this.transfers.delete(from);
-    else if (t.out.onAnswer(m.received)) this.sendChunk(from, t);
+    this.pusher.push(peer, this.snapshot, this.now);
   }
 
   private onSnapshotChunk(from: NodeId, m: Msg<'snapshot'>): void {
