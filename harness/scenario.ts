@@ -45,7 +45,7 @@ const hostPort = z.string().refine((v) => parseHostPort(v) !== null, 'expected h
 
 export const PARTITION_SHAPES = ['halves', 'majority-minority', 'isolate', 'isolate-leader', 'bridge', 'ring', 'one-way'] as const;
 export const FAULT_KINDS = ['latency', 'bandwidth', 'drop', 'reset', 'partition', 'crash', 'pause', 'leader-crash', 'clock'] as const;
-export const NEMESES = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'chaos'] as const;
+export const NEMESES = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'catch-up', 'chaos'] as const;
 /** Link faults: how a cut link behaves. Crashes: a kill -9, or a power loss that also loses what was written but not synced. */
 export const FAULT_MODES = ['disable', 'blackhole', 'kill', 'power-loss'] as const;
 const LINK_MODES: readonly string[] = ['disable', 'blackhole'];

@@ -13,7 +13,7 @@ export function registerRun(cli: Command, setCode: SetExitCode): void {
     .option('--nodes <n>', 'cluster size (default 3)')
     .option('--duration <time>', 'measured load, e.g. 20s (default 20s)')
     .option('--warmup <time>', 'load before measuring (default 2s)')
-    .option('--faults <names|file>', `nemeses, comma-separated (latency, drop, partition, crash, pause, leader-crash, chaos), "none", or a schedule file`)
+    .option('--faults <names|file>', `nemeses, comma-separated (latency, drop, partition, crash, pause, leader-crash, power-loss, catch-up, chaos), "none", or a schedule file`)
     .option('--fault-interval <time>', 'with named nemeses: a new fault every (default 6s)')
     .option('--fault-duration <time>', 'with named nemeses: each lasts (default 3s)')
     .option('--rate <ops/s>', 'open loop at this total rate (default: closed loop)')

@@ -11,7 +11,7 @@ export function registerSim(cli: Command, setCode: SetExitCode): void {
     .option('--seeds <n>', 'how many seeds to run, from --seed (default 100)')
     .option('--time <time>', 'run seeds until this much wall time is spent, e.g. 60s (instead of --seeds)')
     .option('--seed <n>', 'the first seed of a sweep; alone, run just this seed and write it')
-    .option('--faults <names|file>', 'simulator nemeses, comma-separated (latency, drop, partition, crash, pause, leader-crash, power-loss, clock, chaos; default chaos), "none", or a schedule file as parley run takes')
+    .option('--faults <names|file>', 'simulator nemeses, comma-separated (latency, clog, drop, partition, crash, pause, leader-crash, power-loss, clock, catch-up, chaos; default chaos), "none", or a schedule file as parley run takes')
     .option('--knobs <how>', 'random (default): each seed draws some of the algorithm\'s options from supported values (docs/sim.md); default: only --set')
     .option('--fault-gap <time>', 'mean time between faults of a drawn schedule (default 1s; they overlap)')
     .option('--set <key=value>', 'node option for every node (repeatable), as parley run', collect, [])

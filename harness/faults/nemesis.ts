@@ -12,6 +12,14 @@
  *   new leader                    the leader crashed, then whoever replaced it
  *   power loss of a majority      unsynced writes gone on most nodes at once
  *
+ * `catch-up` reaches snapshots and compaction (nodes/common/snapshots.ts): one node is cut
+ * off for nearly a whole `interval`, so the others may compact their logs past it (a node
+ * must miss `snapshotEntries` entries: at 1,000 writes/s and the default 10,000, an
+ * interval of 15 s or more), then crashed moments after it is back, while it installs a
+ * snapshot, and restarted from what it made durable. (Cut off, not down: a real restart
+ * takes a variable while, and a crash landing during it would hit a node still starting,
+ * not one catching up. The simulator, whose restarts take no time, uses both.)
+ *
  * A combination is several entries of the flat schedule with coordinated offsets and, where
  * it must be the same node twice, an explicit node id. The schedule is stored in
  * results.json, so a replay runs exactly the same faults at the same offsets.
@@ -21,7 +29,7 @@ import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '..
 import { oneWayImpossible } from '../traits.js';
 
 type Nemesis = NonNullable<Scenario['nemesis']>['names'][number];
-type Single = Exclude<Nemesis, 'chaos' | 'clock'>;
+type Single = Exclude<Nemesis, 'chaos' | 'clock' | 'catch-up'>;
 type Combo = 'partition+pause-leader' | 'crash-during-partition' | 'rolling-restart' | 'kill-while-catching-up' | 'new-leader' | 'power-loss-majority';
 const SINGLES: Single[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss'];
 const COMBOS: Combo[] = ['partition+pause-leader', 'crash-during-partition', 'rolling-restart', 'kill-while-catching-up', 'new-leader', 'power-loss-majority'];
@@ -32,6 +40,8 @@ const MIN_PARTITION_MS = 1500;
 interface Ctx {
   rnd: Random;
   nodes: number;
+  /** The nemesis interval: how long a catch-up victim stays away. */
+  interval: number;
   leaders: boolean;
   /** Whether one direction of a link can be cut on its own (not for etcd: harness/traits.ts). */
   oneWay: boolean;
@@ -108,6 +118,16 @@ function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[]
   }
 }
 
+/** Isolated for most of an interval, then crashed 300-800 ms after coming back, for about a second. */
+function catchUp(at: number, { rnd, nodes, interval }: Ctx): FaultSpec[] {
+  const victim = `n${rnd.int(1, nodes)}`;
+  const away = Math.max(1000, interval - 2500);
+  return [
+    fault({ at, duration: away, kind: 'partition', shape: 'isolate', target: victim, mode: 'blackhole' }),
+    fault({ at: at + away + rnd.int(300, 800), duration: 1000, kind: 'crash', target: victim }),
+  ];
+}
+
 /** How long a combination's entries span, so the schedule keeps them inside the load. */
 function span(faults: readonly FaultSpec[], at: number): number {
   return Math.max(...faults.map((f) => f.at + f.duration)) - at;
@@ -117,10 +137,10 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
   const nemesis = scenario.nemesis;
   if (!nemesis) return [];
   const rnd = Random.derive(scenario.seed, 'nemesis');
-  const ctx: Ctx = { rnd, nodes: scenario.nodes, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless', oneWay: !oneWayImpossible(scenario) };
+  const ctx: Ctx = { rnd, nodes: scenario.nodes, interval: nemesis.interval, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless', oneWay: !oneWayImpossible(scenario) };
   const chaos = nemesis.names.includes('chaos');
-  const singles = chaos ? SINGLES : (nemesis.names.filter((n) => n !== 'chaos' && n !== 'clock') as Single[]);
-  const pool: (Single | Combo)[] = chaos ? [...SINGLES, ...COMBOS] : singles;
+  const singles = chaos ? SINGLES : (nemesis.names.filter((n) => n !== 'chaos' && n !== 'clock') as (Single | 'catch-up')[]);
+  const pool: (Single | Combo | 'catch-up')[] = chaos ? [...SINGLES, ...COMBOS, 'catch-up'] : singles;
   const out: FaultSpec[] = [];
   const end = scenario.duration;
   let at = nemesis.start;
@@ -130,7 +150,8 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
     const lo = Math.max(200, nemesis.faultDuration / 3);
     const hi = Math.max(lo, nemesis.faultDuration * 2);
     const duration = Math.round(Math.exp(Math.log(lo) + rnd.float() * (Math.log(hi) - Math.log(lo))));
-    const faults = (COMBOS as readonly string[]).includes(kind) ? combo(kind as Combo, at, duration, ctx) : single(kind as Single, at, duration, ctx);
+    const faults =
+      kind === 'catch-up' ? catchUp(at, ctx) : (COMBOS as readonly string[]).includes(kind) ? combo(kind as Combo, at, duration, ctx) : single(kind as Single, at, duration, ctx);
     const fits = at + span(faults, at) <= end;
     if (fits) out.push(...faults);
     // Exponential gaps around the interval: faults cluster and overlap, as in Jepsen's nemeses.

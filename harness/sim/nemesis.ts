@@ -6,20 +6,43 @@
  * all), clocks skew and jump, and single links clog (slow to a crawl while the others
  * run, so messages on other links overtake theirs) or drop and reset on their own. The schedule uses the same fault kinds, names and
  * format as `parley run` (harness/scenario.ts), so a schedule file works in both.
+ *
+ * `catch-up` reaches snapshots and compaction: one node is cut off or down for seconds,
+ * long enough for the others to compact their logs past it (with the simulator's tiny
+ * thresholds, e.g. `--set snapshotEntries=20`), and is crashed again moments after it comes
+ * back, while it catches up by snapshot, then restarts from whatever it made durable.
  */
 import { Random } from '../../nodes/common/random.js';
 import { PARTITION_SHAPES, faultSchema, type FaultSpec } from '../scenario.js';
 
-export const SIM_NEMESES = ['latency', 'clog', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'chaos'] as const;
+export const SIM_NEMESES = ['latency', 'clog', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'catch-up', 'chaos'] as const;
 export type SimNemesis = (typeof SIM_NEMESES)[number];
-const ALL: Exclude<SimNemesis, 'chaos'>[] = ['latency', 'clog', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock'];
+const ALL: Exclude<SimNemesis, 'chaos'>[] = ['latency', 'clog', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'catch-up'];
 
 /** Log-uniform in [lo, hi]: as many short holds as long ones. */
 function holdMs(rnd: Random, lo: number, hi: number): number {
   return Math.round(Math.exp(Math.log(lo) + rnd.float() * (Math.log(hi) - Math.log(lo))));
 }
 
-function one(kind: Exclude<SimNemesis, 'chaos'>, at: number, duration: number, rnd: Random, nodes: number, leaders: boolean): FaultSpec {
+/**
+ * A node away long enough to fall behind the others' compacted logs (isolated, or down),
+ * then crashed 20-400 ms after it is back (mid-install; a power loss one time in three).
+ */
+function catchUp(at: number, rnd: Random, nodes: number, last: number): FaultSpec[] {
+  const victim = `n${rnd.int(1, nodes)}`;
+  const away = Math.min(holdMs(rnd, 1500, 5000), last - at - 400);
+  if (away < 500) return [];
+  const first =
+    rnd.chance(0.5) || nodes < 3
+      ? faultSchema.parse({ at, duration: away, kind: 'crash', target: victim })
+      : faultSchema.parse({ at, duration: away, kind: 'partition', shape: 'isolate', target: victim, mode: 'blackhole' });
+  const crashAt = at + away + rnd.int(20, 400);
+  const down = Math.min(holdMs(rnd, 150, 1500), last - crashAt);
+  if (down < 50) return [first];
+  return [first, faultSchema.parse({ at: crashAt, duration: down, kind: 'crash', mode: rnd.chance(1 / 3) ? 'power-loss' : 'kill', target: victim })];
+}
+
+function one(kind: Exclude<SimNemesis, 'chaos' | 'catch-up'>, at: number, duration: number, rnd: Random, nodes: number, leaders: boolean): FaultSpec {
   const base = { at, duration };
   const leaderOr = (other: string) => (leaders && rnd.chance(0.4) ? 'leader' : other);
   switch (kind) {
@@ -66,7 +89,9 @@ export function simSchedule(names: readonly SimNemesis[], opts: { seed: number; 
   let at = 200 + rnd.int(0, 600);
   while (at < last) {
     const duration = Math.min(holdMs(rnd, 150, 4000), last - at);
-    if (duration >= 50) out.push(one(rnd.pick(pool), at, duration, rnd, opts.nodes, opts.leaders));
+    const kind = rnd.pick(pool);
+    if (kind === 'catch-up') out.push(...catchUp(at, rnd, opts.nodes, last));
+    else if (duration >= 50) out.push(one(kind, at, duration, rnd, opts.nodes, opts.leaders));
     at += Math.max(50, Math.round(-Math.log(1 - rnd.float()) * gap));
   }
   return out;

@@ -54,7 +54,7 @@ export function scenarioResultOf(c: SimCase, r: CaseResult, workload: Workload, 
       peakRssBytes: null,
       msgsSent: links.reduce((s, l) => s + l.msgsSent, 0),
       bytesSent: links.reduce((s, l) => s + l.bytesSent, 0),
-      fsyncs: n.wal.syncs,
+      fsyncs: n.disk.syncs,
       up: n.up,
     };
   });

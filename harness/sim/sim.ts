@@ -6,7 +6,9 @@
  *
  * It honours the Ready contract of nodes/common/core.ts: `persist` lands on the node's
  * simulated disk before its `messages` and `replies` are released; `early` messages are
- * released at once. A crash loses everything not on the disk.
+ * released at once; a `compact` replaces the disk's log with its tail and keeps its image as
+ * the node's newest snapshot (the previous one stays, as the real store keeps it). A crash
+ * loses everything not on the disk.
  */
 import type { ClientOp, ClientReply, Core, CoreContext, NodeId } from '../../nodes/common/core.js';
 import { Random } from '../../nodes/common/random.js';
@@ -32,6 +34,8 @@ export class Sim<M, O> {
   readonly cores = new Map<NodeId, Core<M>>();
   /** What each node has persisted, in order: survives crash and restart. */
   readonly disks = new Map<NodeId, unknown[]>();
+  /** Each node's snapshot images, oldest first (at most two: the newest and the one before). */
+  readonly snapshots = new Map<NodeId, string[]>();
   /** Messages sent and not yet delivered or dropped, in send order. */
   inflight: SimMessage<M>[] = [];
   readonly replies: SimReply[] = [];
@@ -58,6 +62,7 @@ export class Sim<M, O> {
     this.random = new Random(seed);
     for (const id of ids) {
       this.disks.set(id, []);
+      this.snapshots.set(id, []);
       this.applied.set(id, []);
       this.boot(id);
     }
@@ -72,6 +77,7 @@ export class Sim<M, O> {
         peers: this.ids.filter((p) => p !== id),
         options,
         recovered: [...this.disks.get(id)!],
+        snapshot: this.snapshots.get(id)!.at(-1) ?? null,
         random: Random.derive(this.seed, `${id}:${this.disks.get(id)!.length}`),
         now: this.now,
       }),
@@ -95,6 +101,12 @@ export class Sim<M, O> {
     const r = core.ready();
     for (const { to, msg } of r.early) this.post(id, to, msg);
     this.disks.get(id)!.push(...r.persist);
+    if (r.compact) {
+      const images = this.snapshots.get(id)!;
+      images.push(r.compact.snapshot);
+      if (images.length > 2) images.shift();
+      this.disks.set(id, [...r.compact.tail]);
+    }
     for (const { to, msg } of r.messages) this.post(id, to, msg);
     for (const f of r.forwards) this.forwards.push([id, f.reqId, f.to]);
     for (const { reqId, reply } of r.replies) this.replies.push({ node: id, reqId, reply });

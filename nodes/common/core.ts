@@ -11,12 +11,18 @@
  *                  disk (Raft dissertation §10.2.1); the leader counts itself in a quorum
  *                  only for entries it has persisted, which is true by the next input.
  *   2. `persist`   records appended to the node's write-ahead log, then one fdatasync.
- *   3. `messages`  sent to peers: votes, acks and promises leave only after step 2.
- *   4. `forwards`  client requests handed to another node (e.g. the leader).
- *   5. `replies`   answers to client requests, local or forwarded.
- *   6. `applied`   writes this node applied to its state machine, traced with the time
+ *   3. `compact`   (optional; absent or null in most Readies) a snapshot image of the core's
+ *                  state made durable, then the whole log replaced by `tail`, the records
+ *                  that must follow the image (snapshots.ts: the order and what a crash at
+ *                  each point leaves). The tail is the core's state after this batch, so
+ *                  it covers step 2's records. A snapshot installed from a peer comes this
+ *                  way too, so the answer that it was installed leaves after it is durable.
+ *   4. `messages`  sent to peers: votes, acks and promises leave only after steps 2 and 3.
+ *   5. `forwards`  client requests handed to another node (e.g. the leader).
+ *   6. `replies`   answers to client requests, local or forwarded.
+ *   7. `applied`   writes this node applied to its state machine, traced with the time
  *                  (data/applied.jsonl: exact convergence times).
- *   7. `events`    protocol events a checker needs (e.g. 2PC prepared/decided/applied per
+ *   8. `events`    protocol events a checker needs (e.g. 2PC prepared/decided/applied per
  *                  transaction), traced with the time (data/events.jsonl).
  *
  * Everything a core knows about time comes from `tick` inputs; every random choice comes
@@ -86,9 +92,19 @@ export interface AppliedWrite {
   version?: number | [number, string];
 }
 
+/** A compaction (Ready step 3): the state as one image, and the log records that must follow it. */
+export interface Compaction {
+  /** Opaque to the runtime; handed back to the core as `CoreContext.snapshot` at restart. */
+  snapshot: string;
+  /** The whole log after the image, replacing the log on disk. */
+  tail: unknown[];
+}
+
 export interface Ready<M> {
   early: Outbound<M>[];
   persist: unknown[];
+  /** Added for snapshots; a core that never compacts leaves it out. */
+  compact?: Compaction | null;
   messages: Outbound<M>[];
   forwards: { reqId: string; to: NodeId }[];
   replies: { reqId: string; reply: ClientReply }[];
@@ -123,8 +139,17 @@ export interface CoreContext<O> {
    */
   members?: readonly NodeId[];
   options: O;
-  /** Records this node persisted before it last stopped, in order (torn tail already cut). */
+  /**
+   * Records this node persisted before it last stopped, in order (torn tail already cut):
+   * the log after `snapshot` when there is one. It may also hold records the snapshot
+   * already covers (a crash between the two steps of a compaction), which cores skip.
+   */
   recovered: unknown[];
+  /**
+   * The newest intact snapshot image this node made durable (`Ready.compact`), or null or
+   * absent when it has none. Added for snapshots: a core that never compacts ignores it.
+   */
+  snapshot?: string | null;
   random: Random;
   /** The time of creation, in the same units as tick.now (milliseconds). */
   now: number;
@@ -161,6 +186,10 @@ export class ReadyBuffer<M> {
   }
   persist(record: unknown): void {
     this.r.persist.push(record);
+  }
+  /** Snapshot `snapshot` and replace the log by `tail` (the last call of a batch wins: it is the newest state). */
+  compact(snapshot: string, tail: unknown[]): void {
+    this.r.compact = { snapshot, tail };
   }
   send(to: NodeId, msg: M): void {
     this.r.messages.push({ to, msg });

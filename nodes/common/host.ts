@@ -16,6 +16,7 @@
 import type { AppliedWrite, ClientOp, ClientReply, Core, CoreContext, Input, NodeId, Ready } from './core.js';
 import { reply } from './core.js';
 import type { WriteAheadLog } from './storage.js';
+import type { SnapshotStore } from './snapshots.js';
 import type { Random } from './random.js';
 
 /** Transport payloads: a core message, a forwarded client request, or the reply to one. */
@@ -50,6 +51,10 @@ export interface HostConfig<M> {
   algoOptions: unknown;
   wal: WriteAheadLog;
   recovered: unknown[];
+  /** Where compactions write their snapshots (a core that asks for one without it is a bug). */
+  snapshots?: SnapshotStore;
+  /** The snapshot image recovery found (CoreContext.snapshot). */
+  snapshot?: string | null;
   random: Random;
   /** A request not answered in this time gets 504 (outcome unknown). */
   requestTimeoutMs: number;
@@ -80,15 +85,23 @@ export interface HostCounters {
   applied: number;
   timeouts: number;
   readies: number;
+  /** Snapshots written and logs compacted behind them (Ready.compact). */
+  compactions: number;
 }
 
 export class NodeHost<M> {
   readonly core: Core<M>;
-  readonly counters: HostCounters = { clientRequests: 0, forwardedOut: 0, forwardedIn: 0, forwardsAbandoned: 0, applied: 0, timeouts: 0, readies: 0 };
+  readonly counters: HostCounters = { clientRequests: 0, forwardedOut: 0, forwardedIn: 0, forwardsAbandoned: 0, applied: 0, timeouts: 0, readies: 0, compactions: 0 };
   readonly replyCounts: Record<string, number> = {};
   private readonly pending = new Map<string, LocalRequest | RemoteRequest>();
   private forwardsOut = 0;
   private nextReqId = 1;
+  /**
+   * Request ids name this incarnation (its start time on the machine's monotonic clock): a
+   * reply to a request forwarded by an earlier incarnation, answered after a restart, must
+   * not resolve the new incarnation's request that happens to have the same number.
+   */
+  private readonly incarnation: string;
   private flushScheduled = false;
   private stopped = false;
   private lastLeader: NodeId | null = null;
@@ -107,10 +120,12 @@ export class NodeHost<M> {
       ...(members !== undefined && { members }),
       options: config.algoOptions,
       recovered: config.recovered,
+      snapshot: config.snapshot ?? null,
       random: config.random,
       now: io.nowMs(),
     });
     this.lastLeader = this.core.leaderId?.() ?? null;
+    this.incarnation = Math.round(io.nowMs() * 1000).toString(36);
   }
 
   get pendingRequests(): number {
@@ -138,7 +153,7 @@ export class NodeHost<M> {
       return;
     }
     this.counters.clientRequests++;
-    const reqId = `l${this.nextReqId++}`;
+    const reqId = `l${this.incarnation}.${this.nextReqId++}`;
     const timer = this.io.setTimer(this.config.requestTimeoutMs, () => this.expire(reqId));
     this.pending.set(reqId, { kind: 'local', op, resolve, timer, forwardedTo: null });
     this.submit({ type: 'client', reqId, op, forwarded: false });
@@ -177,15 +192,17 @@ export class NodeHost<M> {
         return;
       case 'f': {
         this.counters.forwardedIn++;
-        const reqId = `r${this.nextReqId++}`;
+        const reqId = `r${this.incarnation}.${this.nextReqId++}`;
         const timer = this.io.setTimer(this.config.requestTimeoutMs, () => this.expire(reqId));
         this.pending.set(reqId, { kind: 'remote', op: env[2], origin: from, originReqId: env[1], timer });
         this.submit({ type: 'client', reqId, op: env[2], forwarded: true });
         return;
       }
       case 'r': {
+        // Only the peer the request was handed to may answer it: a reply from anyone else
+        // (a stale incarnation's, a misrouted one) says nothing about this request.
         const request = this.pending.get(env[1]);
-        if (!request || request.kind !== 'local') return;
+        if (!request || request.kind !== 'local' || request.forwardedTo !== from) return;
         this.settle(env[1], request);
         this.resolve(request, env[2]);
         return;
@@ -220,6 +237,7 @@ export class NodeHost<M> {
     this.counters.readies++;
     for (const { to, msg } of ready.early) this.io.send(to, ['c', msg]);
     this.config.wal.append(ready.persist);
+    if (ready.compact) this.compact(ready.compact.snapshot, ready.compact.tail);
     for (const { to, msg } of ready.messages) this.io.send(to, ['c', msg]);
     for (const { reqId, to } of ready.forwards) this.forward(reqId, to);
     for (const { reqId, reply: r } of ready.replies) this.answer(reqId, r);
@@ -229,6 +247,15 @@ export class NodeHost<M> {
     }
     if (ready.events.length > 0) this.io.traceEvents(ready.events, this.io.nowNs());
     this.noticeLeaderChange();
+  }
+
+  /** Ready step 3 (snapshots.ts): the image durable first, then the log replaced by what follows it. */
+  private compact(snapshot: string, tail: unknown[]): void {
+    const store = this.config.snapshots;
+    if (!store) throw new Error(`${this.config.id}: the core asked for a snapshot, but this node has no snapshot store`);
+    store.save(snapshot);
+    this.config.wal.rewrite(tail);
+    this.counters.compactions++;
   }
 
   /**

@@ -45,6 +45,17 @@ export class KvState {
     return this.data.size;
   }
 
+  /** Every key and what it holds, for a snapshot image. */
+  entries(): [string, Datum][] {
+    return [...this.data];
+  }
+
+  /** Become exactly the state a snapshot image holds. */
+  restore(entries: readonly (readonly [string, Datum])[]): void {
+    this.data.clear();
+    for (const [key, datum] of entries) this.data.set(key, datum);
+  }
+
   apply(op: ClientOp): ApplyResult {
     switch (op.f) {
       case 'read':

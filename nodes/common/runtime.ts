@@ -1,8 +1,8 @@
 /**
  * The node runtime: the only code that touches sockets, timers and the disk on behalf of a
  * core. It gives the node host (host.ts: inputs, the Ready order, requests in flight) the
- * real world: TCP peers (transport.ts), the client HTTP API, timers and the write-ahead
- * log. Inputs that arrive in the same turn of the event loop are stepped together and
+ * real world: TCP peers (transport.ts), the client HTTP API, timers, and the data
+ * directory (the write-ahead log and the snapshots, files.ts). Inputs that arrive in the same turn of the event loop are stepped together and
  * share one Ready, hence one fdatasync (group commit).
  */
 import fs from 'node:fs';
@@ -12,7 +12,9 @@ import type http from 'node:http';
 import type { z } from 'zod';
 import type { Core, CoreContext, NodeId } from './core.js';
 import { NodeHost, type HostIo } from './host.js';
-import { WriteAheadLog } from './storage.js';
+import type { WriteAheadLog } from './storage.js';
+import { FsFileStore } from './files.js';
+import { openDurableState, type SnapshotStore } from './snapshots.js';
 import { PeerTransport } from './transport.js';
 import { startClientApi } from './client-api.js';
 import { Random } from './random.js';
@@ -40,6 +42,8 @@ export interface NodeConfig {
 export class NodeRuntime<M> {
   private host!: NodeHost<M>;
   private wal!: WriteAheadLog;
+  private snapshots!: SnapshotStore;
+  private store!: FsFileStore;
   private transport!: PeerTransport;
   private server: http.Server | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -50,6 +54,8 @@ export class NodeRuntime<M> {
   /** How late this process's event loop runs: the harness tells a starved machine from a slow protocol by it. */
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private loopDelaySince = monoMs();
+  /** How long reading the data directory and rebuilding the core took at start (snapshot + log replay). */
+  private recoveryMs = 0;
 
   constructor(
     private readonly config: NodeConfig,
@@ -59,9 +65,12 @@ export class NodeRuntime<M> {
 
   async start(): Promise<void> {
     const { config } = this;
-    const opened = WriteAheadLog.open(config.dataDir, config.runtime.fsync);
+    const recoveryStart = monoMs();
+    this.store = new FsFileStore(config.dataDir, config.runtime.fsync);
+    const opened = openDurableState(this.store, config.runtime.fsync);
     this.wal = opened.wal;
-    if (this.wal.stats.tornBytes > 0) this.log(`recovered ${opened.records.length} records; cut a torn tail of ${this.wal.stats.tornBytes} bytes`);
+    this.snapshots = opened.snapshots;
+    for (const note of opened.notes) this.log(note);
     const seed = config.runtime.seed ?? hashId(config.id);
     if (config.runtime.trace) {
       this.traceFd = fs.openSync(path.join(config.dataDir, 'applied.jsonl'), 'a');
@@ -89,11 +98,17 @@ export class NodeRuntime<M> {
         algoOptions: config.algoOptions,
         wal: this.wal,
         recovered: opened.records,
+        snapshots: opened.snapshots,
+        snapshot: opened.snapshot,
         random: Random.derive(seed, `core:${config.id}`),
         requestTimeoutMs: config.runtime.requestTimeoutMs,
       },
       this.io(),
     );
+    this.recoveryMs = monoMs() - recoveryStart;
+    if (opened.snapshot !== null || opened.records.length > 0) {
+      this.log(`recovered in ${Math.round(this.recoveryMs)} ms: ${opened.snapshot === null ? 'no snapshot' : `a snapshot of ${opened.snapshots.stats.bytes} bytes`}, ${opened.records.length} log records`);
+    }
     await this.transport.start();
     this.server = await startClientApi(
       config.api,
@@ -167,6 +182,10 @@ export class NodeRuntime<M> {
       fsyncs: this.wal.stats.fsyncs,
       walRecords: this.wal.stats.records,
       walBytes: this.wal.stats.bytes,
+      snapshots: this.snapshots.stats.saved,
+      snapshotBytes: this.snapshots.stats.bytes,
+      dataBytes: this.store.bytes(),
+      recoveryMs: Math.round(this.recoveryMs),
       cpuUserMs: Math.round(cpu.user / 1000),
       cpuSystemMs: Math.round(cpu.system / 1000),
       rssBytes: process.memoryUsage.rss(),
@@ -196,6 +215,7 @@ export class NodeRuntime<M> {
     this.server?.closeAllConnections();
     await Promise.all([this.transport?.close(), new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()))]);
     this.wal?.close();
+    this.store?.close();
     if (this.traceFd !== null) fs.closeSync(this.traceFd);
     if (this.eventsFd !== null) fs.closeSync(this.eventsFd);
   }

@@ -10,33 +10,20 @@
  * is whole but fails its checksum or its JSON with more data after it is corruption, and the
  * node must not start on it: `WalCorruptError` names the file and the offset (exit 70).
  *
- * The log reads and writes through `LogFile`, so the same encoding and recovery code runs
- * over a real file (`FsLogFile`) and over the simulator's disk (harness/sim/disk.ts), where
- * power loss drops what was written but not synced.
+ * Compaction replaces the whole log at once with the records a core says must follow its
+ * newest snapshot (`rewrite`; snapshots.ts holds the order that makes it safe).
  *
- * For the harness's power-loss crashes of real processes, every sync also records how far
- * each file is durable in `durable.json` beside it (`DurabilityLedger`): after a kill -9
- * the harness cuts each file back to that length, as a power failure would.
+ * The log reads and writes through the data-directory seam of files.ts, so the same
+ * encoding, recovery and compaction run over the real file system and over the simulator's
+ * disk, where power loss drops what was written but not synced.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import zlib from 'node:zlib';
+import { FsFileStore, replaceFile, type FileStore, type LogFile } from './files.js';
+
+export type { FileStore, LogFile } from './files.js';
+export { DurabilityLedger } from './files.js';
 
 const HEADER = 8;
-
-/** The file a log lives in: the one seam between the log's format and a disk, real or simulated. */
-export interface LogFile {
-  /** For error messages. */
-  readonly name: string;
-  /** The whole content as it is now. */
-  read(): Buffer;
-  append(data: Buffer): void;
-  /** fdatasync: what was appended so far survives a power loss once this returns. */
-  sync(): void;
-  /** Cut to `length` bytes and make the cut durable. */
-  truncate(length: number): void;
-  close(): void;
-}
 
 export interface WalStats {
   records: number;
@@ -44,6 +31,8 @@ export interface WalStats {
   fsyncs: number;
   /** Bytes cut from a torn tail when the log was opened. */
   tornBytes: number;
+  /** Times the log was replaced by a compacted one. */
+  rewrites: number;
 }
 
 export class WalCorruptError extends Error {
@@ -129,19 +118,27 @@ export function encodeRecords(records: readonly unknown[]): Buffer {
 }
 
 export class WriteAheadLog {
-  readonly stats: WalStats = { records: 0, bytes: 0, fsyncs: 0, tornBytes: 0 };
+  readonly stats: WalStats = { records: 0, bytes: 0, fsyncs: 0, tornBytes: 0, rewrites: 0 };
 
   private constructor(
-    private readonly file: LogFile,
+    private readonly store: FileStore,
+    private readonly fileName: string,
+    private file: LogFile,
     private readonly fsyncEnabled: boolean,
+    private readonly ownsStore: FsFileStore | null,
   ) {}
 
   /**
-   * Open a log over `file`, returning it and every intact record in order. A torn tail is
-   * cut (and the cut synced); corruption throws WalCorruptError.
+   * Open (creating if needed) the log `name` in a data directory, returning it and every
+   * intact record in order. A torn tail is cut (and the cut synced); corruption throws
+   * WalCorruptError. A new log's directory entry is synced, or a power loss could forget
+   * the file even after its data was synced.
    */
-  static over(file: LogFile, fsyncEnabled: boolean): { wal: WriteAheadLog; records: unknown[] } {
-    const wal = new WriteAheadLog(file, fsyncEnabled);
+  static in(store: FileStore, fsyncEnabled: boolean, name = 'wal', ownsStore: FsFileStore | null = null): { wal: WriteAheadLog; records: unknown[] } {
+    const created = !store.list().includes(name);
+    const file = store.open(name);
+    if (created && fsyncEnabled) store.syncDir();
+    const wal = new WriteAheadLog(store, name, file, fsyncEnabled, ownsStore);
     const buf = file.read();
     const { records, validBytes } = decodeLog(buf, file.name);
     if (validBytes < buf.length) {
@@ -155,7 +152,8 @@ export class WriteAheadLog {
 
   /** Open (creating if needed) the log in `dir` on the real file system. */
   static open(dir: string, fsyncEnabled: boolean): { wal: WriteAheadLog; records: unknown[] } {
-    return WriteAheadLog.over(FsLogFile.open(dir, 'wal', fsyncEnabled), fsyncEnabled);
+    const store = new FsFileStore(dir, fsyncEnabled);
+    return WriteAheadLog.in(store, fsyncEnabled, 'wal', store);
   }
 
   /** Append records and make them durable (one write, one fdatasync) before returning. */
@@ -171,135 +169,23 @@ export class WriteAheadLog {
     this.stats.bytes += buf.length;
   }
 
+  /**
+   * Replace the whole log with `records`, all or nothing across a crash (files.ts
+   * `replaceFile`): the compacted log a core asks for once its snapshot is durable.
+   */
+  rewrite(records: readonly unknown[]): void {
+    const buf = encodeRecords(records);
+    this.file.close();
+    replaceFile(this.store, this.fileName, buf, this.fsyncEnabled);
+    this.file = this.store.open(this.fileName);
+    if (this.fsyncEnabled) this.stats.fsyncs += 2;
+    this.stats.rewrites++;
+    this.stats.records = records.length;
+    this.stats.bytes = buf.length;
+  }
+
   close(): void {
     this.file.close();
-  }
-}
-
-/**
- * How far each file of a data directory is durable, for the harness's power-loss crashes:
- * `durable.json` maps file names to byte lengths. It is rewritten in place after each sync
- * and never synced itself: it only has to survive a kill -9 (the page cache does), which is
- * how the harness reads it before it cuts the files back. A file that was never synced has
- * no entry: all of it is lost.
- */
-export class DurabilityLedger {
-  private static readonly SIZE = 4096;
-  private readonly fd: number;
-  private readonly lengths: Record<string, number>;
-
-  constructor(dir: string) {
-    const file = path.join(dir, 'durable.json');
-    this.lengths = DurabilityLedger.read(dir);
-    this.fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-  }
-
-  /** The recorded durable lengths of a data directory ({} when none was recorded). */
-  static read(dir: string): Record<string, number> {
-    try {
-      const text = fs.readFileSync(path.join(dir, 'durable.json'), 'utf8').trim();
-      const parsed = JSON.parse(text) as unknown;
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        const out: Record<string, number> = {};
-        for (const [k, v] of Object.entries(parsed)) if (typeof v === 'number' && v >= 0) out[k] = v;
-        return out;
-      }
-    } catch {
-      /* absent or torn: nothing is known to be durable */
-    }
-    return {};
-  }
-
-  get(name: string): number | undefined {
-    return this.lengths[name];
-  }
-
-  record(name: string, length: number): void {
-    this.lengths[name] = length;
-    const text = Buffer.from(JSON.stringify(this.lengths).padEnd(DurabilityLedger.SIZE, ' '));
-    if (text.length > DurabilityLedger.SIZE) throw new Error('durability ledger overflow');
-    fs.writeSync(this.fd, text, 0, text.length, 0);
-  }
-
-  close(): void {
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      /* already closed */
-    }
-  }
-}
-
-/** A log file on the real file system. */
-export class FsLogFile implements LogFile {
-  private length: number;
-
-  private constructor(
-    readonly name: string,
-    private readonly fd: number,
-    private readonly ledger: DurabilityLedger,
-    private readonly base: string,
-    private readonly fsyncEnabled: boolean,
-  ) {
-    this.length = fs.fstatSync(fd).size;
-  }
-
-  /**
-   * Open `dir/base`, creating it (and `dir`) if needed. A new file's directory entry is
-   * fsynced, or a power loss could forget the file even after its data was synced.
-   */
-  static open(dir: string, base: string, fsyncEnabled: boolean): FsLogFile {
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, base);
-    const existed = fs.existsSync(file);
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o644);
-    if (!existed && fsyncEnabled) fsyncDir(dir);
-    const ledger = new DurabilityLedger(dir);
-    const f = new FsLogFile(file, fd, ledger, base, fsyncEnabled);
-    // With fsync, what survived the last stop is made durable now; without, only what an
-    // earlier run with fsync synced is (nothing, for a log that never had it).
-    if (fsyncEnabled) f.sync();
-    else ledger.record(base, Math.min(ledger.get(base) ?? 0, f.length));
-    return f;
-  }
-
-  read(): Buffer {
-    return fs.readFileSync(this.name);
-  }
-
-  append(data: Buffer): void {
-    let written = 0;
-    while (written < data.length) written += fs.writeSync(this.fd, data, written);
-    this.length += data.length;
-  }
-
-  sync(): void {
-    fs.fdatasyncSync(this.fd);
-    this.ledger.record(this.base, this.length);
-  }
-
-  truncate(length: number): void {
-    fs.ftruncateSync(this.fd, length);
-    if (this.fsyncEnabled) fs.fsyncSync(this.fd);
-    this.length = length;
-    this.ledger.record(this.base, Math.min(this.ledger.get(this.base) ?? 0, length));
-  }
-
-  close(): void {
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      /* already closed */
-    }
-    this.ledger.close();
-  }
-}
-
-export function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    this.ownsStore?.close();
   }
 }

@@ -19,8 +19,16 @@
  * A crash loses at most that window of replicated versions (never an acknowledged write),
  * and anti-entropy fetches them again; the restarted node's digest claims only what it
  * recovered, so nothing is skipped.
+ *
+ * Bounded by keys and members, not by writes: the store holds one winner per key and, per
+ * origin, its covered seqs as ranges (store.ts); rumors are per key; membership per member.
+ * The log is compacted every `snapshotEntries` records: a snapshot of the winners, the
+ * digest and the incarnation, and the log keeps only what followed the previous snapshot
+ * (nodes/common/compaction.ts; merges are idempotent, so replaying what a snapshot holds
+ * lands on the same state).
  */
 import { ReadyBuffer, type ClientOp, type ClientReply, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
+import { RecordTail } from '../common/compaction.js';
 import type { Random } from '../common/random.js';
 import { HybridClock } from './hlc.js';
 import { Membership, type IncarnationRecord, type MemberUpdate, type MemberView, type ProbeMessage } from './membership.js';
@@ -46,6 +54,14 @@ export type GossipMessage = (
 /** Persisted records: an own write, a batch of replicated versions, or an announced incarnation. */
 export type GossipRecord = { v: Versioned } | { vs: Versioned[] } | IncarnationRecord;
 
+/** A gossip snapshot image: every winner, what this replica covers, the incarnation announced. */
+interface GossipImage {
+  gossip: 1;
+  winners: Versioned[];
+  covered: Digest;
+  inc: number;
+}
+
 export const NOT_SUPPORTED = 'not supported by gossip: no consensus';
 
 export class GossipCore implements Core<GossipMessage> {
@@ -66,6 +82,8 @@ export class GossipCore implements Core<GossipMessage> {
   private unpersisted: Versioned[] = [];
   readonly sent: Record<string, number> = {};
   readonly received: Record<string, number> = {};
+  private readonly tail: RecordTail<GossipRecord>;
+  private compactions = 0;
 
   constructor(ctx: CoreContext<GossipOptions>) {
     this.id = ctx.id;
@@ -73,6 +91,18 @@ export class GossipCore implements Core<GossipMessage> {
     this.random = ctx.random;
     this.now = ctx.now;
     let lastIncarnation: number | null = null;
+    this.tail = new RecordTail(ctx.options.snapshotEntries, ctx.recovered);
+    if (ctx.snapshot) {
+      const image = JSON.parse(ctx.snapshot) as GossipImage;
+      if (image.gossip !== 1) throw new Error('gossip: not a gossip snapshot image');
+      for (const v of image.winners) {
+        this.store.merge(v);
+        this.clock.restore(timestampOf(v));
+      }
+      // Covered seqs whose versions were overwritten before they arrived are covered still.
+      this.store.adopt(image.covered);
+      lastIncarnation = image.inc;
+    }
     for (const record of ctx.recovered as GossipRecord[]) {
       if ('v' in record || 'vs' in record) {
         for (const v of 'v' in record ? [record.v] : record.vs) {
@@ -118,7 +148,16 @@ export class GossipCore implements Core<GossipMessage> {
   }
 
   ready(): Ready<GossipMessage> {
-    return this.out.take();
+    const r = this.out.take();
+    this.tail.note(r.persist);
+    if (this.tail.due) {
+      // What was received and not yet persisted goes into the image: durable from here.
+      this.unpersisted = [];
+      const image: GossipImage = { gossip: 1, winners: this.store.winnersList(), covered: this.store.digest(), inc: this.membership.incarnation };
+      r.compact = { snapshot: JSON.stringify(image), tail: this.tail.compact([{ inc: this.membership.incarnation }]) };
+      this.compactions++;
+    }
+    return r;
   }
 
   status(): Record<string, unknown> {
@@ -134,6 +173,8 @@ export class GossipCore implements Core<GossipMessage> {
       hotRumors: this.rumors.size,
       retiredRumors: this.rumors.retired,
       digestRanges: this.store.digestRanges(),
+      compactions: this.compactions,
+      logRecordsKept: this.tail.size,
       ...this.membership.status(),
       sent: this.sent,
       received: this.received,

@@ -18,6 +18,7 @@
  */
 import { z } from 'zod';
 import { int } from '../common/options.js';
+import { recordCompactionOptions } from '../common/compaction.js';
 
 export const RUMOR_STOP_RULES = ['feedback', 'blind', 'coin'] as const;
 export type RumorStopRule = (typeof RUMOR_STOP_RULES)[number];
@@ -74,6 +75,8 @@ export const gossipOptionsSchema = z
     startupGraceMs: int(0, 600_000).default(5000),
     /** How often to ping one dead member, so a healed partition or a missed rejoin is noticed (Serf's reconnect). */
     reconnectIntervalMs: int(10, 3_600_000).default(2000),
+    /** Compact the log (a snapshot of the winners, digest and incarnation) after this many records; 0: never. */
+    ...recordCompactionOptions,
   })
   // After the timeout come the ping-reqs, and the helpers' nacks 0.8 x timeout later; all of
   // it must land inside the period (memberlist's 500 ms / 1 s leave 100 ms for the network).

@@ -16,6 +16,15 @@
  * promise that reports it chosen), or as the proposer that counted a majority of accepts.
  * The chosen prefix is logged as `c`, riding on the last record of a Ready, so a restarted
  * node rebuilds its state machine up to it without asking anyone, and is told the rest again.
+ *
+ * Compaction: once a snapshot of the state machine covers the chosen prefix up to a slot,
+ * the slots up to the *previous* snapshot are forgotten (`base`): they are chosen, and their
+ * values are in a snapshot. Forgetting them is safe because nothing can change a chosen slot
+ * (P2c), so no ballot's phase 1 needs this acceptor's report of it: a promise says instead
+ * that everything up to `base` is chosen (`compacted`), a proposer treats those slots as
+ * decided and never proposes in them, and whoever needs their values gets a snapshot
+ * (core.ts). An accept for a forgotten slot is never counted: this acceptor cannot tell
+ * whether it holds the chosen value.
  */
 import { NO_BALLOT, compareBallots, opsIn, sameBallot, sameValue, type Ballot, type PaxosRecord, type ReportedSlot, type SlotValue } from './messages.js';
 
@@ -28,8 +37,10 @@ export interface Slot {
 
 export class Acceptor {
   promised: Ballot = NO_BALLOT;
-  /** slots[0] is unused so slot numbers are 1-based, like the commit index. */
-  private readonly slots: (Slot | undefined)[] = [undefined];
+  /** Every slot up to `base` is chosen and forgotten (a snapshot holds its value). */
+  base = 0;
+  /** slots[0] stands for `base`, so slot s is slots[s - base]. */
+  private slots: (Slot | undefined)[] = [undefined];
   chosenUpTo = 0;
   private loggedChosenUpTo = 0;
   /** The highest chosen point announced by the ballot we last heard from: learn later accepts at it too. */
@@ -38,22 +49,30 @@ export class Acceptor {
   /** The last record written in the current Ready, which the chosen point may ride on. */
   private lastRecord: PaxosRecord | null = null;
 
+  /** `snapshotSlot`: the slot the node's newest snapshot ends at (0: none). */
   constructor(
     recovered: readonly unknown[],
     private readonly write: (record: PaxosRecord) => void,
+    snapshotSlot = 0,
   ) {
     for (const record of recovered as PaxosRecord[]) {
       if ('p' in record) this.raise(record.p);
+      else if ('b' in record) this.forget(record.b);
       else if ('a' in record) {
         this.raise(record.a);
         record.v.forEach((value, i) => this.put(record.s + i, record.a, value, false));
       } else if ('d' in record) record.v.forEach((value, i) => this.put(record.d + i, null, value, true));
       if (record.c !== undefined && record.c > this.loggedChosenUpTo) this.loggedChosenUpTo = record.c;
     }
+    if (snapshotSlot < this.base) throw new Error(`paxos: the log starts after slot ${this.base} but the newest intact snapshot ends at ${snapshotSlot}; refusing to start on a damaged data directory`);
+    // The snapshot covers its slots (the log may still hold some of them: a crash between
+    // writing it and compacting the log; or the log of an install that did not finish).
+    this.forget(snapshotSlot);
+    this.chosenUpTo = Math.max(this.chosenUpTo, this.base);
     // Slots under a logged chosen point were chosen when it was logged; a missing one would
     // be a lost record, and stopping there only costs a re-learn.
-    for (let s = 1; s <= this.loggedChosenUpTo; s++) {
-      const slot = this.slots[s];
+    for (let s = this.base + 1; s <= this.loggedChosenUpTo; s++) {
+      const slot = this.slot(s);
       if (!slot) break;
       slot.chosen = true;
     }
@@ -62,20 +81,63 @@ export class Acceptor {
   }
 
   get lastSlot(): number {
-    return this.slots.length - 1;
+    return this.base + this.slots.length - 1;
   }
 
+  /** What this acceptor holds for slot `s` (nothing for a forgotten one). */
   slot(s: number): Slot | undefined {
-    return this.slots[s];
+    return s > this.base ? this.slots[s - this.base] : undefined;
   }
 
   isChosen(s: number): boolean {
-    return this.slots[s]?.chosen === true;
+    return s <= this.base || this.slot(s)?.chosen === true;
   }
 
-  /** The chosen value of slot `s`; only meaningful when isChosen(s). */
+  /** The chosen value of slot `s`; only meaningful when isChosen(s) and s > base. */
   value(s: number): SlotValue {
-    return this.slots[s]?.value ?? null;
+    if (s <= this.base) throw new Error(`paxos invariant: the value of forgotten slot ${s} asked (base ${this.base})`);
+    return this.slot(s)?.value ?? null;
+  }
+
+  /**
+   * A snapshot covers every slot up to `upTo`: forget them (all chosen). Used for our own
+   * snapshots (up to the previous one), an installed one, and at recovery.
+   */
+  forget(upTo: number): void {
+    if (upTo <= this.base) return;
+    this.slots = upTo >= this.lastSlot ? [undefined] : [undefined, ...this.slots.slice(upTo - this.base + 1)];
+    this.base = upTo;
+    if (this.chosenUpTo < upTo) this.chosenUpTo = upTo;
+    if (this.announced.upTo < upTo) this.announced.upTo = upTo;
+    this.advance();
+  }
+
+  /** The records that rebuild this acceptor from its base: promise, base, then its slots in runs. */
+  records(): PaxosRecord[] {
+    const out: PaxosRecord[] = [{ p: this.promised }, { b: this.base }];
+    let run: { chosen: boolean; ballot: Ballot | null; from: number; values: SlotValue[] } | null = null;
+    const flush = () => {
+      if (!run) return;
+      out.push(run.chosen ? { d: run.from, v: run.values } : { a: run.ballot!, s: run.from, v: run.values });
+      run = null;
+    };
+    for (let s = this.base + 1; s <= this.lastSlot; s++) {
+      const slot = this.slot(s);
+      if (!slot || (!slot.chosen && slot.ballot === null)) {
+        flush();
+        continue;
+      }
+      const r = run as { chosen: boolean; ballot: Ballot | null; from: number; values: SlotValue[] } | null;
+      if (r && r.chosen === slot.chosen && (slot.chosen || sameBallot(r.ballot, slot.ballot)) && r.from + r.values.length === s) r.values.push(slot.value);
+      else {
+        flush();
+        run = { chosen: slot.chosen, ballot: slot.ballot, from: s, values: [slot.value] };
+      }
+    }
+    flush();
+    out[out.length - 1]!.c = this.chosenUpTo;
+    this.loggedChosenUpTo = this.chosenUpTo;
+    return out;
   }
 
   private raise(b: Ballot): void {
@@ -83,11 +145,12 @@ export class Acceptor {
   }
 
   private put(s: number, ballot: Ballot | null, value: SlotValue, chosen: boolean): void {
-    while (this.slots.length <= s) this.slots.push(undefined);
-    const old = this.slots[s];
+    if (s <= this.base) return; // forgotten: chosen, and its value is in a snapshot
+    while (this.lastSlot < s) this.slots.push(undefined);
+    const old = this.slots[s - this.base];
     // A chosen slot keeps its value: by P2c every later ballot proposes that same value.
     if (old?.chosen) return;
-    this.slots[s] = { ballot: ballot ?? old?.ballot ?? null, value, chosen };
+    this.slots[s - this.base] = { ballot: ballot ?? old?.ballot ?? null, value, chosen };
   }
 
   /** Phase 1b: promise to accept nothing below `b`. False when already promised higher. */
@@ -106,18 +169,20 @@ export class Acceptor {
    * At most `maxSlots` slots and about `maxOps` operations a page, so a far-behind proposer is
    * answered in pages rather than with one message the transport would refuse.
    */
-  report(from: number, maxSlots: number, maxOps: number): { entries: ReportedSlot[]; upTo: number | null } {
+  report(from: number, maxSlots: number, maxOps: number): { entries: ReportedSlot[]; upTo: number | null; compacted?: number } {
     const entries: ReportedSlot[] = [];
-    let s = Math.max(1, from);
+    const start = Math.max(1, from, this.base + 1);
+    let s = start;
     let ops = 0;
-    for (; s <= this.lastSlot && s - from < maxSlots && ops < maxOps; s++) {
-      const slot = this.slots[s];
+    for (; s <= this.lastSlot && s - start < maxSlots && ops < maxOps; s++) {
+      const slot = this.slot(s);
       if (!slot) continue;
       entries.push([s, slot.chosen ? null : slot.ballot, slot.value]);
       ops += opsIn(slot.value);
     }
     const end = s - 1;
-    return { entries, upTo: end < this.lastSlot ? end : null };
+    const page = { entries, upTo: end < this.lastSlot ? end : null };
+    return from <= this.base ? { ...page, compacted: this.base } : page;
   }
 
   /**
@@ -138,7 +203,12 @@ export class Acceptor {
     const learnNow = sameBallot(b, this.announced.ballot);
     for (let i = 0; i < values.length; i++) {
       const s = from + i;
-      const old = this.slots[s];
+      if (s <= this.base) {
+        // Forgotten: chosen, with a value we no longer hold, so this vote cannot be counted.
+        if (held === values.length) held = i;
+        continue;
+      }
+      const old = this.slot(s);
       if (old?.chosen || (old && sameBallot(old.ballot, b))) {
         // Decided here already, or a retransmission: nothing new to log.
         if (old.chosen && !sameValue(old.value, values[i]!) && held === values.length) held = i;
@@ -166,7 +236,7 @@ export class Acceptor {
     if (!sameBallot(b, this.announced.ballot)) this.announced = { ballot: b, upTo: this.chosenUpTo };
     const end = Math.min(upTo, this.lastSlot);
     for (let s = Math.max(this.announced.upTo, this.chosenUpTo) + 1; s <= end; s++) {
-      const slot = this.slots[s];
+      const slot = this.slot(s);
       if (slot && !slot.chosen && sameBallot(slot.ballot, b)) slot.chosen = true;
     }
     if (upTo > this.announced.upTo) this.announced.upTo = upTo;
@@ -182,8 +252,8 @@ export class Acceptor {
     };
     for (let i = 0; i < values.length; i++) {
       const s = from + i;
-      const slot = this.slots[s];
-      if (slot?.chosen) {
+      const slot = this.slot(s);
+      if (s <= this.base || slot?.chosen) {
         flushRun();
         continue;
       }
@@ -213,14 +283,15 @@ export class Acceptor {
 
   /** The proposer counted a majority of accepts at its ballot for `s`. */
   markChosen(s: number): void {
-    const slot = this.slots[s];
+    if (s <= this.base) return;
+    const slot = this.slot(s);
     if (!slot) throw new Error(`paxos invariant: slot ${s} chosen by our ballot but we hold no value for it`);
     slot.chosen = true;
     this.advance();
   }
 
   private advance(): void {
-    while (this.slots[this.chosenUpTo + 1]?.chosen) this.chosenUpTo++;
+    while (this.slot(this.chosenUpTo + 1)?.chosen) this.chosenUpTo++;
   }
 
   private persist(record: PaxosRecord): void {

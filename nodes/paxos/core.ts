@@ -25,14 +25,23 @@
  *     accept it never answered was lost: that, not a timer, is when an accept goes again.
  *   - No message carries more than maxBatchOps operations or maxCatchupSlots slots: a frame
  *     has a size limit (codec.ts), as Raft's appends carry at most maxBatchEntries.
+ *   - Snapshots of the chosen prefix (as Raft's §7): every `snapshotEntries` slots executed
+ *     (or `snapshotBytes`), the state machine becomes an image and the acceptor forgets the
+ *     slots up to the previous snapshot (acceptor.ts says why that is safe). A peer that
+ *     shows it needs forgotten slots (a learner catching up, a proposer whose phase 1 or
+ *     accepts start below them, a leaderless sync) is sent the newest image in chunks
+ *     (nodes/common/snapshot-transfer.ts) instead of slot by slot.
  */
 import { ReadyBuffer, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
-import type { KvState } from '../common/kv-state.js';
+import { tracedValue, type KvState } from '../common/kv-state.js';
+import { IncomingSnapshot, type HeldSnapshot } from '../common/snapshot-transfer.js';
+import { snapshotDue } from '../common/compaction.js';
 import type { Random } from '../common/random.js';
 import { Acceptor } from './acceptor.js';
 import { LogExecutor } from './executor.js';
 import { Proposer } from './proposer.js';
-import { compareBallots, opsIn, sameBallot, type Ballot, type PaxosMessage, type Proposal, type SlotValue } from './messages.js';
+import { SnapshotPusher } from './catch-up.js';
+import { compareBallots, decodePaxosImage, encodePaxosImage, opsIn, sameBallot, type Ballot, type PaxosMessage, type Proposal, type SlotValue } from './messages.js';
 import type { PaxosOptions } from './options.js';
 
 export type Role = 'follower' | 'candidate' | 'leader' | 'proposer' | 'idle';
@@ -64,7 +73,11 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
   /** Requests not yet proposed. */
   protected queue: Queued[] = [];
   /** GET /metrics: what the protocol spent beyond the happy path. */
-  protected readonly counters = { phase1Runs: 0, phase1Pages: 0, ballotsLost: 0, acceptsResent: 0, chosenValuesSent: 0 };
+  readonly counters = { phase1Runs: 0, phase1Pages: 0, ballotsLost: 0, acceptsResent: 0, chosenValuesSent: 0, snapshotsTaken: 0, snapshotsInstalled: 0, snapshotsStarted: 0, snapshotChunksSent: 0 };
+  /** The newest snapshot on disk (taken or installed), kept to send to peers that need it. */
+  snapshot: HeldSnapshot | null = null;
+  private readonly pusher: SnapshotPusher;
+  private readonly incoming: IncomingSnapshot;
 
   constructor(ctx: CoreContext<PaxosOptions>) {
     this.id = ctx.id;
@@ -73,9 +86,17 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     this.opts = ctx.options;
     this.random = ctx.random;
     this.now = ctx.now;
-    this.acceptor = new Acceptor(ctx.recovered, (record) => this.out.persist(record));
+    this.incoming = new IncomingSnapshot(ctx.options.electionTimeoutMaxMs);
+    this.pusher = new SnapshotPusher(ctx.options, (to, msg) => this.out.early(to, msg), this.counters);
+    const image = ctx.snapshot ? decodePaxosImage(ctx.snapshot) : null;
+    this.acceptor = new Acceptor(ctx.recovered, (record) => this.out.persist(record), image?.slot ?? 0);
     this.maxRoundSeen = this.acceptor.promised[0];
-    this.executor = new LogExecutor(this.acceptor, this.out, ctx.options.mode === 'leaderless');
+    this.executor = new LogExecutor(this.acceptor, this.out, ctx.options.mode === 'leaderless', ctx.options.snapshotBytes > 0);
+    if (image) {
+      // What a snapshot holds was executed (and traced) before: the state resumes silently.
+      this.executor.restore(image);
+      this.snapshot = { index: image.slot, term: 0, image: ctx.snapshot! };
+    }
     this.executor.recover();
   }
 
@@ -128,6 +149,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     switch (input.type) {
       case 'tick':
         this.now = input.now;
+        this.pusher.tick(this.now);
         return this.tick();
       case 'message':
         return this.onMessage(input.from, input.msg);
@@ -140,6 +162,7 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
 
   ready(): Ready<PaxosMessage> {
     this.beforeReady();
+    this.maybeSnapshot();
     this.acceptor.endReady();
     this.promiseUnsynced = false;
     return this.out.take();
@@ -159,11 +182,21 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
       appliedIndex: this.executor.appliedIndex,
       lastSlot: this.acceptor.lastSlot,
       mode: this.opts.mode,
+      snapshotSlot: this.snapshot?.index ?? 0,
+      firstSlot: this.acceptor.base + 1,
     };
   }
 
   metrics(): Record<string, unknown> {
-    return { paxos: { ...this.counters, inflightSlots: this.proposer?.unchosen ?? 0, queued: this.queue.length, awaitingOutcome: this.executor.pending.size } };
+    return {
+      paxos: {
+        ...this.counters,
+        inflightSlots: this.proposer?.unchosen ?? 0,
+        queued: this.queue.length,
+        awaitingOutcome: this.executor.pending.size,
+        slotsHeld: this.acceptor.lastSlot - this.acceptor.base,
+      },
+    };
   }
 
   private lose(leaderHint: NodeId | null): void {
@@ -175,9 +208,15 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
    * Chosen values from slot `from` to a learner that lacks them, one message's worth (at most
    * up to `last`): returns the last slot sent.
    */
-  protected sendChosen(to: NodeId, from: number, last: number): number {
+  protected sendChosen(to: NodeId, first: number, last: number): number {
+    // Only values this node holds chosen: a slot it forgot is a snapshot's to send
+    // (pushSnapshot), and one a promise said others forgot (phase 1's `compacted`) is
+    // chosen with a value this node does not have. Nothing to send: done up to `last`.
+    let from = Math.max(first, this.acceptor.base + 1);
+    while (from <= last && !this.acceptor.slot(from)?.chosen) from++;
     const items = [];
-    for (let s = from; s <= last && items.length < this.opts.maxCatchupSlots; s++) items.push({ slot: s, value: this.acceptor.value(s) });
+    for (let s = from; s <= last && items.length < this.opts.maxCatchupSlots && this.acceptor.slot(s)?.chosen; s++) items.push({ slot: s, value: this.acceptor.value(s) });
+    if (items.length === 0) return last;
     const run = this.runs(items).next().value!;
     this.counters.chosenValuesSent += run.values.length;
     this.out.early(to, { t: 'decide', from, values: run.values });
@@ -290,6 +329,10 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
         return this.apply();
       case 'sync':
         return this.onSync(from, m);
+      case 'snapshot':
+        return this.onSnapshotChunk(from, m);
+      case 'snapshotAck':
+        return this.pusher.onAck(from, m, this.now);
     }
   }
 
@@ -304,7 +347,10 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
    * So the round ends here, as if a higher promise had refused it.
    */
   private endOverruledRound(): void {
-    if (this.proposer?.overruled((s) => this.acceptor.isChosen(s), (s) => this.acceptor.value(s))) this.lose(null);
+    const p = this.proposer;
+    if (!p) return;
+    // A slot of ours that is forgotten here was chosen with a value we cannot compare: end the round, as if overruled.
+    if (p.proposedUpTo(this.acceptor.base) || p.overruled((s) => this.acceptor.isChosen(s), (s) => this.acceptor.value(s))) this.lose(null);
   }
 
   private noteRound(b: Ballot): void {
@@ -322,6 +368,8 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     if (this.proposer && compareBallots(this.proposer.ballot, m.ballot) < 0) this.lose(null);
     this.onPromised(from);
     this.out.send(from, { t: 'promise', ballot: m.ballot, from: m.from, ...this.acceptor.report(m.from, this.opts.maxCatchupSlots, this.opts.maxBatchOps) });
+    // Its phase 1 starts among slots we forgot: it learns they are chosen, and gets their state.
+    if (m.from <= this.acceptor.base) this.pushSnapshot(from);
   }
 
   private onProbeOk(from: NodeId, m: Msg<'probeOk'>): void {
@@ -358,6 +406,8 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     // values chosen below), so our own ballot is done.
     if (this.proposer && compareBallots(this.proposer.ballot, m.ballot) < 0) this.lose(null);
     this.onValidAccept(from);
+    // Its proposer works among slots we forgot (it is behind them): it needs our state.
+    if (m.from <= this.acceptor.base) this.pushSnapshot(from);
     this.acceptor.learnAt(m.ballot, m.chosen);
     this.apply();
     this.out.send(from, {
@@ -399,7 +449,59 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
 
   private onSync(from: NodeId, m: Msg<'sync'>): void {
     if (this.acceptor.chosenUpTo <= m.chosen) return;
-    this.sendChosen(from, m.chosen + 1, this.acceptor.chosenUpTo);
+    if (m.chosen < this.acceptor.base) this.pushSnapshot(from);
+    else this.sendChosen(from, m.chosen + 1, this.acceptor.chosenUpTo);
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /**
+   * Every `snapshotEntries` slots executed (or `snapshotBytes`): the state machine as an
+   * image, and the acceptor keeps the slots after the previous snapshot (so a torn newest
+   * snapshot can be passed over, and a learner that far behind still gets values).
+   */
+  private maybeSnapshot(): void {
+    const last = this.snapshot?.index ?? 0;
+    if (!snapshotDue(this.opts, this.executor.appliedIndex - last, this.executor.appliedBytes)) return;
+    const image = this.executor.image();
+    this.snapshot = { index: image.slot, term: 0, image: encodePaxosImage(image) };
+    this.acceptor.forget(last);
+    this.executor.appliedBytes = 0;
+    this.counters.snapshotsTaken++;
+    this.out.compact(this.snapshot.image, this.acceptor.records());
+  }
+
+  /** `peer` needs slots we forgot: send it our newest image (catch-up.ts). */
+  protected pushSnapshot(peer: NodeId): void {
+    if (!this.snapshot) throw new Error(`paxos invariant: slots up to ${this.acceptor.base} forgotten but no snapshot holds them`);
+    this.pusher.push(peer, this.snapshot, this.now);
+  }
+
+  private onSnapshotChunk(from: NodeId, m: Msg<'snapshot'>): void {
+    const ack = (received: number) => this.out.send(from, { t: 'snapshotAck', slot: m.slot, received });
+    if (m.slot <= this.acceptor.chosenUpTo) return ack(m.total); // covered already
+    const { received, image } = this.incoming.take(`${from}/${m.slot}`, [m.slot], m, this.now);
+    if (image !== null) this.install(image, m.slot);
+    ack(received);
+  }
+
+  /**
+   * The state after every slot up to `slot` (all chosen) replaces ours; the acceptor forgets
+   * those slots. Durable (Ready step 3) before the answer that says it was installed.
+   */
+  private install(text: string, slot: number): void {
+    const image = decodePaxosImage(text);
+    if (image.slot !== slot) throw new Error(`paxos invariant: snapshot image of slot ${image.slot} sent as ${slot}`);
+    // Our ballot proposed in slots the image covers: chosen there, with values we cannot see.
+    if (this.proposer?.proposedUpTo(slot)) this.lose(null);
+    this.acceptor.forget(slot);
+    this.executor.restore(image);
+    this.snapshot = { index: slot, term: 0, image: text };
+    this.counters.snapshotsInstalled++;
+    // The node now holds these values: the convergence trace says when it first did.
+    for (const [key, datum] of image.kv) this.out.applied(key, tracedValue(datum));
+    this.out.compact(text, this.acceptor.records());
+    this.apply();
   }
 
   // ---------------------------------------------------------------- phase 2

@@ -15,7 +15,8 @@
  *     transposed: the same failure detector as nodes/raft, so the two compare fairly).
  *   - Catch-up: a follower reports the chosen point it reached and the one it was told; when
  *     they differ it cannot learn those slots alone (it accepted them at another ballot, or
- *     never), and the leader sends it the chosen values (decide). Accepts a peer lost are
+ *     never), and the leader sends it the chosen values (decide), or its snapshot when the
+ *     follower is behind the slots the leader forgot (core.ts). Accepts a peer lost are
  *     sent again when its answer to a later message shows the gap (core.ts).
  *   - Reads are linearized with a read-index confirmation round, not a lease: a read waits
  *     until a majority has answered an accept or heartbeat sent after it arrived, at our
@@ -156,6 +157,7 @@ export class StableLeaderCore extends PaxosCore {
   }
 
   private catchUp(peer: NodeId, progress: PeerProgress, from: number): void {
+    if (from <= this.acceptor.base) return this.pushSnapshot(peer); // behind what we forgot
     if (from <= progress.catchupTo && this.now < progress.catchupAt) return;
     if (this.acceptor.chosenUpTo < from) return;
     progress.catchupTo = this.sendChosen(peer, from, this.acceptor.chosenUpTo);

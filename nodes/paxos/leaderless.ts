@@ -87,7 +87,8 @@ export class LeaderlessCore extends PaxosCore {
     const p = this.proposer!;
     // A value in doubt that phase 1 found in some slot (re-proposed there, or already chosen) is not proposed again.
     const found = new Set(recovery.map((r) => r.value?.id));
-    for (let s = p.firstSlot; s <= p.maxSlot; s++) if (this.acceptor.isChosen(s)) found.add(this.acceptor.value(s)?.id);
+    // (Forgotten slots hide their values, but what they executed is in executor's ids.)
+    for (let s = Math.max(p.firstSlot, this.acceptor.base + 1); s <= p.maxSlot; s++) if (this.acceptor.isChosen(s)) found.add(this.acceptor.value(s)?.id);
     const own = this.inDoubt.filter((v) => !found.has(v.id) && !this.executor.wasApplied(v.id));
     this.inDoubt = [];
     while (this.queue.length > 0) own.push(this.newProposal(this.queue.splice(0, this.opts.maxBatchOps)));

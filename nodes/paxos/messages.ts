@@ -3,7 +3,7 @@
  * the phase 1 / phase 2 messages of Paxos Made Simple (Lamport 2001, §2.2), the learners'
  * messages (§2.3) and the write-ahead-log records.
  */
-import type { ClientOp, NodeId } from '../common/core.js';
+import type { ClientOp, Datum, NodeId } from '../common/core.js';
 
 /**
  * A ballot ("proposal number", §2.2): a round, with the proposer's id to break ties.
@@ -62,8 +62,10 @@ export type PaxosMessage =
   /**
    * Phase 1b: a promise for `ballot`, reporting each slot from `from` to `upTo` that holds a
    * value. `upTo` null: every slot from `from` on. A page ends early only when it is long.
+   * `compacted` (added for snapshots): every slot up to it is chosen, and this acceptor
+   * forgot them (acceptor.ts); the proposer gets a snapshot of them from it.
    */
-  | { t: 'promise'; ballot: Ballot; from: number; upTo: number | null; entries: ReportedSlot[] }
+  | { t: 'promise'; ballot: Ballot; from: number; upTo: number | null; entries: ReportedSlot[]; compacted?: number }
   /** A prepare or accept refused: the acceptor promised `promised`, or follows a live `leader`. */
   | { t: 'reject'; ballot: Ballot; promised: Ballot; leader: NodeId | null }
   /**
@@ -77,11 +79,40 @@ export type PaxosMessage =
   /** Chosen values for slots from..: a leader catching up a learner, or a leaderless proposer's decision. */
   | { t: 'decide'; from: number; values: SlotValue[] }
   /** Leaderless anti-entropy: "I know every slot up to `chosen`"; a peer that knows more answers with decide. */
-  | { t: 'sync'; chosen: number };
+  | { t: 'sync'; chosen: number }
+  /**
+   * A chunk of a snapshot image (characters offset.. of `total`): the state machine after
+   * every slot up to `slot` was executed, for a peer behind the sender's forgotten slots
+   * (nodes/common/snapshot-transfer.ts).
+   */
+  | { t: 'snapshot'; slot: number; offset: number; data: string; total: number }
+  /** How much of the image of `slot` the receiver holds; `total` once installed (or already covered). */
+  | { t: 'snapshotAck'; slot: number; received: number };
 
 /**
  * Write-ahead-log records, replayed in order at start: a promise, values accepted at a
- * ballot for consecutive slots, values learned chosen. `c`, the learner's chosen prefix,
+ * ballot for consecutive slots, values learned chosen, or `b`, the base of a compacted log
+ * (every slot up to it is chosen and in a snapshot). `c`, the learner's chosen prefix,
  * rides on the last record of a Ready (it holds once that record's values are in).
  */
-export type PaxosRecord = ({ p: Ballot } | { a: Ballot; s: number; v: SlotValue[] } | { d: number; v: SlotValue[] }) & { c?: number };
+export type PaxosRecord = ({ p: Ballot } | { b: number } | { a: Ballot; s: number; v: SlotValue[] } | { d: number; v: SlotValue[] }) & { c?: number };
+
+/** What a Multi-Paxos snapshot image holds: the state machine after every slot up to `slot`. */
+export interface PaxosImage {
+  slot: number;
+  kv: [string, Datum][];
+  /** Leaderless mode: ids of the proposals executed, so a value chosen twice is still applied once. */
+  ids: string[] | null;
+}
+
+export function encodePaxosImage(image: PaxosImage): string {
+  return JSON.stringify({ paxos: 1, slot: image.slot, kv: image.kv, ids: image.ids });
+}
+
+export function decodePaxosImage(text: string): PaxosImage {
+  const v = JSON.parse(text) as { paxos?: unknown; slot?: unknown; kv?: unknown; ids?: unknown };
+  if (v.paxos !== 1 || !Number.isSafeInteger(v.slot) || !Array.isArray(v.kv) || !(v.ids === null || Array.isArray(v.ids))) {
+    throw new Error('paxos: not a paxos snapshot image');
+  }
+  return { slot: v.slot as number, kv: v.kv as PaxosImage['kv'], ids: v.ids as string[] | null };
+}

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { electionTiming, flag, int } from '../common/options.js';
+import { compactionOptions } from '../common/compaction.js';
 
 export const paxosOptionsSchema = z
   .object({
@@ -44,6 +45,8 @@ export const paxosOptionsSchema = z
     /** Leaderless mode: randomized exponential backoff after a conflict, from base up to cap. */
     backoffBaseMs: int(1, 60_000).default(10),
     backoffMaxMs: int(1, 60_000).default(320),
+    /** Snapshots of the chosen prefix: `snapshotEntries` (slots), `snapshotBytes`, `snapshotChunkBytes`. */
+    ...compactionOptions,
   })
   .superRefine(electionTiming)
   .refine((o) => o.backoffBaseMs <= o.backoffMaxMs, {

@@ -16,6 +16,8 @@ export interface PromisePage {
   from: number;
   upTo: number | null;
   entries: ReportedSlot[];
+  /** The reporting acceptor forgot every slot up to this one: all chosen (acceptor.ts). */
+  compacted?: number;
 }
 
 interface InflightSlot {
@@ -43,6 +45,11 @@ export class Proposer {
   readonly probeGrants = new Set<NodeId>();
   /** Highest slot any promise reported: phase 2 starts by deciding every slot up to it. */
   maxSlot: number;
+  /**
+   * Every slot up to here is chosen: an acceptor of the majority forgot them into a
+   * snapshot. Phase 2 never proposes in them; their values come with that snapshot.
+   */
+  compacted = 0;
   /** The next slot this run will propose a fresh value in. */
   nextSlot = 0;
   /** Proposals made in this ballot so far (part of each proposal's id). */
@@ -81,11 +88,15 @@ export class Proposer {
    */
   closePage(isChosen: (slot: number) => boolean): { chosen: Map<number, SlotValue>; next: number | null } {
     let pageEnd = Infinity;
-    for (const page of this.promises.values()) if (page.upTo !== null && page.upTo < pageEnd) pageEnd = page.upTo;
+    for (const page of this.promises.values()) {
+      if (page.upTo !== null && page.upTo < pageEnd) pageEnd = page.upTo;
+      if (page.compacted !== undefined && page.compacted > this.compacted) this.compacted = page.compacted;
+    }
+    if (this.compacted > this.maxSlot) this.maxSlot = this.compacted;
     const chosen = new Map<number, SlotValue>();
     for (const page of this.promises.values()) {
       for (const [slot, ballot, value] of page.entries) {
-        if (slot > pageEnd) continue;
+        if (slot > pageEnd || slot <= this.compacted) continue;
         if (slot > this.maxSlot) this.maxSlot = slot;
         if (ballot === null) {
           chosen.set(slot, value);
@@ -112,7 +123,7 @@ export class Proposer {
    */
   recovery(isChosen: (slot: number) => boolean): { slot: number; value: SlotValue }[] {
     const out: { slot: number; value: SlotValue }[] = [];
-    for (let s = this.firstSlot; s <= this.maxSlot; s++) {
+    for (let s = Math.max(this.firstSlot, this.compacted + 1); s <= this.maxSlot; s++) {
       if (!isChosen(s)) out.push({ slot: s, value: this.recovered.get(s)?.[1] ?? null });
     }
     this.recovered.clear();
@@ -123,6 +134,12 @@ export class Proposer {
   track(slot: number, value: SlotValue, self: NodeId): boolean {
     this.inflight.set(slot, { value, acceptedBy: new Set([self]), resentAt: null });
     return this.accepted(slot, self);
+  }
+
+  /** Whether this ballot proposed in a slot up to `slot` that it has not yet counted chosen. */
+  proposedUpTo(slot: number): boolean {
+    for (const s of this.inflight.keys()) if (s <= slot) return true;
+    return false;
   }
 
   /** What this ballot proposed in `slot`, while it is not yet chosen here. */

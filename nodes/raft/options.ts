@@ -1,6 +1,7 @@
 /** Raft's knobs (`--set key=value`), with the paper's recommended defaults where it gives them. */
 import { z } from 'zod';
 import { electionTiming, flag, int } from '../common/options.js';
+import { compactionOptions } from '../common/compaction.js';
 
 export const raftOptionsSchema = z
   .object({
@@ -16,6 +17,8 @@ export const raftOptionsSchema = z
     maxInflight: int(1, 10_000).default(32),
     /** How reads are linearized: ReadIndex (§6.4) or by appending them to the log. */
     readMode: z.enum(['readindex', 'log']).default('readindex'),
+    /** Snapshots and log compaction (§7): `snapshotEntries`, `snapshotBytes`, `snapshotChunkBytes`. */
+    ...compactionOptions,
   })
   .superRefine(electionTiming);
 

@@ -66,7 +66,9 @@ export class Coordinator {
    * Every commit decision in the log, ended or not, so that even a stale question (an
    * inquiry delayed past the end record) gets the true answer. Presumed abort would allow
    * "abort" there, since such an asker has already committed, but the trace would then
-   * show both decisions. Never pruned, like the log it mirrors. txid -> commit number.
+   * show both decisions. Pruned like the log it mirrors: at a compaction, the ended ones
+   * go (every participant acknowledged them, and links are FIFO, so an inquiry sent before
+   * an acknowledgement arrived before it). txid -> commit number.
    */
   private readonly committed = new Map<string, number>();
   /** Transactions of earlier incarnations answered abort by presumption, traced once each. */
@@ -112,7 +114,44 @@ export class Coordinator {
     if (ops.every((o) => o.f === 'read')) return this.snapshot(txid, reqId, op, ops, parts);
     this.active.set(txid, { txid, reqId, op, ops, participants, votes: new Map(), deadline: this.env.now() + this.opts.prepareTimeoutMs });
     this.counters.begun++;
-    for (const p of participants) this.env.send(p, { t: 'prepare', txid, ops: parts.get(p)!, participants });
+    const low = this.lowestActive();
+    const ended = this.endedUpTo();
+    for (const p of participants) this.env.send(p, { t: 'prepare', txid, ops: parts.get(p)!, participants, low, ended });
+  }
+
+  /** Every transaction of this incarnation numbered below this is decided (outcomes.ts). */
+  private lowestActive(): number {
+    let low = this.seq + 1;
+    for (const txid of this.active.keys()) low = Math.min(low, Number(txid.slice(txid.lastIndexOf('.') + 1)));
+    return low;
+  }
+
+  /** Every commit numbered up to this was acknowledged by all its participants. */
+  private endedUpTo(): number {
+    let ended = this.commitSeq;
+    for (const txid of this.pending.keys()) ended = Math.min(ended, this.committed.get(txid)! - 1);
+    return ended;
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  image(): { epoch: number; commitSeq: number } {
+    // What the log no longer holds, memory need not either.
+    for (const txid of this.committed.keys()) if (!this.pending.has(txid)) this.committed.delete(txid);
+    this.presumed.clear();
+    return { epoch: this.epoch, commitSeq: this.commitSeq };
+  }
+
+  restore(image: { epoch: number; commitSeq: number }): void {
+    this.epoch = Math.max(this.epoch, image.epoch);
+    this.commitSeq = Math.max(this.commitSeq, image.commitSeq);
+  }
+
+  /** The records of what a snapshot leaves open: this incarnation, and the commits not yet acknowledged by everyone. */
+  openRecords(): TwoPcRecord[] {
+    const out: TwoPcRecord[] = [{ k: 'epoch', n: this.epoch }];
+    for (const [txid, p] of this.pending) out.push({ k: 'commit', txid, participants: p.participants, seq: this.committed.get(txid)! });
+    return out;
   }
 
   private snapshot(rid: string, reqId: string, op: ClientOp, ops: PartOp[], parts: Map<NodeId, IndexedOp[]>): void {

@@ -26,10 +26,17 @@
  * (so fault targets named `leader` or `coordinator` resolve to it), and how many
  * transactions are in doubt here and since when; GET /metrics adds the counters.
  *
- * Limits: membership is fixed (placement changes with N); the log is never compacted, and
- * the sets of known outcomes that mirror it (participant.ts, coordinator.ts) grow with it.
+ * Compaction: every `snapshotEntries` log records, the node writes a snapshot (the
+ * participant's keys and the outcomes it must still remember, the coordinator's
+ * incarnation and commit number) and keeps in its log only the transactions still open,
+ * and what was written since the previous snapshot (nodes/common/compaction.ts): finished
+ * transactions, acknowledged by every participant, leave the log. The outcomes kept in
+ * memory are bounded the same way (outcomes.ts, coordinator.ts).
+ *
+ * Limits: membership is fixed (placement changes with N).
  */
 import { ReadyBuffer, reply, type ClientOp, type Core, type CoreContext, type Input, type NodeId, type Ready } from '../common/core.js';
+import { RecordTail } from '../common/compaction.js';
 import { KvState } from '../common/kv-state.js';
 import { UsageError } from '../common/errors.js';
 import { Coordinator } from './coordinator.js';
@@ -50,6 +57,8 @@ export class TwoPcCore implements Core<TwoPcMessage> {
   private now: number;
   /** Highest coordinator incarnation seen in a prepare (a participant's `term`). */
   private epochSeen = 0;
+  private readonly tail: RecordTail<TwoPcRecord>;
+  private compactions = 0;
 
   constructor(ctx: CoreContext<TwoPcOptions>) {
     this.id = ctx.id;
@@ -72,6 +81,13 @@ export class TwoPcCore implements Core<TwoPcMessage> {
     };
     this.participant = new Participant(env, ctx.options);
     this.coordinator = this.id === this.coordinatorId ? new Coordinator(env, ctx.options, this.placement) : null;
+    this.tail = new RecordTail(ctx.options.snapshotEntries, ctx.recovered);
+    if (ctx.snapshot) {
+      const image = JSON.parse(ctx.snapshot) as TwoPcImage;
+      if (image.twopc !== 1) throw new Error('twopc: not a 2PC snapshot image');
+      this.participant.restore(image.participant);
+      if (image.coordinator) this.coordinator?.restore(image.coordinator);
+    }
     const recovered = ctx.recovered as TwoPcRecord[];
     const batchEnds = recovered.flatMap((r, i) => (r.k === 'batch' ? [i] : []));
     const retraceFrom = batchEnds.length >= 2 ? batchEnds.at(-2)! + 1 : 0;
@@ -107,6 +123,14 @@ export class TwoPcCore implements Core<TwoPcMessage> {
   ready(): Ready<TwoPcMessage> {
     const r = this.out.take();
     if (r.persist.length > 0) r.persist.push({ k: 'batch' } satisfies TwoPcRecord);
+    this.tail.note(r.persist);
+    if (this.tail.due) {
+      // Image first, open records second: both as of the end of this batch.
+      const image: TwoPcImage = { twopc: 1, participant: this.participant.image(), coordinator: this.coordinator?.image() ?? null };
+      const open: TwoPcRecord[] = [...(this.coordinator?.openRecords() ?? []), ...this.participant.openRecords(), { k: 'batch' }];
+      r.compact = { snapshot: JSON.stringify(image), tail: this.tail.compact(open) };
+      this.compactions++;
+    }
     return r;
   }
 
@@ -165,6 +189,9 @@ export class TwoPcCore implements Core<TwoPcMessage> {
       termination: this.opts.termination,
       ...this.participant.inDoubt(this.now),
       inDoubtOldest: this.participant.inDoubtSample(5),
+      compactions: this.compactions,
+      logRecordsKept: this.tail.size,
+      outcomesRemembered: this.participant.outcomesRemembered,
       ...(c && { commitSeq: c.commitSeq, activeTxns: c.activeTxns, activeReads: c.activeReads, awaitingAcks: c.awaitingAcks }),
     };
   }
@@ -178,4 +205,11 @@ export class TwoPcCore implements Core<TwoPcMessage> {
       },
     };
   }
+}
+
+/** A 2PC node's snapshot image. */
+interface TwoPcImage {
+  twopc: 1;
+  participant: ReturnType<Participant['image']>;
+  coordinator: ReturnType<Coordinator['image']> | null;
 }

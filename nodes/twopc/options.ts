@@ -1,6 +1,7 @@
 /** Two-phase commit's knobs (`--set key=value`). */
 import { z } from 'zod';
 import { int } from '../common/options.js';
+import { recordCompactionOptions } from '../common/compaction.js';
 
 export const twoPcOptionsSchema = z.object({
   /** The node that coordinates every transaction; default the lowest id (shortest, then alphabetical: n2 < n10). */
@@ -26,6 +27,8 @@ export const twoPcOptionsSchema = z.object({
   cooperativeAfterMs: int(0, 600_000).default(500),
   /** A read waits this long for a write lock (a prepared transaction) to clear, then fails. */
   lockWaitMs: int(0, 600_000).default(300),
+  /** Compact the log (a snapshot, and only open transactions kept) after this many records; 0: never. */
+  ...recordCompactionOptions,
 });
 
 export type TwoPcOptions = z.infer<typeof twoPcOptionsSchema>;

@@ -38,6 +38,7 @@ import type { NodeEnv, PeerAnswer, TwoPcMessage, TwoPcRecord } from './protocol.
 import type { TwoPcOptions } from './options.js';
 import { Versions } from './versions.js';
 import { evaluate } from './evaluate.js';
+import { Outcomes, parseTxid, type OutcomesImage } from './outcomes.js';
 
 interface PreparedTxn {
   txid: string;
@@ -71,8 +72,6 @@ interface SnapshotWaiter {
   deadline: number;
 }
 
-/** What this participant knows of a finished transaction. */
-type Known = { outcome: 'commit'; seq: number } | { outcome: 'abort' };
 type Decision = { outcome: 'commit'; seq: number; horizon: number } | { outcome: 'abort' };
 
 export class Participant {
@@ -80,8 +79,10 @@ export class Participant {
   private readonly versions = new Versions();
   private readonly locks = new LockTable();
   private readonly prepared = new Map<string, PreparedTxn>();
-  /** Outcomes known here (decided, voted no, refused): for repeated decisions and peers' questions. Never pruned. */
-  private readonly outcomes = new Map<string, Known>();
+  /** Outcomes known here (decided, voted no, refused): for late prepares and peers' questions, until no question can need them. */
+  private readonly outcomes = new Outcomes();
+  /** The newest snapshot horizon a coordinator sent: versions older than it serve no read. */
+  private lastHorizon = -Infinity;
   private waiters: Waiter[] = [];
   private snapshots: SnapshotWaiter[] = [];
   readonly counters = {
@@ -138,6 +139,8 @@ export class Participant {
   // ---------------------------------------------------------------- phase 1
 
   onPrepare(from: NodeId, m: Extract<TwoPcMessage, { t: 'prepare' }>): void {
+    const id = parseTxid(m.txid);
+    if (id && m.low !== undefined && m.ended !== undefined) this.outcomes.watermark(id.coordinator, { epoch: id.epoch, low: m.low, ended: m.ended });
     const again = this.prepared.get(m.txid);
     if (again) return this.env.send(from, { t: 'vote', txid: m.txid, yes: true, results: again.results });
     if (this.outcomes.has(m.txid)) return this.voteNo(from, m.txid, 'already decided here');
@@ -177,6 +180,7 @@ export class Participant {
   // ---------------------------------------------------------------- phase 2
 
   onDecide(from: NodeId, m: Extract<TwoPcMessage, { t: 'decide' }>): void {
+    if (m.commit && m.horizon > this.lastHorizon) this.lastHorizon = m.horizon;
     if (this.prepared.has(m.txid)) this.resolve(m.txid, m.commit ? { outcome: 'commit', seq: m.seq, horizon: m.horizon } : { outcome: 'abort' });
     // A commit is acknowledged even when it was installed long ago: the coordinator re-sends
     // it until every participant has said so, and a participant only forgets after installing.
@@ -238,8 +242,8 @@ export class Participant {
       const txid = answer[0];
       if (answer[1] === 'prepared' || !this.prepared.has(txid)) continue;
       this.counters.resolvedByPeers++;
-      // A peer does not know the coordinator's snapshot horizon: keep every version (-Infinity).
-      this.resolve(txid, answer[1] === 'commit' ? { outcome: 'commit', seq: answer[2], horizon: -Infinity } : { outcome: 'abort' });
+      // A peer does not know the coordinator's snapshot horizon: keep what the last one we heard keeps.
+      this.resolve(txid, answer[1] === 'commit' ? { outcome: 'commit', seq: answer[2], horizon: this.lastHorizon } : { outcome: 'abort' });
     }
   }
 
@@ -345,6 +349,32 @@ export class Participant {
       values.push([key, value]);
     }
     this.env.send(to, { t: 'snapValues', rid, values });
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  /** What a snapshot keeps of this participant: its keys, their newest versions, the outcomes still needed. */
+  image(): { kv: [string, Datum][]; versions: [string, number][]; outcomes: OutcomesImage; horizon: number | null } {
+    this.outcomes.prune();
+    return { kv: this.state.entries(), versions: this.versions.newest(), outcomes: this.outcomes.image(), horizon: Number.isFinite(this.lastHorizon) ? this.lastHorizon : null };
+  }
+
+  /** Start from a snapshot image (records after it are replayed on top: recover). */
+  restore(image: ReturnType<Participant['image']>): void {
+    this.state.restore(image.kv);
+    // As after a restart from the log: only the newest version survives, older snapshots are refused.
+    for (const [key, seq] of image.versions) this.versions.install(key, seq, this.state.get(key), seq);
+    this.outcomes.restore(image.outcomes);
+    if (image.horizon !== null) this.lastHorizon = image.horizon;
+  }
+
+  /** The records of what a snapshot leaves open: the transactions in doubt here. */
+  openRecords(): TwoPcRecord[] {
+    return [...this.prepared.values()].map(({ txid, coordinator, participants, at, writes, reads }) => ({ k: 'prepared', txid, coordinator, participants, at, writes, reads }));
+  }
+
+  get outcomesRemembered(): number {
+    return this.outcomes.size;
   }
 
   // ---------------------------------------------------------------- observation

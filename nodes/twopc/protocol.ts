@@ -24,9 +24,11 @@ export interface IndexedOp {
 export type TwoPcMessage =
   /**
    * Phase 1 (Gray & Lamport 2006, §3: "prepare"). `participants` lets an in-doubt
-   * participant ask its peers (cooperative termination).
+   * participant ask its peers (cooperative termination). `low` and `ended` (added for
+   * compaction): how far the coordinator's transactions are settled, so participants can
+   * forget outcomes no question can need (outcomes.ts).
    */
-  | { t: 'prepare'; txid: string; ops: IndexedOp[]; participants: NodeId[] }
+  | { t: 'prepare'; txid: string; ops: IndexedOp[]; participants: NodeId[]; low?: number; ended?: number }
   | { t: 'vote'; txid: string; yes: true; results: [number, Datum][] }
   /** `current` is set when a cas found another value: the client gets it back with its 409. */
   | { t: 'vote'; txid: string; yes: false; reason: string; current?: Datum }

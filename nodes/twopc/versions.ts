@@ -33,6 +33,13 @@ export class Versions {
     }
   }
 
+  /** Each key's newest commit number, for a snapshot image. */
+  newest(): [string, number][] {
+    const out: [string, number][] = [];
+    for (const [key, h] of this.byKey) if (h.list.length > 0) out.push([key, h.list[h.list.length - 1]![0]]);
+    return out;
+  }
+
   /** The value `key` had in snapshot `at`; undefined when that version was already dropped. */
   at(key: string, at: number): Datum | undefined {
     const h = this.byKey.get(key);

@@ -12,7 +12,7 @@ import { nodeOptions } from '../../nodes/main.js';
 import { gossip } from '../../nodes/gossip/index.js';
 import { StaticMembership } from '../../nodes/gossip/static-membership.js';
 import { WriteAheadLog } from '../../nodes/common/storage.js';
-import { SimFile } from '../../harness/sim/engine/disk.js';
+import { SimDisk } from '../../harness/sim/engine/disk.js';
 import { NEVER, allMessages, gossipSim, holders, node, write } from './sim-helpers.js';
 
 const ids = (n: number) => Object.freeze(Array.from({ length: n }, (_, i) => `n${i + 1}`));
@@ -90,7 +90,7 @@ describe('a host given the shared member list', () => {
       nowMs: () => 0, nowNs: () => 0, setTimer: () => ({}), clearTimer: () => undefined, defer: () => undefined,
       send: () => true, traceApplied: () => undefined, traceEvents: () => undefined, log: () => undefined,
     };
-    const wal = WriteAheadLog.over(new SimFile('wal', { now: () => 0, sync: () => 0 }), false).wal;
+    const wal = WriteAheadLog.in(new SimDisk('n2', { now: () => 0, sync: () => 0 }), false).wal;
     const core: Core<unknown> = { step: () => undefined, ready: () => ({ early: [], persist: [], messages: [], forwards: [], replies: [], applied: [], events: [] }), status: () => ({}) };
     return new NodeHost({ id: 'n2', members, createCore: (ctx) => (onContext(ctx), core), algoOptions: {}, wal, recovered: [], random: new Random(1), requestTimeoutMs: 1000 }, io);
   }

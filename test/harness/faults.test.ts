@@ -103,4 +103,20 @@ describe('nemesis schedules', () => {
     for (const f of expandNemesis(scenario(5, ['partition']))) expect(f.kind).toBe('partition');
     for (const f of expandNemesis(scenario(5, ['power-loss']))) expect(f).toMatchObject({ kind: 'crash', mode: 'power-loss' });
   });
+
+  it('catch-up: one node cut off for most of an interval, then crashed soon after it is back', () => {
+    const s = parseScenario({ algo: 'raft', nodes: 5, duration: '60s', seed: 7, nemesis: { names: ['catch-up'], interval: '20s', faultDuration: '2s' } });
+    const faults = expandNemesis(s);
+    const away = faults.filter((f) => f.kind === 'partition');
+    expect(away.length).toBeGreaterThanOrEqual(1);
+    expect(faults.length).toBe(2 * away.length);
+    for (const cut of away) {
+      expect(cut).toMatchObject({ shape: 'isolate', duration: 20_000 - 2500 });
+      const again = faults.find((f) => f.kind === 'crash' && f.target === cut.target && f.at > cut.at + cut.duration);
+      expect(again).toBeDefined();
+      expect(again!.at - (cut.at + cut.duration)).toBeGreaterThanOrEqual(300);
+      expect(again!.at - (cut.at + cut.duration)).toBeLessThanOrEqual(800);
+      expect(again!.at + again!.duration).toBeLessThanOrEqual(60_000);
+    }
+  });
 });

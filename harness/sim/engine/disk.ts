@@ -1,12 +1,15 @@
 /**
- * The simulated disk: a `LogFile` (nodes/common/storage.ts) held in memory, so the real
- * write-ahead log's encoding and recovery run over it. It knows what a real disk knows and
- * a kill -9 does not show: which bytes were synced. A sync is durable only once it
- * completes (the node is busy until then, see node.ts), and a power loss cuts each file
- * back to its durable length, optionally keeping a torn prefix of what was written after
- * it (a partial page, or a page of zeros from a file extended but never written).
+ * The simulated disk: a data directory (`FileStore`, nodes/common/files.ts) of files held in
+ * memory, so the real write-ahead log and snapshot store, with their encoding, recovery and
+ * compaction, run over it. It knows what a real disk knows and a kill -9 does not show:
+ * which bytes were synced, and which names. A sync is durable only once it completes (the
+ * node is busy until then, see node.ts). A power loss cuts each file back to its durable
+ * length, optionally keeping a torn prefix of what was written after it (a partial page, or
+ * a page of zeros from a file extended but never written), and puts the directory back as
+ * its last completed directory sync left it: a file created, renamed or removed since is
+ * not, or still, there (POSIX promises a name only once its directory is fsynced).
  */
-import type { LogFile } from '../../../nodes/common/storage.js';
+import type { FileStore, LogFile } from '../../../nodes/common/files.js';
 import type { Random } from '../../../nodes/common/random.js';
 
 export interface SimFileHooks {
@@ -90,5 +93,95 @@ export class SimFile implements LogFile {
     this.length = keep;
     this.durable = keep;
     return Math.max(0, before - keep);
+  }
+}
+
+/** A node's data directory on the simulated disk. */
+export class SimDisk implements FileStore {
+  /** The directory as the running node sees it. */
+  private names = new Map<string, SimFile>();
+  /** The directory as its last completed sync left it: what a power loss goes back to. */
+  private durableNames = new Map<string, SimFile>();
+  private dirSync: { names: Map<string, SimFile>; at: number } | null = null;
+  /** Syncs of files and of the directory so far. */
+  syncs = 0;
+  private readonly fileHooks: SimFileHooks;
+
+  constructor(
+    readonly name: string,
+    private readonly hooks: SimFileHooks,
+  ) {
+    this.fileHooks = {
+      now: hooks.now,
+      sync: () => {
+        this.syncs++;
+        return hooks.sync();
+      },
+    };
+  }
+
+  private files(): Set<SimFile> {
+    return new Set([...this.names.values(), ...this.durableNames.values()]);
+  }
+
+  list(): string[] {
+    return [...this.names.keys()];
+  }
+
+  read(name: string): Buffer | null {
+    return this.names.get(name)?.read() ?? null;
+  }
+
+  open(name: string): LogFile {
+    let f = this.names.get(name);
+    if (!f) {
+      f = new SimFile(`${this.name}/${name}`, this.fileHooks);
+      this.names.set(name, f);
+    }
+    return f;
+  }
+
+  rename(from: string, to: string): void {
+    const f = this.names.get(from);
+    if (!f) throw new Error(`${this.name}/${from}: no such file to rename`);
+    this.names.delete(from);
+    this.names.set(to, f);
+  }
+
+  remove(name: string): void {
+    this.names.delete(name);
+  }
+
+  syncDir(): void {
+    this.settle();
+    this.syncs++;
+    this.dirSync = { names: new Map(this.names), at: this.hooks.sync() };
+  }
+
+  bytes(): number {
+    let total = 0;
+    for (const f of this.names.values()) total += f.length;
+    return total;
+  }
+
+  private settle(): void {
+    if (this.dirSync && this.hooks.now() >= this.dirSync.at) {
+      this.durableNames = this.dirSync.names;
+      this.dirSync = null;
+    }
+  }
+
+  /**
+   * The machine lost power: every file keeps what was durable (SimFile.powerLoss), and the
+   * directory what its last completed sync made durable. Returns the bytes lost, counting
+   * files whose name was lost with them.
+   */
+  powerLoss(random: Random, tear: boolean): number {
+    this.settle();
+    this.dirSync = null;
+    const before = this.bytes();
+    for (const f of this.files()) f.powerLoss(random, tear);
+    this.names = new Map(this.durableNames);
+    return Math.max(0, before - this.bytes());
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A simulated node process: the real NodeHost (nodes/common/host.ts) and the real
- * write-ahead log over a simulated file, driven by simulated timers, a simulated network
+ * write-ahead log and snapshot store over a simulated data directory, driven by simulated timers, a simulated network
  * and a simulated client connection.
  *
  * What it models of a process, and why:
@@ -14,7 +14,7 @@
  *     transport's heartbeat destroys inbound connections silent for longer than linkDeadMs
  *     before their queued frames are read, so a long pause loses them, a short one does not.
  *   - Crash (kill -9): memory gone, the page cache kept; power loss: each file cut back to
- *     what was synced (disk.ts).
+ *     what was synced, the directory to its last sync (disk.ts).
  *   - Its own clock (ms) for timers and ticks, which a clock fault makes run fast, slow or
  *     jump forward (a monotonic clock never runs back). Traces use the simulation's clock,
  *     the "machine-wide" clock clients and checkers share.
@@ -22,12 +22,13 @@
 import type { Algorithm } from '../../../nodes/common/runtime.js';
 import type { AppliedWrite, ClientOp, ClientReply, NodeId } from '../../../nodes/common/core.js';
 import { NodeHost, type HostIo, type TimerHandle } from '../../../nodes/common/host.js';
-import { WriteAheadLog, WalCorruptError } from '../../../nodes/common/storage.js';
+import { WalCorruptError } from '../../../nodes/common/storage.js';
+import { openDurableState, type DurableState } from '../../../nodes/common/snapshots.js';
 import type { RuntimeOptions } from '../../../nodes/common/options.js';
 import { Random } from '../../../nodes/common/random.js';
 import type { Scheduler, SimEvent } from './scheduler.js';
 import type { Conn, NetEndpoint, SimNetwork } from './network.js';
-import { SimFile } from './disk.js';
+import { SimDisk } from './disk.js';
 
 /** Event-loop phases a queued input belongs to, in the order they run after a stall. */
 const TIMER = 0;
@@ -81,7 +82,8 @@ export class SimNode implements NetEndpoint {
   paused = false;
   incarnation = 0;
   host: NodeHost<unknown> | null = null;
-  readonly wal: SimFile;
+  /** The node's data directory: its log and its snapshots. */
+  readonly disk: SimDisk;
   /** Why the last start failed (a log it cannot recover), if it did. */
   startFailure: string | null = null;
   busyUntil = 0;
@@ -111,7 +113,7 @@ export class SimNode implements NetEndpoint {
     private readonly net: SimNetwork,
     private readonly traces: TraceSink,
   ) {
-    this.wal = new SimFile(`${spec.id}/wal`, {
+    this.disk = new SimDisk(spec.id, {
       now: () => this.sched.now,
       sync: () => {
         const start = Math.max(this.sched.now, this.busyUntil);
@@ -311,9 +313,9 @@ export class SimNode implements NetEndpoint {
     this.incarnation++;
     this.stats.starts++;
     const { spec } = this;
-    let opened: { wal: WriteAheadLog; records: unknown[] };
+    let opened: DurableState;
     try {
-      opened = WriteAheadLog.over(this.wal, spec.runtime.fsync);
+      opened = openDurableState(this.disk, spec.runtime.fsync);
     } catch (err) {
       // The real node exits 70 here: a log it must not start on.
       this.startFailure = err instanceof WalCorruptError ? err.message : `cannot open its log: ${(err as Error).message}`;
@@ -332,6 +334,8 @@ export class SimNode implements NetEndpoint {
         algoOptions: spec.algoOptions,
         wal: opened.wal,
         recovered: opened.records,
+        snapshots: opened.snapshots,
+        snapshot: opened.snapshot,
         random: Random.derive(spec.seed, `core:${spec.id}`),
         requestTimeoutMs: spec.runtime.requestTimeoutMs,
       },
@@ -369,7 +373,7 @@ export class SimNode implements NetEndpoint {
     this.net.nodeCrashed(this.id, graceful);
     if (powerLoss) {
       this.stats.powerLosses++;
-      this.stats.bytesLostToPower += this.wal.powerLoss(random, true);
+      this.stats.bytesLostToPower += this.disk.powerLoss(random, true);
       // The power came back: no sync can still be in progress.
       this.busyUntil = this.sched.now;
     }
