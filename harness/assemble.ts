@@ -11,6 +11,7 @@ import type { Workload } from '../workloads/workload.js';
 import { checkConvergence, type AppliedRecord, type SettleReport } from '../workloads/checkers/convergence.js';
 import { loadDuring, starvedDuring, STARVATION_LIMITS, type LoadSample } from '../workloads/checkers/starvation.js';
 import type { CommitEvent } from '../workloads/checkers/atomicity.js';
+import { checkLogSafety, isLeaderEvent, type LeaderEvent } from '../workloads/checkers/log-safety.js';
 import type { Verdict } from '../workloads/checkers/verdict.js';
 import type { Cluster } from './cluster.js';
 import type { ChildExit } from './supervisor.js';
@@ -39,21 +40,26 @@ function readJsonLines<T>(file: string, map: (row: Record<string, unknown>) => T
   return out;
 }
 
-function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEvents: CommitEvent[] } {
+function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEvents: CommitEvent[]; leaders: LeaderEvent[] } {
   const applied: AppliedRecord[] = [];
   const commitEvents: CommitEvent[] = [];
+  const leaders: LeaderEvent[] = [];
   for (const n of cluster?.nodes ?? []) {
     if (!n.dataDir) continue;
     applied.push(
       ...readJsonLines(path.join(n.dataDir, 'applied.jsonl'), (r): AppliedRecord => {
         const rec: AppliedRecord = { node: n.id, key: String(r.k), value: r.v as Scalar, t: Number(r.t) };
         if (typeof r.version === 'number' || Array.isArray(r.version)) rec.version = r.version as AppliedRecord['version'];
+        if (typeof r.at === 'number') rec.at = r.at;
         return rec;
       }),
     );
-    commitEvents.push(...readJsonLines(path.join(n.dataDir, 'events.jsonl'), (r) => (typeof r.txid === 'string' && typeof r.event === 'string' ? (r as unknown as CommitEvent) : null)));
+    for (const r of readJsonLines(path.join(n.dataDir, 'events.jsonl'), (r) => r)) {
+      if (typeof r.txid === 'string' && typeof r.event === 'string') commitEvents.push(r as unknown as CommitEvent);
+      else if (isLeaderEvent(r)) leaders.push(r as unknown as LeaderEvent);
+    }
   }
-  return { applied, commitEvents };
+  return { applied, commitEvents, leaders };
 }
 
 export interface AssembleInput {
@@ -87,7 +93,7 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
   const records = a.load?.records ?? [];
   const analysis = analyze(records, a.faults, a.originNs, a.endNs, workload.isWrite);
   const { events } = await readHistory(path.join(a.dir, 'history.jsonl'));
-  const { applied, commitEvents } = traces(a.cluster);
+  const { applied, commitEvents, leaders } = traces(a.cluster);
   const eventual = isEventual(scenario);
   const samples = a.machine?.samples ?? [];
   const judgedUntil = a.phases?.settled ?? a.endNs;
@@ -104,6 +110,9 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
     // A history the checkers cannot read is the harness's own bug: say so, do not guess a verdict.
     a.problems.push(`the checkers could not read this run's history: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // The replicas' own invariants, from their traces (cores with a log or terms only).
+  const safety = checkLogSafety({ applied, leaders });
+  if (safety) checks.push(safety);
 
   // Convergence as a measurement, for every algorithm: ack -> the last live node holding it.
   let convergence: ConvergenceSummary | null = null;

@@ -18,6 +18,7 @@ import type { OpRecord, OpSource } from '../../workloads/load.js';
 import type { Outcome } from '../../workloads/client.js';
 import { CONVERGENCE_BOUND_MS, type Workload, type WorkloadContext } from '../../workloads/workload.js';
 import type { Verdict } from '../../workloads/checkers/verdict.js';
+import { checkLogSafety } from '../../workloads/checkers/log-safety.js';
 import type { FaultRecord } from '../faults/runner.js';
 import type { Scenario } from '../scenario.js';
 import { hasLeader, isEventual } from '../traits.js';
@@ -170,6 +171,8 @@ export function runCase(c: SimCase, modules: SimModules, capture = false): CaseR
   const unread: { node: string; key: Key }[] = [];
   const finalByNode = finalReads(cluster, api, workload, scenario, history, liveness, unread, source);
   const checks = check(workload, scenario, history, cluster, finalByNode, unread, ns(healedAt));
+  const safety = checkLogSafety({ applied: cluster.applied, leaders: cluster.leaderEvents });
+  if (safety) checks.push(safety);
   for (const f of cluster.fatal) checks.push({ checker: 'invariants', valid: false, summary: `${f.node} died at ${f.atMs} ms of simulated time: ${f.error}`, stats: { atMs: f.atMs } });
   for (const why of startFailures) checks.push({ checker: 'durability', valid: false, summary: `a node cannot recover its own log after a crash the contract allows: ${why}`, stats: {} });
   if (sched.exhausted) {

@@ -90,6 +90,12 @@ export interface AppliedWrite {
    * which the convergence checker reads.
    */
   version?: number | [number, string];
+  /**
+   * The log position (Raft index, Paxos slot) of the command that made this write, for
+   * cores that apply a log: traced as `at`, so a checker can hold every replica to applying
+   * the same writes at the same position (workloads/checkers/log-safety.ts).
+   */
+  at?: number;
 }
 
 /** A compaction (Ready step 3): the state as one image, and the log records that must follow it. */
@@ -210,6 +216,10 @@ export class ReadyBuffer<M> {
   }
   applied(key: string, value: Value, version?: AppliedWrite['version']): void {
     this.r.applied.push(version === undefined ? { key, value } : { key, value, version });
+  }
+  /** A write made by the command at log position `at` (AppliedWrite.at). */
+  appliedAt(at: number, key: string, value: Value): void {
+    this.r.applied.push({ key, value, at });
   }
   event(event: Record<string, unknown>): void {
     this.r.events.push(event);

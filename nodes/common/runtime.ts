@@ -145,7 +145,8 @@ export class NodeRuntime<M> {
         for (let i = 0; i < applied.length; i++) {
           const a = applied[i]!;
           const version = a.version === undefined ? '' : `,"version":${JSON.stringify(a.version)}`;
-          text += `{"k":${JSON.stringify(a.key)},"v":${JSON.stringify(a.value)},"t":${t + i}${version}}\n`;
+          const at = a.at === undefined ? '' : `,"at":${a.at}`;
+          text += `{"k":${JSON.stringify(a.key)},"v":${JSON.stringify(a.value)},"t":${t + i}${version}${at}}\n`;
         }
         fs.writeSync(this.traceFd, text);
       },

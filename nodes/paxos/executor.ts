@@ -68,7 +68,7 @@ export class LogExecutor {
       if (this.countBytes) this.appliedBytes += JSON.stringify(v.ops).length;
       for (let i = 0; i < v.ops.length; i++) {
         const result = this.state.apply(v.ops[i]!);
-        for (const [key, value] of result.writes) this.out.applied(key, value);
+        for (const [key, value] of result.writes) this.out.appliedAt(this.appliedIndex, key, value);
         const reqId = waiting?.[i];
         if (reqId) this.out.reply(reqId, result.reply);
       }

@@ -283,6 +283,8 @@ export class RaftCore implements Core<RaftMessage> {
   private becomeLeader(): void {
     this.role = 'leader';
     this.leader = this.id;
+    // Traced for the election-safety check (at most one leader per term; log-safety.ts).
+    this.out.event({ event: 'leader', term: this.term });
     this.progress.clear();
     for (const peer of this.peers) {
       this.progress.set(peer, { match: 0, next: this.lastIndex + 1, state: 'probe', sending: null, probeSent: false, inflight: [], ackedSeq: 0 });
@@ -563,7 +565,7 @@ export class RaftCore implements Core<RaftMessage> {
       if (op === null) continue;
       if (this.opts.snapshotBytes > 0) this.appliedBytes += JSON.stringify(op).length;
       const result = this.state.apply(op);
-      for (const [key, value] of result.writes) this.out.applied(key, value);
+      for (const [key, value] of result.writes) this.out.appliedAt(index, key, value);
       const waiting = this.pendingWrites.get(index);
       if (waiting) {
         this.pendingWrites.delete(index);

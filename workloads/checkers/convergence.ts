@@ -26,6 +26,8 @@ export interface AppliedRecord {
   t: number;
   /** The node's last-writer-wins version, if it has one: a number, or [timestamp, tiebreak]. Higher wins. */
   version?: number | [number, string];
+  /** The log position (Raft index, Paxos slot) whose command made this write, for cores with a log (log-safety.ts). */
+  at?: number;
 }
 
 export interface ConvergenceInput {

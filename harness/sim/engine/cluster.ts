@@ -9,6 +9,7 @@ import type { RuntimeOptions } from '../../../nodes/common/options.js';
 import { Random } from '../../../nodes/common/random.js';
 import type { AppliedRecord } from '../../../workloads/checkers/convergence.js';
 import type { CommitEvent } from '../../../workloads/checkers/atomicity.js';
+import { isLeaderEvent, type LeaderEvent } from '../../../workloads/checkers/log-safety.js';
 import type { Scalar } from '../../../workloads/history.js';
 import { Scheduler } from './scheduler.js';
 import { SimNetwork } from './network.js';
@@ -31,6 +32,8 @@ export class SimCluster {
   readonly nodes: SimNode[];
   readonly applied: AppliedRecord[] = [];
   readonly commitEvents: CommitEvent[] = [];
+  /** Raft's `leader` events, for the election-safety check. */
+  readonly leaderEvents: LeaderEvent[] = [];
   /** Nodes that died of an exception (a failed invariant), with when and why. */
   readonly fatal: { node: NodeId; atMs: number; error: string }[] = [];
   /** Called when a node crashes, so client connections to it fail (clients.ts). */
@@ -56,6 +59,7 @@ export class SimCluster {
           const a = applied[i]!;
           const rec: AppliedRecord = { node, key: a.key, value: a.value as Scalar, t: tNs + i };
           if (a.version !== undefined) rec.version = a.version;
+          if (a.at !== undefined) rec.at = a.at;
           this.applied.push(rec);
         }
       },
@@ -64,6 +68,7 @@ export class SimCluster {
           // What the runtime's events.jsonl carries, after a JSON round trip.
           const row = JSON.parse(JSON.stringify({ ...e, node, t: tNs })) as Record<string, unknown>;
           if (typeof row.txid === 'string' && typeof row.event === 'string') this.commitEvents.push(row as unknown as CommitEvent);
+          else if (isLeaderEvent(row)) this.leaderEvents.push(row as unknown as LeaderEvent);
         }
       },
     };
