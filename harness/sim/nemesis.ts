@@ -25,6 +25,15 @@ function holdMs(rnd: Random, lo: number, hi: number): number {
 }
 
 /**
+ * One crash in three is a blip: the node is back 5-150 ms later, as under a supervisor that
+ * restarts at once, so it rejoins inside the election or round it left, while what it said
+ * before the crash is still in flight (what it forgot to persist then matters most).
+ */
+function blip(rnd: Random, duration: number): number {
+  return rnd.chance(1 / 3) ? Math.min(duration, holdMs(rnd, 5, 150)) : duration;
+}
+
+/**
  * A node away long enough to fall behind the others' compacted logs (isolated, or down),
  * then crashed 20-400 ms after it is back (mid-install; a power loss one time in three).
  */
@@ -63,11 +72,11 @@ function one(kind: Exclude<SimNemesis, 'chaos' | 'catch-up'>, at: number, durati
       return faultSchema.parse({ ...base, kind: 'partition', shape: rnd.pick(shapes), target: 'random', mode: rnd.chance(0.75) ? 'blackhole' : 'disable' });
     }
     case 'crash':
-      return faultSchema.parse({ ...base, kind: 'crash', target: rnd.pick(['random', 'random', 'random-minority', leaderOr('random')]) });
+      return faultSchema.parse({ ...base, duration: blip(rnd, duration), kind: 'crash', target: rnd.pick(['random', 'random', 'random-minority', leaderOr('random')]) });
     case 'leader-crash':
       return leaders ? faultSchema.parse({ ...base, kind: 'leader-crash', target: 'leader' }) : faultSchema.parse({ ...base, kind: 'crash', target: 'random' });
     case 'power-loss':
-      return faultSchema.parse({ ...base, kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', 'all', leaderOr('random')]) });
+      return faultSchema.parse({ ...base, duration: blip(rnd, duration), kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', 'all', leaderOr('random')]) });
     case 'pause':
       return faultSchema.parse({ ...base, kind: 'pause', target: rnd.pick(['random', 'random-minority', leaderOr('random')]) });
     case 'clock':
@@ -77,7 +86,8 @@ function one(kind: Exclude<SimNemesis, 'chaos' | 'catch-up'>, at: number, durati
 
 /**
  * A seeded schedule over `durationMs`: faults from `names` arriving about every
- * `meanGapMs` (exponential gaps, so they cluster and overlap), each held 150 ms to 4 s.
+ * `meanGapMs` (exponential gaps, so they cluster and overlap), each held 150 ms to 4 s
+ * (a third of the crashes only 5-150 ms).
  */
 export function simSchedule(names: readonly SimNemesis[], opts: { seed: number; nodes: number; durationMs: number; leaders: boolean; meanGapMs?: number }): FaultSpec[] {
   const rnd = Random.derive(opts.seed, 'sim:nemesis');
