@@ -7,6 +7,7 @@ import type { SimCase } from './run-case.js';
 import { simSchedule, type SimNemesis } from './nemesis.js';
 import { hasLeader } from '../traits.js';
 import { drawKnobs } from './knobs.js';
+import { Random } from '../../nodes/common/random.js';
 import { ALGORITHMS, isAlgoName, type AlgoName } from '../../nodes/registry.js';
 import { UsageError } from '../../nodes/common/errors.js';
 import type { Scenario } from '../scenario.js';
@@ -29,12 +30,20 @@ export interface CaseTemplate {
   faultGapMs: number;
   /** Draw some of the algorithm's options per seed (knobs.ts); absent or false: only what --set gives. */
   knobs?: boolean;
+  /**
+   * With knobs: also draw hot keys (a quarter of the seeds run the workload on 2 keys), where
+   * concurrent writes to one key, ties and lost updates are dense. False when --keys was given.
+   */
+  hotKeys?: boolean;
 }
+
+const HOT_KEYS = 2;
 
 export function caseFor(t: CaseTemplate, seed: number): SimCase {
   const base = t.base.scenario;
   const options = t.knobs ? { ...drawKnobs(simAlgorithm(base), seed, base.options), ...base.options } : base.options;
-  const scenario = { ...base, options, seed };
+  const hot = t.knobs && t.hotKeys && base.workload.type !== 'bank' && Random.derive(seed, 'sim:workload').chance(0.25);
+  const scenario = { ...base, options, seed, ...(hot && { workload: { ...base.workload, keys: Math.min(base.workload.keys, HOT_KEYS) } }) };
   const faults = t.nemesis
     ? simSchedule(t.nemesis, { seed, nodes: scenario.nodes, durationMs: scenario.duration, leaders: hasLeader(scenario), meanGapMs: t.faultGapMs })
     : scenario.faults;
