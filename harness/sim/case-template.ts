@@ -35,6 +35,11 @@ export interface CaseTemplate {
    * concurrent writes to one key, ties and lost updates are dense. False when --keys was given.
    */
   hotKeys?: boolean;
+  /**
+   * With knobs: a third of the seeds draw their faults four times as often (leader churn: a
+   * new election before the last one's round settled). False when --fault-gap was given.
+   */
+  denseFaults?: boolean;
 }
 
 const HOT_KEYS = 2;
@@ -42,10 +47,12 @@ const HOT_KEYS = 2;
 export function caseFor(t: CaseTemplate, seed: number): SimCase {
   const base = t.base.scenario;
   const options = t.knobs ? { ...drawKnobs(simAlgorithm(base), seed, base.options), ...base.options } : base.options;
-  const hot = t.knobs && t.hotKeys && base.workload.type !== 'bank' && Random.derive(seed, 'sim:workload').chance(0.25);
+  const draw = Random.derive(seed, 'sim:workload');
+  const hot = t.knobs && t.hotKeys && base.workload.type !== 'bank' && draw.chance(0.25);
+  const gap = t.knobs && t.denseFaults && draw.chance(1 / 3) ? t.faultGapMs / 4 : t.faultGapMs;
   const scenario = { ...base, options, seed, ...(hot && { workload: { ...base.workload, keys: Math.min(base.workload.keys, HOT_KEYS) } }) };
   const faults = t.nemesis
-    ? simSchedule(t.nemesis, { seed, nodes: scenario.nodes, durationMs: scenario.duration, leaders: hasLeader(scenario), meanGapMs: t.faultGapMs })
+    ? simSchedule(t.nemesis, { seed, nodes: scenario.nodes, durationMs: scenario.duration, leaders: hasLeader(scenario), meanGapMs: gap })
     : scenario.faults;
   return { ...t.base, scenario: { ...scenario, faults } };
 }
