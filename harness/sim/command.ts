@@ -17,7 +17,7 @@ import path from 'node:path';
 import { UsageError } from '../../nodes/common/errors.js';
 import { loadAlgorithm } from '../../nodes/registry.js';
 import { nodeOptions } from '../../nodes/main.js';
-import { workloadByName } from '../../workloads/workload.js';
+import { workloadByName } from '../../workloads/registry.js';
 import { EXIT } from '../commands/shared.js';
 import { describeMachine, machineInfo } from '../machine.js';
 import { displayPath, readConfigFile, scenarioFromFlags, abortOnSignals, type RunFlags } from '../run-command.js';

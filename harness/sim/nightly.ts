@@ -8,8 +8,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { loadAlgorithm, type AlgoName } from '../../nodes/registry.js';
-import { workloadByName } from '../../workloads/workload.js';
-import type { WorkloadSpec } from '../scenario.js';
+import { workloadByName } from '../../workloads/registry.js';
+import type { WorkloadSpec } from '../../workloads/spec.js';
 import { templateFromFlags, replayCommand } from './command.js';
 import { caseFor } from './case-template.js';
 import { runCase } from './run-case.js';

@@ -23,7 +23,7 @@ import { FAULT_KINDS, FAULT_TARGET_WORDS, NEMESES, PARTITION_SHAPES, type Scenar
 import { scenarioFromFlags, type RunFlags } from '../../harness/run-command.js';
 import { resolveScenario } from '../../harness/run.js';
 import { nodeIds } from '../../harness/cluster.js';
-import { workloadByName } from '../../workloads/workload.js';
+import { workloadByName } from '../../workloads/registry.js';
 import { openingBalances } from '../../workloads/bank.js';
 import { fuzzRuns, fuzzTimeout } from './settings.js';
 
