@@ -8,7 +8,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../nodes/common/errors.js';
-import { EXIT } from './commands/shared.js';
+import { EXIT } from '../contracts/exit-codes.js';
 import { registerNode } from './commands/node.js';
 import { registerRun } from './commands/run.js';
 import { registerBench } from './commands/bench.js';

@@ -35,8 +35,8 @@ import { finalReads, heal, type AfterLoad } from './after-load.js';
 import { assemble } from './assemble.js';
 import { systemFor, type SystemSetup } from './systems.js';
 import type { Progress } from './progress.js';
-import type { Scenario } from './scenario.js';
-import type { ScenarioResult } from './results.js';
+import type { Scenario } from '../contracts/scenario.js';
+import type { ScenarioResult } from '../contracts/results.js';
 
 export interface RunOptions {
   /** This scenario's folder: history.jsonl, data/, logs/. */

@@ -13,8 +13,8 @@ import type { FaultPlane, FaultPlaneOptions } from './faults/plane.js';
 import { expandNemesis } from './faults/nemesis.js';
 import { NodeCommandSystem, checkProgram, parseNodeCommand, type NodeSystem } from './node-command.js';
 import type { SaturationRequest } from './saturate.js';
-import type { FaultSpec, Scenario } from './scenario.js';
-import type { SystemFacts } from './results.js';
+import type { FaultSpec, Scenario } from '../contracts/scenario.js';
+import type { SystemFacts } from '../contracts/results.js';
 import { hasLeader } from './traits.js';
 import { nodeIds } from './cluster.js';
 

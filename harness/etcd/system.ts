@@ -17,7 +17,7 @@ import { UsageError } from '../../nodes/common/errors.js';
 import type { Cluster, NodeHandle } from '../cluster.js';
 import { fetchJson } from '../http.js';
 import type { NodeSystem, PeerAddress } from '../node-command.js';
-import type { FaultSpec, Scenario } from '../scenario.js';
+import type { FaultSpec, Scenario } from '../../contracts/scenario.js';
 import type { ChildSpec } from '../supervisor.js';
 import type { SystemSetup } from '../systems.js';
 import { plannedFaults } from '../systems.js';

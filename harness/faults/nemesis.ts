@@ -25,7 +25,7 @@
  * results.json, so a replay runs exactly the same faults at the same offsets.
  */
 import { Random } from '../../nodes/common/random.js';
-import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../scenario.js';
+import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../../contracts/scenario.js';
 import { oneWayImpossible } from '../traits.js';
 
 type Nemesis = NonNullable<Scenario['nemesis']>['names'][number];

@@ -9,7 +9,7 @@ import { hasLeader } from '../traits.js';
 import { drawKnobs } from './knobs.js';
 import { ALGORITHMS, isAlgoName, type AlgoName } from '../../nodes/registry.js';
 import { UsageError } from '../../nodes/common/errors.js';
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../../contracts/scenario.js';
 
 /**
  * The algorithm a simulated case runs. The simulator hosts parley's own cores; etcd and a

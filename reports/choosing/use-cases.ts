@@ -10,7 +10,7 @@
  * docs/report.md says for every figure from which event to which it runs, over which
  * operations and which nodes; the comments here say why it is measured that way.
  */
-import type { ScenarioResult } from '../../harness/results.js';
+import type { ScenarioResult } from '../../contracts/results.js';
 import type { CheckerName } from '../../workloads/checkers/verdict.js';
 import { fmtCount, fmtMs, fmtPerOp, fmtRate, fmtRatio } from '../format.js';
 import { crashedCoordinator, crashedLeader, firedFaults, isCoordinatorCrash, isLeaderCrash, verdictFor, verdictStatus, type AlgorithmId } from '../scenarios.js';

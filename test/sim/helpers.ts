@@ -2,7 +2,7 @@
  * Building simulated cases in tests: a scenario from a few fields, with parley sim's own
  * defaults, and the modules loaded once.
  */
-import { parseScenario, type ScenarioInput, type FaultSpec } from '../../harness/scenario.js';
+import { parseScenario, type ScenarioInput, type FaultSpec } from '../../contracts/scenario.js';
 import { loadAlgorithm, type AlgoName } from '../../nodes/registry.js';
 import { workloadByName } from '../../workloads/registry.js';
 import { CALIBRATED } from '../../harness/sim/engine/delay.js';
