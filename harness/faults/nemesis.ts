@@ -160,3 +160,8 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
   }
   return out.sort((a, b) => a.at - b.at);
 }
+
+/** The faults a scenario will run: its schedule, or its nemeses expanded by its seed. */
+export function plannedFaults(scenario: Scenario): FaultSpec[] {
+  return scenario.faults.length > 0 || !scenario.nemesis ? scenario.faults : expandNemesis(scenario);
+}
