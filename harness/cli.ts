@@ -3,7 +3,7 @@
  * implementation only when it runs, so `parley node` starts a node without loading the
  * harness, the checkers or the reports.
  *
- * Exit codes (DESIGN.md): 0 every check valid, 1 a safety violation found, 2 a checker
+ * Exit codes (contracts/exit-codes.ts, docs/architecture.md): 0 every check valid, 1 a safety violation found, 2 a checker
  * could not decide, 64 bad usage or config (one line naming the field), 70 the harness failed.
  */
 import { Command, CommanderError } from 'commander';

@@ -1,7 +1,7 @@
 /**
  * `parley run`: a scenario from flags, a JSON/YAML file, or a previous run's results.json
  * (--replay), run once, written to --out as results.json, history.jsonl, logs/, report.html
- * and junit.xml, summarised on the terminal. Exit code from the checks (DESIGN.md).
+ * and junit.xml, summarised on the terminal. Exit code from the checks (contracts/exit-codes.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';

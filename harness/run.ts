@@ -1,6 +1,6 @@
 /**
  * One scenario, end to end: config -> cluster + fault plane -> workload -> history +
- * metrics -> checkers -> ScenarioResult. Data flows one way (DESIGN.md).
+ * metrics -> checkers -> ScenarioResult. Data flows one way (docs/architecture.md).
  *
  * Phases: start the fault plane and wire a proxy per directed link; calibrate the network
  * floor; start the nodes; the workload's setup; warm-up (recorded in the history, since its
