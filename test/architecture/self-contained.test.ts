@@ -70,6 +70,16 @@ describe('links between documents', () => {
   });
 });
 
+describe('docs/architecture.md', () => {
+  it('names only modules and folders that exist', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'docs/architecture.md'), 'utf8');
+    // Backticked repository paths; patterns such as `nodes/<name>/core.ts` are not paths.
+    const named = [...text.matchAll(/`((?:nodes|workloads|contracts|reports|harness|test|bin|docs)\/[\w./-]*)`/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(50);
+    expect([...new Set(named)].filter((p) => !fs.existsSync(path.join(ROOT, p)))).toEqual([]);
+  });
+});
+
 describe('nothing points outside the repository', () => {
   // Built from pieces so that this file does not name them itself.
   const OUTSIDE = [['DESIGN', '.md'], ['/work', '/'], ['../', 'shared']].map(([a, b]) => a! + b!);
