@@ -18,8 +18,6 @@ import { registerProxy } from './commands/proxy.js';
 import { registerSim } from './commands/sim.js';
 import { registerNodeCheck } from './commands/node-check.js';
 
-export { EXIT };
-
 function program(setCode: (code: number) => void): Command {
   const cli = new Command('parley')
     .description('Benchmark and chaos-test agreement protocols (Multi-Paxos, Raft, 2PC, Gossip) as real processes behind Toxiproxy')
