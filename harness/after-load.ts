@@ -13,7 +13,7 @@ import { describeStarvation, starvedDuring } from '../workloads/checkers/starvat
 import { Stretchable, type Cluster } from './cluster.js';
 import { STRETCH_CAP, type MachineWatch } from './machine-watch.js';
 import type { FaultPlane } from './faults/plane.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../contracts/scenario.js';
 import { hasLeader, isEventual } from './traits.js';
 
 /** End every fault: proxies back to normal, crashed nodes restarted, paused ones resumed. */

@@ -6,8 +6,7 @@
  */
 import type { OpRecord } from '../workloads/load.js';
 import { availability, latencyBy, throughput } from '../workloads/metrics.js';
-import type { FaultRecord } from './faults/runner.js';
-import type { FailoverSample, LatencyBlock, OpCounts, ScenarioResult } from './results.js';
+import type { FailoverSample, FaultRecord, LatencyBlock, OpCounts, ScenarioResult } from '../contracts/results.js';
 
 export interface Analysis {
   throughput: number;

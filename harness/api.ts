@@ -17,16 +17,17 @@ import { checkBank } from '../workloads/checkers/bank.js';
 import { checkDurability } from '../workloads/checkers/durability.js';
 import { checkListAppend } from '../workloads/checkers/list-append/index.js';
 import type { Verdict } from '../workloads/checkers/verdict.js';
-import { parseScenario, type ScenarioInput } from './scenario.js';
-import type { ResultsFile } from './results.js';
+import { parseScenario, type ScenarioInput } from '../contracts/scenario.js';
+import type { ResultsFile } from '../contracts/results.js';
 import { Progress } from './progress.js';
-import { exitCodeOf } from './outputs.js';
+import { exitCodeOf } from '../contracts/exit-codes.js';
 
 export { UsageError };
-export { EXIT } from './commands/shared.js';
-export { parseScenario, scenarioJsonSchema } from './scenario.js';
-export type { Scenario, ScenarioInput, FaultSpec, WorkloadSpec } from './scenario.js';
-export type { ResultsFile, ScenarioResult, SystemFacts, NodeResult } from './results.js';
+export { EXIT } from '../contracts/exit-codes.js';
+export { parseScenario, scenarioJsonSchema } from '../contracts/scenario.js';
+export type { Scenario, ScenarioInput, FaultSpec } from '../contracts/scenario.js';
+export type { WorkloadSpec } from '../workloads/spec.js';
+export type { ResultsFile, ScenarioResult, SystemFacts, NodeResult } from '../contracts/results.js';
 export type { Verdict, Validity, Evidence } from '../workloads/checkers/verdict.js';
 export type { HistoryEvent, Scalar, JsonValue } from '../workloads/history.js';
 

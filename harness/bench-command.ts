@@ -9,16 +9,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../nodes/common/errors.js';
-import { parseDuration, parseScenario, type Scenario } from './scenario.js';
+import { parseDuration, parseScenario, type Scenario } from '../contracts/scenario.js';
 import { ALGORITHMS, REFERENCES, SUITES, nightlyScenarios, suiteScenarios, type ReferenceSystem, type SuiteAlgorithm, type SuiteName, type SuiteScenario } from './suites.js';
 import { machineInfo } from './machine.js';
-import { RESULTS_SCHEMA, writeResults, type ResultsFile, type ScenarioResult } from './results.js';
+import { RESULTS_SCHEMA, writeResults, type ResultsFile, type ScenarioResult, type SimSweepSummary } from '../contracts/results.js';
 import { Progress } from './progress.js';
 import { abortOnSignals, displayPath, reproduceCommand } from './run-command.js';
-import { exitCodeOf, publishOutputs, countedVerdicts } from './outputs.js';
-import { EXIT } from './commands/shared.js';
-import type { SimSweepSummary } from './sim/nightly.js';
-import { readScaleStudy } from './scale-study.js';
+import { publishOutputs } from './outputs.js';
+import { EXIT, countedVerdicts, exitCodeOf } from '../contracts/exit-codes.js';
+import { readScaleStudy } from '../contracts/scale-study.js';
 
 export interface BenchFlags {
   suite: string;

@@ -3,12 +3,12 @@
  * implementation only when it runs, so `parley node` starts a node without loading the
  * harness, the checkers or the reports.
  *
- * Exit codes (DESIGN.md): 0 every check valid, 1 a safety violation found, 2 a checker
+ * Exit codes (contracts/exit-codes.ts, docs/architecture.md): 0 every check valid, 1 a safety violation found, 2 a checker
  * could not decide, 64 bad usage or config (one line naming the field), 70 the harness failed.
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../nodes/common/errors.js';
-import { EXIT } from './commands/shared.js';
+import { EXIT } from '../contracts/exit-codes.js';
 import { registerNode } from './commands/node.js';
 import { registerRun } from './commands/run.js';
 import { registerBench } from './commands/bench.js';
@@ -17,8 +17,6 @@ import { registerReport } from './commands/report.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerSim } from './commands/sim.js';
 import { registerNodeCheck } from './commands/node-check.js';
-
-export { EXIT };
 
 function program(setCode: (code: number) => void): Command {
   const cli = new Command('parley')

@@ -7,14 +7,13 @@
  * Nodes may also be remote (addresses given, not spawned): then the cluster only talks to
  * their APIs, and process faults against them are refused with a clear error.
  *
- * Nodes that are not parley's (a user's program, etcd) come with a `NodeSystem`
- * (harness/node-command.ts) that says how to start one and how to read its status.
+ * Nodes that are not parley's (a user's program in harness/node-command.ts, etcd) come with
+ * a `NodeSystem`, defined here, that says how to start one and how to read its status.
  */
 import path from 'node:path';
 import { formatHostPort, type HostPort } from '../nodes/common/address.js';
 import { allocatePorts } from './ports.js';
-import type { NodeSystem, PeerAddress } from './node-command.js';
-import { Child, tailOfFile, type ChildExit } from './supervisor.js';
+import { Child, tailOfFile, type ChildExit, type ChildSpec } from './supervisor.js';
 import { fetchJson } from './http.js';
 
 export interface NodeHandle {
@@ -44,6 +43,28 @@ export interface ClusterSpec {
   ids?: string[];
   /** Nodes that are not parley's; absent: `parley node --algo <algo>`. */
   system?: NodeSystem;
+}
+
+export interface PeerAddress {
+  id: string;
+  /** Where this node dials the peer: the link proxy from this node to it. */
+  address: HostPort;
+}
+
+/** Nodes parley runs but did not write: how to start one and how to read its status. */
+export interface NodeSystem {
+  /** The GET path that answers 200 once a node serves (the contract: /status). */
+  readonly readyPath: string;
+  /** The process for node `n`, which dials each peer at `peers`. */
+  child(n: NodeHandle, peers: readonly PeerAddress[], ids: readonly string[]): ChildSpec;
+  /** The node's status in the contract's shape ({id, role, leader, ...}); absent: GET /status. */
+  status?(n: NodeHandle, timeoutMs: number): Promise<Record<string, unknown> | null>;
+  /** The contract's counters (msgsSent, bytesSent, fsyncs); absent: GET /metrics. */
+  metrics?(n: NodeHandle, timeoutMs: number): Promise<Record<string, unknown> | null>;
+  /** After start: wait for a leader if these nodes have one; remember whether they do. */
+  settle(cluster: Cluster, note: (line: string) => void): Promise<void>;
+  /** Why a `leader` target cannot be resolved on these nodes, or null when it can. */
+  leaderless(): string | null;
 }
 
 export class NodeStartError extends Error {}

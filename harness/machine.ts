@@ -2,17 +2,7 @@
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './paths.js';
-
-export interface MachineInfo {
-  parleyVersion: string;
-  gitRevision: string | null;
-  node: string;
-  platform: string;
-  cpuModel: string;
-  cpus: number;
-  totalMemoryBytes: number;
-  loadAverage: number[];
-}
+import type { MachineInfo } from '../contracts/results.js';
 
 export function gitRevision(): string | null {
   try {

@@ -1,6 +1,6 @@
 /** `parley node-check`: flags to options (exit 64 on a bad one), then the checks. */
 import { UsageError } from '../nodes/common/errors.js';
-import { parseDuration } from './scenario.js';
+import { parseDuration } from '../contracts/scenario.js';
 import { nodeCheck } from './node-check.js';
 
 export async function nodeCheckCommand(flags: { nodeCommand: string; nodes: string; timeout: string; consistency: string; keep?: boolean }): Promise<number> {

@@ -21,7 +21,7 @@ import { Cluster, NodeStartError } from './cluster.js';
 import { NodeCommandSystem, checkProgram, parseNodeCommand } from './node-command.js';
 import { allLinks, linkName } from './faults/topology.js';
 import { tailOfFile, type ChildExit } from './supervisor.js';
-import { EXIT } from './commands/shared.js';
+import { EXIT } from '../contracts/exit-codes.js';
 
 export interface NodeCheckOptions {
   nodeCommand: string;

@@ -11,38 +11,13 @@
  * The template is split into words like a shell would (quotes and backslashes), but no
  * shell runs it: placeholders are replaced inside words, so an address or a path never
  * needs quoting. `{peers}` stands alone and becomes `--peer ID=HOST:PORT` for each peer.
- *
- * This module also defines `NodeSystem`, what the cluster needs to know about nodes that
- * are not parley's (how to start one, how to ask it for its status); etcd is the other one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatHostPort, type HostPort } from '../nodes/common/address.js';
 import { UsageError } from '../nodes/common/errors.js';
 import type { ChildSpec } from './supervisor.js';
-import type { Cluster, NodeHandle } from './cluster.js';
-
-export interface PeerAddress {
-  id: string;
-  /** Where this node dials the peer: the link proxy from this node to it. */
-  address: HostPort;
-}
-
-/** Nodes parley runs but did not write: how to start one and how to read its status. */
-export interface NodeSystem {
-  /** The GET path that answers 200 once a node serves (the contract: /status). */
-  readonly readyPath: string;
-  /** The process for node `n`, which dials each peer at `peers`. */
-  child(n: NodeHandle, peers: readonly PeerAddress[], ids: readonly string[]): ChildSpec;
-  /** The node's status in the contract's shape ({id, role, leader, ...}); absent: GET /status. */
-  status?(n: NodeHandle, timeoutMs: number): Promise<Record<string, unknown> | null>;
-  /** The contract's counters (msgsSent, bytesSent, fsyncs); absent: GET /metrics. */
-  metrics?(n: NodeHandle, timeoutMs: number): Promise<Record<string, unknown> | null>;
-  /** After start: wait for a leader if these nodes have one; remember whether they do. */
-  settle(cluster: Cluster, note: (line: string) => void): Promise<void>;
-  /** Why a `leader` target cannot be resolved on these nodes, or null when it can. */
-  leaderless(): string | null;
-}
+import type { Cluster, NodeHandle, NodeSystem, PeerAddress } from './cluster.js';
 
 export const PLACEHOLDERS = ['id', 'host', 'listen', 'listen-port', 'api', 'api-port', 'data', 'peers', 'peer-list', 'ids', 'peer:ID'] as const;
 const PLACEHOLDER = /\{([a-z-]+)(?::([A-Za-z0-9_.-]+))?\}/g;

@@ -1,19 +1,19 @@
 /**
  * `parley run`: a scenario from flags, a JSON/YAML file, or a previous run's results.json
  * (--replay), run once, written to --out as results.json, history.jsonl, logs/, report.html
- * and junit.xml, summarised on the terminal. Exit code from the checks (DESIGN.md).
+ * and junit.xml, summarised on the terminal. Exit code from the checks (contracts/exit-codes.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { UsageError } from '../nodes/common/errors.js';
 import { parseSetPairs } from '../nodes/common/options.js';
-import { NEMESES, parseDuration, parseScenario, scenarioJsonSchema, type Scenario } from './scenario.js';
+import { NEMESES, parseDuration, parseScenario, scenarioJsonSchema, type Scenario } from '../contracts/scenario.js';
 import { machineInfo } from './machine.js';
-import { RESULTS_SCHEMA, readResults, writeResults, type ResultsFile, type ScenarioResult } from './results.js';
+import { RESULTS_SCHEMA, readResults, writeResults, type ResultsFile, type ScenarioResult } from '../contracts/results.js';
 import { Progress } from './progress.js';
-import { EXIT } from './commands/shared.js';
-import { publishOutputs, exitCodeOf } from './outputs.js';
+import { EXIT, exitCodeOf } from '../contracts/exit-codes.js';
+import { publishOutputs } from './outputs.js';
 
 export interface RunFlags {
   algo?: string;

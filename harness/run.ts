@@ -1,6 +1,6 @@
 /**
  * One scenario, end to end: config -> cluster + fault plane -> workload -> history +
- * metrics -> checkers -> ScenarioResult. Data flows one way (DESIGN.md).
+ * metrics -> checkers -> ScenarioResult. Data flows one way (docs/architecture.md).
  *
  * Phases: start the fault plane and wire a proxy per directed link; calibrate the network
  * floor; start the nodes; the workload's setup; warm-up (recorded in the history, since its
@@ -20,7 +20,8 @@ import { formatHostPort, parseHostPort } from '../nodes/common/address.js';
 import { HistoryWriter, type Scalar } from '../workloads/history.js';
 import { NodeClient } from '../workloads/client.js';
 import { runLoad, type LoadResult, type OpRecord } from '../workloads/load.js';
-import { runSetup, workloadByName, type WorkloadContext } from '../workloads/workload.js';
+import { runSetup, type WorkloadContext } from '../workloads/workload.js';
+import { workloadByName } from '../workloads/registry.js';
 import { Cluster, Stretchable } from './cluster.js';
 import type { ChildExit } from './supervisor.js';
 import { FaultPlane } from './faults/plane.js';
@@ -32,10 +33,11 @@ import { MachineWatch } from './machine-watch.js';
 import { maxThroughput } from './saturate.js';
 import { finalReads, heal, type AfterLoad } from './after-load.js';
 import { assemble } from './assemble.js';
-import { systemFor, type SystemSetup } from './systems.js';
+import { systemFor } from './systems.js';
+import type { SystemSetup } from './system-setup.js';
 import type { Progress } from './progress.js';
-import type { Scenario } from './scenario.js';
-import type { ScenarioResult } from './results.js';
+import type { Scenario } from '../contracts/scenario.js';
+import type { ScenarioResult } from '../contracts/results.js';
 
 export interface RunOptions {
   /** This scenario's folder: history.jsonl, data/, logs/. */

@@ -5,7 +5,7 @@
  * question from the latency an open-loop client sees at a given rate.
  */
 import autocannon from 'autocannon';
-import type { ScenarioResult } from './results.js';
+import type { ScenarioResult } from '../contracts/results.js';
 
 export interface SaturationRequest {
   method: 'PUT' | 'POST';

@@ -22,8 +22,8 @@
  * which shape runs first, so no algorithm always follows the same neighbour.
  */
 import { Random } from '../nodes/common/random.js';
-import type { ScenarioInput } from './scenario.js';
-import type { TrialInfo } from './results.js';
+import type { ScenarioInput } from '../contracts/scenario.js';
+import type { TrialInfo } from '../contracts/results.js';
 
 export const SUITES = ['quick', 'default', 'nightly'] as const;
 export type SuiteName = (typeof SUITES)[number];

@@ -7,38 +7,11 @@
  * `checkSystem` runs before anything starts, so a scenario the system cannot run (a
  * missing program, a fault it cannot express) is a usage error (exit 64), not a failed run.
  */
-import type { ClientDialect } from '../workloads/client.js';
-import type { Cluster } from './cluster.js';
-import type { FaultPlane, FaultPlaneOptions } from './faults/plane.js';
-import { expandNemesis } from './faults/nemesis.js';
-import { NodeCommandSystem, checkProgram, parseNodeCommand, type NodeSystem } from './node-command.js';
-import type { SaturationRequest } from './saturate.js';
-import type { FaultSpec, Scenario } from './scenario.js';
-import type { SystemFacts } from './results.js';
+import { NodeCommandSystem, checkProgram, parseNodeCommand } from './node-command.js';
+import type { Scenario } from '../contracts/scenario.js';
+import type { SystemSetup } from './system-setup.js';
 import { hasLeader } from './traits.js';
 import { nodeIds } from './cluster.js';
-
-export interface SystemSetup {
-  /** Nodes that are not parley's; absent: `parley node`. */
-  nodes?: NodeSystem;
-  /** How clients speak to the nodes; absent: the node contract. */
-  dialect?: ClientDialect;
-  plane: Pick<FaultPlaneOptions, 'streams'>;
-  /** Create the link proxies and route the cluster's peers through them. */
-  wire(plane: FaultPlane, cluster: Cluster): Promise<void>;
-  /** After start: wait for the leader, if there is one to wait for. */
-  settle(cluster: Cluster, note: (line: string) => void): Promise<void>;
-  saturation?: SaturationRequest;
-  /** For results.json (absent for parley's own nodes). */
-  facts?: SystemFacts;
-  /** Undo what setting up needed beyond processes (nothing yet; called even after a failure). */
-  dispose(): Promise<void>;
-}
-
-/** The faults a scenario will run: its schedule, or its nemeses expanded by its seed. */
-export function plannedFaults(scenario: Scenario): FaultSpec[] {
-  return scenario.faults.length > 0 || !scenario.nemesis ? scenario.faults : expandNemesis(scenario);
-}
 
 /** Refuse, before anything starts, what this system cannot run. */
 export async function checkSystem(scenario: Scenario): Promise<void> {

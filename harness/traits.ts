@@ -1,5 +1,5 @@
 /** What the run loop needs to know about an algorithm, beyond its name. */
-import type { Scenario } from './scenario.js';
+import type { Scenario } from '../contracts/scenario.js';
 
 /**
  * Whether the cluster has a leader (or coordinator) to wait for and to aim `target: leader`

@@ -1,5 +1,5 @@
 /**
- * `parley node`: one node process of the node contract (DESIGN.md).
+ * `parley node`: one node process of the node contract (docs/nodes.md).
  *
  *   parley node --algo raft --id n1 --listen 127.0.0.1:7001 --api 127.0.0.1:8001 \
  *     --peer n2=127.0.0.1:17012 ... --data ./run/data/n1 [--set key=value ...] [--lifeline]

@@ -7,7 +7,7 @@
  * spread of closed-loop throughput on a shared 2-core machine is of that order) and an
  * absolute floor per metric (so 0.2 ms -> 0.3 ms of p50 on loopback, +50%, is not an alarm).
  */
-import type { ResultsFile, ScenarioResult } from '../harness/results.js';
+import type { ResultsFile, ScenarioResult } from '../contracts/results.js';
 import { median } from './stats.js';
 import { fmtMs, fmtPerOp, fmtRate, fmtRatio } from './format.js';
 import { verdictStatus } from './scenarios.js';

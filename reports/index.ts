@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ResultsFile } from '../harness/results.js';
+import type { ResultsFile } from '../contracts/results.js';
 import { junitXml } from './junit.js';
 import { reportDocument, type DocumentOptions } from './page/document.js';
 

@@ -12,7 +12,7 @@
  * A scenario that did not complete gets one more testcase, "run", with an <error>, so a run
  * that died before its checkers ran cannot pass for a run with nothing wrong.
  */
-import type { ResultsFile, ScenarioResult } from '../harness/results.js';
+import type { ResultsFile, ScenarioResult } from '../contracts/results.js';
 import type { Evidence, Verdict } from '../workloads/checkers/verdict.js';
 import { describeOp } from './charts/timeline.js';
 import { describeAnomaly as describeListAppend, describeCycle } from '../workloads/checkers/list-append/index.js';

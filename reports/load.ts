@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../nodes/common/errors.js';
-import { RESULTS_SCHEMA, type ResultsFile } from '../harness/results.js';
-import { scaleStudySchema } from '../harness/scale-study.js';
+import { RESULTS_SCHEMA, type ResultsFile } from '../contracts/results.js';
+import { scaleStudySchema } from '../contracts/scale-study.js';
 
 export interface LoadedResults {
   file: string;

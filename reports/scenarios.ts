@@ -4,8 +4,7 @@
  * one place so the summary, the choosing table, the terminal table and JUnit agree on, for
  * example, when a failed check is a safety violation and when it is informational.
  */
-import type { ResultsFile, ScenarioResult } from '../harness/results.js';
-import type { FaultRecord } from '../harness/faults/runner.js';
+import type { FaultRecord, ResultsFile, ScenarioResult } from '../contracts/results.js';
 import type { Verdict } from '../workloads/checkers/verdict.js';
 
 /** The four algorithms in the column order of the choosing table. */

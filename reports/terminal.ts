@@ -6,8 +6,8 @@
  * terminal.
  */
 import Table from 'cli-table3';
-import type { ResultsFile, ScenarioResult } from '../harness/results.js';
-import { exitCodeOf } from '../harness/outputs.js';
+import type { ResultsFile, ScenarioResult } from '../contracts/results.js';
+import { exitCodeOf } from '../contracts/exit-codes.js';
 import { combineValidity } from '../workloads/checkers/verdict.js';
 import { fmtMs, fmtPerOp, fmtRate, fmtRatio, MISSING } from './format.js';
 import { algorithmLabel, faultsLabel, safetyViolations, starvationNote, stretchedNote, undecidedChecks, verdictStatus, verdictTitle, type VerdictStatus } from './scenarios.js';

@@ -15,7 +15,7 @@ import type { Verdict } from './checkers/verdict.js';
 import { outcomeEntry } from './kv.js';
 import type { Invocation } from './load.js';
 import type { Workload } from './workload.js';
-import type { WorkloadSpec } from '../harness/scenario.js';
+import type { WorkloadSpec } from './spec.js';
 
 export const account = (spec: WorkloadSpec, i: number) => `${spec.keyPrefix}acct${i}`;
 

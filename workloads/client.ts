@@ -56,7 +56,7 @@ function encodeKey(key: string): string {
   return encodeURIComponent(key);
 }
 
-/** The HTTP request for a client operation (DESIGN.md, the client API). */
+/** The HTTP request for a client operation (docs/nodes.md, "Client HTTP API"). */
 export function httpCallFor(op: ClientOp): HttpCall {
   switch (op.f) {
     case 'read':

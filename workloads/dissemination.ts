@@ -15,7 +15,7 @@ import { keyChooser, uniqueValue } from './keys.js';
 import { outcomeEntry, readOf } from './kv.js';
 import type { Invocation } from './load.js';
 import { convergenceInput, type Workload } from './workload.js';
-import type { WorkloadSpec } from '../harness/scenario.js';
+import type { WorkloadSpec } from './spec.js';
 
 const key = (spec: WorkloadSpec, i: number) => `${spec.keyPrefix}d${i}`;
 

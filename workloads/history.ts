@@ -1,6 +1,6 @@
 /**
- * The history: what the clients saw, one Jepsen-style event per line (DESIGN.md,
- * "Histories and checkers"; docs/history.md). Everything downstream (the checkers, the
+ * The history: what the clients saw, one Jepsen-style event per line (docs/history.md,
+ * "The history format"). Everything downstream (the checkers, the
  * report, `parley check`) reads this one format, so it is validated once, here, and a
  * malformed line is named by its line number and field rather than discovered later as a
  * confusing verdict.

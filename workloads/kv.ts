@@ -19,7 +19,7 @@ import type { Outcome } from './client.js';
 import { KeySlots, keyChooser, uniqueValue } from './keys.js';
 import type { Invocation, OpSource } from './load.js';
 import { convergenceInput, type Workload } from './workload.js';
-import type { WorkloadSpec } from '../harness/scenario.js';
+import type { WorkloadSpec } from './spec.js';
 import type { JsonValue, Scalar } from './history.js';
 
 export function outcomeEntry(outcome: Outcome, okValue?: JsonValue): { type: Outcome['type']; value?: JsonValue; error?: JsonValue } {

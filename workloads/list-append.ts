@@ -29,7 +29,7 @@ import { KeySlots, keyChooser } from './keys.js';
 import { kvKey, outcomeEntry } from './kv.js';
 import type { Invocation, OpSource } from './load.js';
 import type { Workload } from './workload.js';
-import type { WorkloadSpec } from '../harness/scenario.js';
+import type { WorkloadSpec } from './spec.js';
 
 /** Micro-ops per key before a fresh key takes its place, when the scenario does not say. */
 export const DEFAULT_OPS_PER_KEY = 200;

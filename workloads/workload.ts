@@ -7,7 +7,7 @@
  */
 import type { Random } from '../nodes/common/random.js';
 import type { ClientOp } from '../nodes/common/core.js';
-import type { WorkloadSpec } from '../harness/scenario.js';
+import type { WorkloadSpec } from './spec.js';
 import type { Verdict } from './checkers/verdict.js';
 import type { HistoryEvent } from './history.js';
 import type { NodeClient } from './client.js';
@@ -101,19 +101,6 @@ export async function runSetup(
       await new Promise((r) => setTimeout(r, 100));
     }
     bound.done();
-  }
-}
-
-export async function workloadByName(name: WorkloadSpec['type']): Promise<Workload> {
-  switch (name) {
-    case 'kv':
-      return (await import('./kv.js')).kv;
-    case 'bank':
-      return (await import('./bank.js')).bank;
-    case 'dissemination':
-      return (await import('./dissemination.js')).dissemination;
-    case 'list-append':
-      return (await import('./list-append.js')).listAppend;
   }
 }
 

@@ -12,7 +12,7 @@ import { monoNs } from '../../nodes/common/clock.js';
 import { Random } from '../../nodes/common/random.js';
 import { NodeClient } from '../../workloads/client.js';
 import { quantile, quantiles } from '../sim/scale.js';
-import type { RealScalePoint } from '../scale-study.js';
+import type { RealScalePoint } from '../../contracts/scale-study.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export { quantile };

@@ -2,7 +2,7 @@
  * bench:gossip's scale study (`npm run bench:gossip -- --sim`): dissemination on gossip in
  * the simulator at N up to 10,000 (harness/sim/scale.ts), the same isolated updates on real
  * processes at N <= 50 (gossip-real.ts), the agreement between them where both were measured
- * (harness/scale-study.ts states the tolerance), and one chart of both.
+ * (contracts/scale-study.ts states the tolerance), and one chart of both.
  *
  * Both sides run the same `--set` options: `membership=static` (a 10,000-node SWIM table on
  * every node does not fit) and the runtime settings of large clusters (lazy links closed
@@ -18,7 +18,7 @@ import { gossip } from '../../nodes/gossip/index.js';
 import { describeMachine } from '../machine.js';
 import { runScale } from '../sim/scale.js';
 import { describeDelay, parseDelayModel, type DelayModel } from '../sim/engine/delay.js';
-import { SCALE_SCHEMA, SCALE_TOLERANCE, agreement, describeTolerance, type RealScalePoint, type ScaleStudy, type SimScalePoint } from '../scale-study.js';
+import { SCALE_SCHEMA, SCALE_TOLERANCE, agreement, describeTolerance, type RealScalePoint, type ScaleStudy, type SimScalePoint } from '../../contracts/scale-study.js';
 import { realScalePoint } from './gossip-real.js';
 import { renderSvg } from '../../reports/charts/render.js';
 import { scaleChart } from '../../reports/charts/scale.js';

@@ -14,7 +14,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { describeMachine } from '../machine.js';
 import { loadAlgorithm, type AlgoName } from '../../nodes/registry.js';
-import { workloadByName } from '../../workloads/workload.js';
+import { workloadByName } from '../../workloads/registry.js';
 import { templateFromFlags } from '../sim/command.js';
 import { caseFor } from '../sim/case-template.js';
 import { runCase } from '../sim/run-case.js';

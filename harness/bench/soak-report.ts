@@ -5,7 +5,7 @@
  * stylesheet), standalone, next to soak.json.
  */
 import fs from 'node:fs';
-import type { MachineInfo } from '../machine.js';
+import type { MachineInfo } from '../../contracts/results.js';
 import type { ChartFigure } from '../../reports/charts/run-charts.js';
 import { figuresHtml } from '../../reports/page/figure.js';
 import { STYLESHEET } from '../../reports/page/style.js';

@@ -4,7 +4,7 @@ import { collect, type SetExitCode } from './shared.js';
 export function registerNode(cli: Command, setCode: SetExitCode): void {
   cli
     .command('node')
-    .description('run one node process (the node contract in DESIGN.md)')
+    .description('run one node process (the node contract: docs/nodes.md)')
     .requiredOption('--algo <name>', 'raft | paxos | twopc | gossip')
     .requiredOption('--id <id>', 'this node id, e.g. n1')
     .requiredOption('--listen <host:port>', 'peer TCP address to listen on')

@@ -3,5 +3,3 @@ export type SetExitCode = (code: number) => void;
 
 /** Commander accumulator for repeatable options. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-export const EXIT = { ok: 0, violation: 1, unknown: 2, usage: 64, internal: 70 } as const;

@@ -25,7 +25,7 @@
  * results.json, so a replay runs exactly the same faults at the same offsets.
  */
 import { Random } from '../../nodes/common/random.js';
-import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../scenario.js';
+import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../../contracts/scenario.js';
 import { oneWayImpossible } from '../traits.js';
 
 type Nemesis = NonNullable<Scenario['nemesis']>['names'][number];
@@ -159,4 +159,9 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
     if (!fits && at >= end - 500) break;
   }
   return out.sort((a, b) => a.at - b.at);
+}
+
+/** The faults a scenario will run: its schedule, or its nemeses expanded by its seed. */
+export function plannedFaults(scenario: Scenario): FaultSpec[] {
+  return scenario.faults.length > 0 || !scenario.nemesis ? scenario.faults : expandNemesis(scenario);
 }

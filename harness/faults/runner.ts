@@ -9,31 +9,11 @@
 import type { Random } from '../../nodes/common/random.js';
 import { monoNs } from '../../nodes/common/clock.js';
 import type { Cluster } from '../cluster.js';
-import type { FaultSpec } from '../scenario.js';
+import type { FaultSpec } from '../../contracts/scenario.js';
+import type { FaultRecord } from '../../contracts/results.js';
 import type { FaultPlane } from './plane.js';
 import { linksTouching, allLinks, partitionLinks } from './topology.js';
 import { losePower } from './power-loss.js';
-
-export interface FaultRecord {
-  id: number;
-  kind: FaultSpec['kind'];
-  spec: FaultSpec;
-  status: 'pending' | 'active' | 'done' | 'skipped' | 'failed';
-  /** Nodes hit (crash, pause) or whose links are hit. */
-  targets: string[];
-  links: string[];
-  groups?: string[][];
-  /** ms from the load's start: when the fault was fully in effect (every proxy changed, the process killed), and when it was reverted. */
-  startMs?: number;
-  endMs?: number;
-  /** How long applying it took, from its targets being resolved to startMs (one Toxiproxy call per link for link faults). */
-  applyMs?: number;
-  /** crash: when the restarted node answered again. */
-  recoveredMs?: number;
-  /** crash with mode power-loss: unsynced bytes the nodes' files lost. */
-  lostBytes?: number;
-  reason?: string;
-}
 
 export class FaultError extends Error {}
 

@@ -5,7 +5,7 @@
  * majority, no two nodes the same majority), and one-way (a node can hear but not speak).
  */
 import type { Random } from '../../nodes/common/random.js';
-import type { PARTITION_SHAPES } from '../scenario.js';
+import type { PARTITION_SHAPES } from '../../contracts/scenario.js';
 
 export type PartitionShape = (typeof PARTITION_SHAPES)[number];
 

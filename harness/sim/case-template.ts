@@ -10,7 +10,7 @@ import { drawKnobs } from './knobs.js';
 import { Random } from '../../nodes/common/random.js';
 import { ALGORITHMS, isAlgoName, type AlgoName } from '../../nodes/registry.js';
 import { UsageError } from '../../nodes/common/errors.js';
-import type { Scenario } from '../scenario.js';
+import type { Scenario } from '../../contracts/scenario.js';
 
 /**
  * The algorithm a simulated case runs. The simulator hosts parley's own cores; etcd and a

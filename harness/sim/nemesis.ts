@@ -5,7 +5,7 @@
  * time to elect; crashes come as kill -9 and as power loss (of one node, a majority, or
  * all), clocks skew and jump, and single links clog (slow to a crawl while the others
  * run, so messages on other links overtake theirs) or drop and reset on their own. The schedule uses the same fault kinds, names and
- * format as `parley run` (harness/scenario.ts), so a schedule file works in both.
+ * format as `parley run` (contracts/scenario.ts), so a schedule file works in both.
  *
  * `catch-up` reaches snapshots and compaction: one node is cut off or down for seconds,
  * long enough for the others to compact their logs past it (with the simulator's tiny
@@ -13,7 +13,7 @@
  * back, while it catches up by snapshot, then restarts from whatever it made durable.
  */
 import { Random } from '../../nodes/common/random.js';
-import { PARTITION_SHAPES, faultSchema, type FaultSpec } from '../scenario.js';
+import { PARTITION_SHAPES, faultSchema, type FaultSpec } from '../../contracts/scenario.js';
 
 export const SIM_NEMESES = ['latency', 'clog', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock', 'catch-up', 'chaos'] as const;
 export type SimNemesis = (typeof SIM_NEMESES)[number];

@@ -8,30 +8,18 @@
 import os from 'node:os';
 import path from 'node:path';
 import { loadAlgorithm, type AlgoName } from '../../nodes/registry.js';
-import { workloadByName } from '../../workloads/workload.js';
-import type { WorkloadSpec } from '../scenario.js';
+import { workloadByName } from '../../workloads/registry.js';
+import type { WorkloadSpec } from '../../workloads/spec.js';
 import { templateFromFlags, replayCommand } from './command.js';
 import { caseFor } from './case-template.js';
 import { runCase } from './run-case.js';
 import { shrink } from './shrink.js';
 import { sweep } from './pool.js';
 import { writeCase } from './outputs.js';
+import type { SimSweepSummary } from '../../contracts/results.js';
 
 /** The workload each algorithm is hunted with: the one that checks what it promises. */
 export const SIM_WORKLOAD: Record<AlgoName, WorkloadSpec['type']> = { raft: 'kv', paxos: 'kv', twopc: 'bank', gossip: 'kv' };
-
-export interface SimSweepSummary {
-  algo: string;
-  workload: string;
-  options: Record<string, string | number | boolean>;
-  seeds: number;
-  verdicts: { valid: number; invalid: number; unknown: number };
-  wallMs: number;
-  /** Simulated seconds covered, over all seeds. */
-  simSeconds: number;
-  failing: { seed: number; verdict: 'invalid' | 'unknown'; failed: string[]; summaries: string[]; replay?: string; shrunkReplay?: string }[];
-  errors: string[];
-}
 
 export interface SimShareOptions {
   algos: readonly AlgoName[];

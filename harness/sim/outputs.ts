@@ -10,7 +10,7 @@ import { formatEvent, type HistoryEvent } from '../../workloads/history.js';
 import { checkConvergence } from '../../workloads/checkers/convergence.js';
 import { analyze } from '../analyze.js';
 import { machineInfo } from '../machine.js';
-import { RESULTS_SCHEMA, writeResults, type ConvergenceSummary, type NodeResult, type ResultsFile, type ScenarioResult } from '../results.js';
+import { RESULTS_SCHEMA, writeResults, type ConvergenceSummary, type NodeResult, type ResultsFile, type ScenarioResult } from '../../contracts/results.js';
 import type { Workload } from '../../workloads/workload.js';
 import { isEventual } from '../traits.js';
 import { describeDelay } from './engine/delay.js';

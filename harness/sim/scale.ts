@@ -22,7 +22,7 @@ import type { Outcome } from '../../workloads/client.js';
 import { SimCluster } from './engine/cluster.js';
 import { SimApi } from './engine/clients.js';
 import type { DelayModel } from './engine/delay.js';
-import type { Quantiles, SimScalePoint } from '../scale-study.js';
+import type { Quantiles, SimScalePoint } from '../../contracts/scale-study.js';
 
 export interface ScaleSpec {
   nodes: number;
@@ -41,7 +41,7 @@ export interface ScaleSpec {
   maxWaitMs?: number;
 }
 
-/** One N of the curve (its fields are documented in harness/scale-study.ts). */
+/** One N of the curve (its fields are documented in contracts/scale-study.ts). */
 export type ScalePoint = SimScalePoint;
 
 export const SCALE_DEFAULTS = { settleMs: 2000, gapMs: 1200, maxWaitMs: 30_000 } as const;

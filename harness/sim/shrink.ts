@@ -10,7 +10,7 @@
  * "Still fails the same way" means invalid on at least one checker that failed originally.
  * Bounded by attempts and wall time; the best case so far is kept at every step.
  */
-import type { FaultSpec } from '../scenario.js';
+import type { FaultSpec } from '../../contracts/scenario.js';
 import { runCase, type CaseResult, type SimCase, type SimModules } from './run-case.js';
 
 export interface ShrinkResult {

@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadAlgorithm } from '../../nodes/registry.js';
-import { workloadByName } from '../../workloads/workload.js';
+import { workloadByName } from '../../workloads/registry.js';
 import { runCase, type SimModules } from './run-case.js';
 import { caseFor, simAlgorithm, type CaseTemplate } from './case-template.js';
 

@@ -1,5 +1,5 @@
 /**
- * The Toxiproxy HTTP API (TOXIPROXY.md): routes, and one handler per call with upstream's
+ * The Toxiproxy HTTP API (docs/toxiproxy.md): routes, and one handler per call with upstream's
  * status codes, bodies and order of checks. Handlers run one at a time (server.ts
  * serialises them), so a check followed by an await (a bind) cannot race another call.
  */

@@ -14,7 +14,8 @@
  */
 import type net from 'node:net';
 import { monoMs } from '../../nodes/common/clock.js';
-import { createStage, type EndKind, type Output, type Stage, type StageEnv } from './stages.js';
+import { createStage, type Stage, type StageEnv } from './stages.js';
+import type { EndKind, Output } from './output.js';
 import type { Random } from '../../nodes/common/random.js';
 import type { Stream, ToxicModel } from './toxics.js';
 

@@ -14,15 +14,7 @@ import type { Random } from '../../nodes/common/random.js';
 import { monoMs } from '../../nodes/common/clock.js';
 import type { ToxicModel } from './toxics.js';
 import { TimedQueue, timerDelay } from './timed-queue.js';
-
-/** `close` ends the connection with FINs; `reset` ends it with RSTs (reset_peer). */
-export type EndKind = 'close' | 'reset';
-
-/** Where a stage sends what it lets through: the next stage, or the link's socket writer. */
-export interface Output {
-  write(data: Buffer, at: number): void;
-  end(kind: EndKind): void;
-}
+import type { EndKind, Output } from './output.js';
 
 export interface StageEnv {
   readonly rng: Random;

@@ -3,7 +3,7 @@
  * time, released in arrival order, then the end signal once they are all out.
  */
 import { monoMs } from '../../nodes/common/clock.js';
-import type { EndKind, Output } from './stages.js';
+import type { EndKind, Output } from './output.js';
 
 interface Held {
   data: Buffer;

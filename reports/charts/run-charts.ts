@@ -5,7 +5,7 @@
  * hover layer shows and screen readers read.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ScenarioResult } from '../../harness/results.js';
+import type { ScenarioResult } from '../../contracts/results.js';
 import { fmtBytes, fmtMs, fmtRate } from '../format.js';
 import { algorithmLabel, firedFaults } from '../scenarios.js';
 import { ALARM, FAULT_FILL, algorithmColor } from './render.js';

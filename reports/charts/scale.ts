@@ -4,7 +4,7 @@
  * with the agreement tolerance drawn as a bar around each real p50, so the simulated p50
  * passing through the bars is the agreement the study measured.
  */
-import type { ScaleStudy } from '../../harness/scale-study.js';
+import type { ScaleStudy } from '../../contracts/scale-study.js';
 import { MUTED } from './render.js';
 import type { ChartFigure } from './run-charts.js';
 

@@ -4,7 +4,7 @@
  * all of them, the figures, and the rule's decision. Reference systems (etcd) present in the
  * run get the same cells in the rows they apply to, outside the decision.
  */
-import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
+import type { ResultsFile, ScenarioResult } from '../../contracts/results.js';
 import { ALGORITHM_COLUMNS, REFERENCE_COLUMNS, algorithmLabel, scenarioShape, verdictStatus, type ReferenceId } from '../scenarios.js';
 import { chooseAlgorithm, type CellMeasure, type CellSafety, type RowDecision } from './rule.js';
 import { USE_CASES, type CellFigures, type UseCase } from './use-cases.js';

@@ -1,16 +1,16 @@
 /**
- * The four rows of the "choosing the right algorithm" table (DESIGN.md): which scenarios
- * each row draws on, which checks an algorithm must pass to be considered, the figures a
- * cell shows, and the two figures the rule in rule.ts decides on. Every figure here is read
- * from results.json as measured; nothing is estimated, and a cell without a relevant
- * scenario says "not measured".
+ * The four rows of the "choosing the right algorithm" table (docs/report.md, "The choosing
+ * table and its rule"): which scenarios each row draws on, which checks an algorithm must
+ * pass to be considered, the figures a cell shows, and the two figures the rule in rule.ts
+ * decides on. Every figure here is read from results.json as measured; nothing is
+ * estimated, and a cell without a relevant scenario says "not measured".
  *
  * Each relevant scenario is one trial: the two deciding figures are computed per trial and
  * reported as their mean with a 95% interval (interval.ts), so a pick says how sure it is.
  * docs/report.md says for every figure from which event to which it runs, over which
  * operations and which nodes; the comments here say why it is measured that way.
  */
-import type { ScenarioResult } from '../../harness/results.js';
+import type { ScenarioResult } from '../../contracts/results.js';
 import type { CheckerName } from '../../workloads/checkers/verdict.js';
 import { fmtCount, fmtMs, fmtPerOp, fmtRate, fmtRatio } from '../format.js';
 import { crashedCoordinator, crashedLeader, firedFaults, isCoordinatorCrash, isLeaderCrash, verdictFor, verdictStatus, type AlgorithmId } from '../scenarios.js';

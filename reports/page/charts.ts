@@ -1,5 +1,5 @@
 /** The charts section: latency curves, throughput over time, availability, convergence, resources. */
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 import {
   availabilityChart, convergenceDistributionChart, latencyCurveChart, resourcesChart, scalingChart, throughputChart, type ChartFigure,
 } from '../charts/run-charts.js';

@@ -4,7 +4,7 @@
  * the measured pick beside the textbook pick, saying so plainly where they differ. The rule
  * is printed above the table from the same objects the code applies.
  */
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 import { measureChoosingTable, referencesIn, type ChoosingRow, type MeasuredCell, type ReferenceCell } from '../choosing/measure.js';
 import { describeMetrics, describeRuleInGeneral } from '../choosing/rule.js';
 import { html, type SafeHtml } from '../html.js';

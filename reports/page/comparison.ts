@@ -4,7 +4,7 @@
  * threshold; the verdict in every run as a trail of marks; and a small trend chart per
  * metric. A scenario whose verdict got worse is marked at the left edge.
  */
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 import { COMPARED_METRICS, RELATIVE_NOISE, compareRuns, type Delta, type MetricTrend, type RunVerdict } from '../compare.js';
 import { runLabel, trendCharts } from '../charts/trends.js';
 import { fmtChange, MISSING } from '../format.js';

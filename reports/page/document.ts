@@ -5,7 +5,7 @@
  * network at all: even if some text escaped escaping, it could neither run nor call home.
  */
 import { createHash } from 'node:crypto';
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 import { compareRuns } from '../compare.js';
 import { html, jsonForScript, trustedMarkup, type SafeHtml } from '../html.js';
 import { chronological, safetyViolations, undecidedChecks } from '../scenarios.js';

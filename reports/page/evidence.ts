@@ -4,7 +4,7 @@
  * list-append) or tabulated (the other kinds).
  * Every verdict that carries evidence gets an anchor the banner and the chips link to.
  */
-import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
+import type { ResultsFile, ScenarioResult } from '../../contracts/results.js';
 import type { JsonValue } from '../../workloads/history.js';
 import type { Evidence, LinearizabilityEvidence, ListAppendEvidence, Verdict } from '../../workloads/checkers/verdict.js';
 import { describeAnomaly, describeEdge, describeMicroOp } from '../../workloads/checkers/list-append/index.js';

@@ -4,7 +4,7 @@
  * times, latency before/during/after faults, and the resolved scenario as JSON; per run the
  * seed, versions and machine.
  */
-import type { LatencyBlock, ResultsFile, ScenarioResult } from '../../harness/results.js';
+import type { LatencyBlock, ResultsFile, ScenarioResult } from '../../contracts/results.js';
 import { fmtBytes, fmtCount, fmtMicros, fmtMs, fmtRate, MISSING } from '../format.js';
 import { html, type HtmlValue, type SafeHtml } from '../html.js';
 import { scenarioAnchor, starvationNote, stretchedNote } from '../scenarios.js';

@@ -3,8 +3,8 @@
  * decentralized row: one line in the row saying how far the simulated curve goes and
  * whether it agrees with the real processes, and the chart of both under the table.
  */
-import type { ScaleStudy } from '../../harness/scale-study.js';
-import { describeTolerance } from '../../harness/scale-study.js';
+import type { ScaleStudy } from '../../contracts/scale-study.js';
+import { describeTolerance } from '../../contracts/scale-study.js';
 import { scaleChart } from '../charts/scale.js';
 import { html, type SafeHtml } from '../html.js';
 import { figureHtml } from './figure.js';

@@ -3,7 +3,7 @@
  * simulated time they covered, what they found, and for each failing seed the command that
  * replays it (and its shrunk case). A violation here is a red banner like any other.
  */
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 import { html, type SafeHtml } from '../html.js';
 import { dataTable } from './table.js';
 import { algoName } from './summary.js';

@@ -3,7 +3,7 @@
  * is a red banner naming the scenario and checker, linking to its evidence), one card per
  * algorithm, and the table of every scenario with its figures and verdicts.
  */
-import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
+import type { ResultsFile, ScenarioResult } from '../../contracts/results.js';
 import type { Verdict } from '../../workloads/checkers/verdict.js';
 import { fmtMs, fmtPerOp, fmtRate, fmtRatio, MISSING } from '../format.js';
 import { html, type SafeHtml } from '../html.js';

@@ -1,6 +1,7 @@
 /**
- * `parley check` end to end through the CLI's `main`: DESIGN.md's exit codes (0 valid,
- * 1 invalid, 2 unknown, 64 bad usage with one line naming what was wrong).
+ * `parley check` end to end through the CLI's `main`: the exit codes of
+ * contracts/exit-codes.ts (0 valid, 1 invalid, 2 unknown, 64 bad usage with one line naming
+ * what was wrong).
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * HTTP API conformance (TOXIPROXY.md, "HTTP API"): status codes, JSON shapes, defaults and
+ * HTTP API conformance (docs/toxiproxy.md): status codes, JSON shapes, defaults and
  * error bodies, through raw HTTP and through parley's client wrapper.
  */
 import { expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import type { SuiteContext } from './targets.js';
 const enc = encodeURIComponent;
 
 /**
- * The documented fields of a proxy's JSON (TOXIPROXY.md). Servers may send more: the real
+ * The documented fields of a proxy's JSON (docs/toxiproxy.md). Servers may send more: the real
  * 2.12 also marshals its `Logger`.
  */
 const PROXY_FIELDS = ['name', 'listen', 'upstream', 'enabled', 'toxics'] as const;

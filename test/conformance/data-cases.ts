@@ -1,5 +1,5 @@
 /**
- * Data-path conformance (TOXIPROXY.md, "Data path" and "Toxics"): bytes through raw
+ * Data-path conformance (docs/toxiproxy.md, the data path and the toxics): bytes through raw
  * sockets, timed in this process against upstream servers in this process. A toxic's
  * delay is asserted from below only (a loaded machine makes things later, never earlier),
  * and "not delayed" as faster than the delayed path measured beside it, never as a bound

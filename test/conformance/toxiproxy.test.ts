@@ -1,8 +1,9 @@
 /**
  * Toxiproxy conformance: the same suite against every available server (targets.ts): the
  * embedded one always, a real Toxiproxy too when TOXIPROXY_URL is set. The contract is
- * /work/shared/TOXIPROXY.md; the cases are in api-cases.ts, data-cases.ts and, for what
- * only the embedded server is asked, embedded-cases.ts.
+ * upstream Toxiproxy's HTTP API as docs/toxiproxy.md states it; the cases are in
+ * api-cases.ts, data-cases.ts and, for what only the embedded server is asked,
+ * embedded-cases.ts.
  */
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { ToxiproxyClient } from '../../harness/toxiproxy/client.js';

@@ -14,7 +14,7 @@ import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../harness/paths.js';
 import { buildNodeConfig } from '../../nodes/main.js';
-import { parseScenario } from '../../harness/scenario.js';
+import { parseScenario } from '../../contracts/scenario.js';
 import { linkPort } from '../../harness/faults/plane.js';
 
 const require = createRequire(import.meta.url);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARLEY_BIN } from '../../harness/paths.js';
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../harness/cluster.js';
 import { FaultPlane } from '../../harness/faults/plane.js';
 import { FaultRunner } from '../../harness/faults/runner.js';
-import { faultSchema, type FaultSpec } from '../../harness/scenario.js';
+import { faultSchema, type FaultSpec } from '../../contracts/scenario.js';
 import { fetchJson } from '../../harness/http.js';
 import { Random } from '../../nodes/common/random.js';
 import { monoNs } from '../../nodes/common/clock.js';

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARLEY_BIN } from '../../harness/paths.js';
 import { readHistory, type HistoryEvent } from '../../workloads/history.js';
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-la-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

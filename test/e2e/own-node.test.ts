@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT, PARLEY_BIN } from '../../harness/paths.js';
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 import { alive, waitUntil } from '../helpers/procs.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-own-node-'));

@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { Cluster } from '../../harness/cluster.js';
 import { FaultPlane } from '../../harness/faults/plane.js';
 import { FaultRunner } from '../../harness/faults/runner.js';
-import { faultSchema } from '../../harness/scenario.js';
+import { faultSchema } from '../../contracts/scenario.js';
 import { fetchJson } from '../../harness/http.js';
 import { Random } from '../../nodes/common/random.js';
 import { monoNs } from '../../nodes/common/clock.js';

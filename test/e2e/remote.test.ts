@@ -14,7 +14,7 @@ import { PARLEY_BIN } from '../../harness/paths.js';
 import { allocatePorts } from '../../harness/ports.js';
 import { linkPort } from '../../harness/faults/plane.js';
 import { ToxiproxyClient } from '../../harness/toxiproxy/client.js';
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 import { waitUntil } from '../helpers/procs.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-remote-'));

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARLEY_BIN } from '../../harness/paths.js';
 import { readHistory } from '../../workloads/history.js';
-import type { ResultsFile } from '../../harness/results.js';
+import type { ResultsFile } from '../../contracts/results.js';
 import { alive, commandLine, descendants, waitUntil } from '../helpers/procs.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-'));

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { etcdDialect } from '../../harness/etcd/dialect.js';
 import { hostsFile, sourceAddress } from '../../harness/etcd/isolation.js';
 import { refusal, sumOf } from '../../harness/etcd/system.js';
-import { faultSchema } from '../../harness/scenario.js';
+import { faultSchema } from '../../contracts/scenario.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

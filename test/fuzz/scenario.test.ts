@@ -19,11 +19,11 @@ import { MAX_KEY_LENGTH, MAX_TXN_OPS } from '../../nodes/common/client-api.js';
 import { runtimeOptionsSchema } from '../../nodes/common/options.js';
 import { buildNodeConfig } from '../../nodes/main.js';
 import { ALGORITHMS, loadAlgorithm, type AlgoName } from '../../nodes/registry.js';
-import { FAULT_KINDS, FAULT_TARGET_WORDS, NEMESES, PARTITION_SHAPES, type Scenario } from '../../harness/scenario.js';
+import { FAULT_KINDS, FAULT_TARGET_WORDS, NEMESES, PARTITION_SHAPES, type Scenario } from '../../contracts/scenario.js';
 import { scenarioFromFlags, type RunFlags } from '../../harness/run-command.js';
 import { resolveScenario } from '../../harness/run.js';
 import { nodeIds } from '../../harness/cluster.js';
-import { workloadByName } from '../../workloads/workload.js';
+import { workloadByName } from '../../workloads/registry.js';
 import { openingBalances } from '../../workloads/bank.js';
 import { fuzzRuns, fuzzTimeout } from './settings.js';
 

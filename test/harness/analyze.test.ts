@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../harness/analyze.js';
-import type { FaultRecord } from '../../harness/faults/runner.js';
-import type { FaultSpec } from '../../harness/scenario.js';
+import type { FaultRecord } from '../../contracts/results.js';
+import type { FaultSpec } from '../../contracts/scenario.js';
 import type { OpRecord } from '../../workloads/load.js';
 
 const ORIGIN = 1_000_000_000_000;

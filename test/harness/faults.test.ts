@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../nodes/common/random.js';
 import { allLinks, linksTouching, partitionLinks } from '../../harness/faults/topology.js';
 import { expandNemesis } from '../../harness/faults/nemesis.js';
-import { parseScenario } from '../../harness/scenario.js';
+import { parseScenario } from '../../contracts/scenario.js';
 
 const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const reach = (links: string[]) => {

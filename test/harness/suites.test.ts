@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TRIALS, interleaveTrials, nightlyScenarios, suiteScenarios } from '../../harness/suites.js';
-import { parseScenario, type ScenarioInput } from '../../harness/scenario.js';
+import { parseScenario, type ScenarioInput } from '../../contracts/scenario.js';
 import { resolveScenario } from '../../harness/run.js';
 
 const take = <T>(it: Iterator<T>, n: number): T[] => Array.from({ length: n }, () => it.next().value as T);

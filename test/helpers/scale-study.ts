@@ -1,5 +1,5 @@
 /** Scale studies for tests: simulated and real points with given convergence p50s, and a study of them. */
-import { SCALE_TOLERANCE, agreement, type RealScalePoint, type ScaleStudy, type SimScalePoint } from '../../harness/scale-study.js';
+import { SCALE_TOLERANCE, agreement, type RealScalePoint, type ScaleStudy, type SimScalePoint } from '../../contracts/scale-study.js';
 
 const q = (p50: number | null, max = p50) => ({ p50, p99: max, max });
 

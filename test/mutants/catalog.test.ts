@@ -13,7 +13,7 @@ import { ALGORITHMS, DURABILITY_CLASSES, huntConfigs, loadCatalog, patchedFiles,
 import { applyPatch, buildCopy, copyRepository } from '../../harness/mutants/copy.js';
 import { runSim } from '../../harness/mutants/hunt.js';
 import { main } from '../../harness/mutants/main.js';
-import { EXIT } from '../../harness/commands/shared.js';
+import { EXIT } from '../../contracts/exit-codes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = path.join(root, 'test', 'mutants');

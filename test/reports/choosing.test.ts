@@ -9,7 +9,7 @@ import { choosingLines, measureChoosingTable, rowSafety } from '../../reports/ch
 import { USE_CASES } from '../../reports/choosing/use-cases.js';
 import { choosingSection } from '../../reports/page/choosing.js';
 import { TRIAL_FIGURES, benchRun, linearizable, scenarioResult, trialsRun } from './fixtures/results.js';
-import type { ResultsFile, ScenarioResult } from '../../harness/results.js';
+import type { ResultsFile, ScenarioResult } from '../../contracts/results.js';
 
 const rule: ChoosingRule = {
   primary: { name: 'throughput', better: 'higher', format: (x) => `${x}/s` },

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../nodes/common/random.js';
 import { nodeOptions } from '../../nodes/main.js';
 import { loadAlgorithm } from '../../nodes/registry.js';
-import { faultSchema, type FaultSpec } from '../../harness/scenario.js';
+import { faultSchema, type FaultSpec } from '../../contracts/scenario.js';
 import { SimCluster } from '../../harness/sim/engine/cluster.js';
 import { SimApi } from '../../harness/sim/engine/clients.js';
 import { SimFaultRunner } from '../../harness/sim/engine/faults.js';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { RaftCore } from '../../nodes/raft/core.js';
 import { raft } from '../../nodes/raft/index.js';
 import type { Algorithm } from '../../nodes/common/runtime.js';
-import { workloadByName } from '../../workloads/workload.js';
+import { workloadByName } from '../../workloads/registry.js';
 import { runCase } from '../../harness/sim/run-case.js';
 import { caseFor } from '../../harness/sim/case-template.js';
 import { shrink } from '../../harness/sim/shrink.js';

@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { exitCodeOf } from '../../harness/outputs.js';
-import type { ResultsFile } from '../../harness/results.js';
+import { exitCodeOf } from '../../contracts/exit-codes.js';
+import type { ResultsFile } from '../../contracts/results.js';
 
 const cli = path.resolve('bin/parley.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-nightly-sim-'));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../../nodes/common/random.js';
 import type { ClientOp } from '../../nodes/common/core.js';
-import { workloadSchema, type WorkloadSpec } from '../../harness/scenario.js';
+import { workloadSchema, type WorkloadSpec } from '../../workloads/spec.js';
 import { kv } from '../../workloads/kv.js';
 import { DEFAULT_OPS_PER_KEY, listAppend } from '../../workloads/list-append.js';
 import { HistoryWriter, readHistory } from '../../workloads/history.js';

@@ -1,6 +1,6 @@
 /**
  * `parley check`: check a recorded history (or a 2PC trace) on its own, print the verdict
- * in words, and return the DESIGN.md exit code (0 valid, 1 invalid, 2 unknown). Bad input
+ * in words, and return its exit code (contracts/exit-codes.ts: 0 valid, 1 invalid, 2 unknown). Bad input
  * is a UsageError (exit 64) naming the file, line and field, so a user fixing a converter
  * never has to guess which line broke it.
  */

@@ -231,7 +231,7 @@ export function combineValidity(verdicts: readonly Pick<Verdict, 'valid'>[]): Va
   return true;
 }
 
-/** DESIGN.md exit codes: 0 valid, 1 a safety violation, 2 undecided. */
+/** One verdict's exit code (contracts/exit-codes.ts has them all): 0 valid, 1 a safety violation, 2 undecided. */
 export function exitCodeFor(valid: Validity): 0 | 1 | 2 {
   return valid === true ? 0 : valid === false ? 1 : 2;
 }

@@ -11,7 +11,7 @@
  */
 import { UsageError } from '../../../nodes/common/errors.js';
 import type { Random } from '../../../nodes/common/random.js';
-import { parseDuration } from '../../scenario.js';
+import { parseDuration } from '../../../contracts/scenario.js';
 
 export type DelayModel =
   | { kind: 'constant'; ms: number }

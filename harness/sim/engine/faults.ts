@@ -7,8 +7,8 @@
  * applied to the simulated links (network.ts).
  */
 import type { Random } from '../../../nodes/common/random.js';
-import type { FaultSpec } from '../../scenario.js';
-import type { FaultRecord } from '../../faults/runner.js';
+import type { FaultSpec } from '../../../contracts/scenario.js';
+import type { FaultRecord } from '../../../contracts/results.js';
 import { allLinks, linksTouching, partitionLinks } from '../../faults/topology.js';
 import type { SimCluster } from './cluster.js';
 import type { Link, Toxic } from './network.js';

@@ -1,5 +1,5 @@
 /**
- * The scale study's agreement rule (harness/scale-study.ts): at every N both the simulated
+ * The scale study's agreement rule (contracts/scale-study.ts): at every N both the simulated
  * curve and the real processes cover, convergence p50 within 25 % or one rumor round, and
  * rumor messages per update within 10 %; and a scale.json that is not one exits 64 naming
  * the field.
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../nodes/common/errors.js';
-import { agreement, readScaleStudy } from '../../harness/scale-study.js';
+import { agreement, readScaleStudy } from '../../contracts/scale-study.js';
 import { realPoint, simPoint, study } from '../helpers/scale-study.js';
 
 describe('the agreement between the simulated curve and the real processes', () => {

@@ -8,13 +8,10 @@
  * meaning of a field bumps the major (`parley.results/2`).
  */
 import fs from 'node:fs';
-import type { SimSweepSummary } from './sim/nightly.js';
 import path from 'node:path';
 import type { Verdict } from '../workloads/checkers/verdict.js';
 import type { Availability, LatencySummary, ThroughputBucket } from '../workloads/metrics.js';
-import type { MachineInfo } from './machine.js';
-import type { Scenario } from './scenario.js';
-import type { FaultRecord } from './faults/runner.js';
+import type { FaultSpec, Scenario } from './scenario.js';
 import type { ScaleStudy } from './scale-study.js';
 
 export const RESULTS_SCHEMA = 'parley.results/1';
@@ -144,6 +141,28 @@ export interface SystemFacts {
   notes: string[];
 }
 
+/** A fault of the schedule, and what became of it (harness/faults/runner.ts fires it; so does the simulator's). */
+export interface FaultRecord {
+  id: number;
+  kind: FaultSpec['kind'];
+  spec: FaultSpec;
+  status: 'pending' | 'active' | 'done' | 'skipped' | 'failed';
+  /** Nodes hit (crash, pause) or whose links are hit. */
+  targets: string[];
+  links: string[];
+  groups?: string[][];
+  /** ms from the load's start: when the fault was fully in effect (every proxy changed, the process killed), and when it was reverted. */
+  startMs?: number;
+  endMs?: number;
+  /** How long applying it took, from its targets being resolved to startMs (one Toxiproxy call per link for link faults). */
+  applyMs?: number;
+  /** crash: when the restarted node answered again. */
+  recoveredMs?: number;
+  /** crash with mode power-loss: unsynced bytes the nodes' files lost. */
+  lostBytes?: number;
+  reason?: string;
+}
+
 export interface ScenarioResult {
   name: string;
   algo: string;
@@ -206,6 +225,32 @@ export interface ScenarioResult {
   trial?: TrialInfo;
   /** Present when the nodes were not parley's (a node command, etcd). */
   system?: SystemFacts;
+}
+
+/** What machine and revision a figure was measured on (harness/machine.ts gathers it). */
+export interface MachineInfo {
+  parleyVersion: string;
+  gitRevision: string | null;
+  node: string;
+  platform: string;
+  cpuModel: string;
+  cpus: number;
+  totalMemoryBytes: number;
+  loadAverage: number[];
+}
+
+/** One parley sim sweep of the nightly suite (harness/sim/nightly.ts runs them). */
+export interface SimSweepSummary {
+  algo: string;
+  workload: string;
+  options: Record<string, string | number | boolean>;
+  seeds: number;
+  verdicts: { valid: number; invalid: number; unknown: number };
+  wallMs: number;
+  /** Simulated seconds covered, over all seeds. */
+  simSeconds: number;
+  failing: { seed: number; verdict: 'invalid' | 'unknown'; failed: string[]; summaries: string[]; replay?: string; shrunkReplay?: string }[];
+  errors: string[];
 }
 
 export interface ResultsFile {
