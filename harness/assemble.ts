@@ -3,9 +3,9 @@
  * checks run on the history, the metrics analysed, the nodes' resource use, and the
  * status (complete, partial, failed) with the reasons.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { readHistory, type Scalar } from '../workloads/history.js';
+import { readTrace } from '../workloads/json-lines.js';
 import type { LoadResult } from '../workloads/load.js';
 import type { Workload } from '../workloads/workload.js';
 import { checkConvergence, type AppliedRecord, type SettleReport } from '../workloads/checkers/convergence.js';
@@ -24,34 +24,19 @@ import type { MachineWatch } from './machine-watch.js';
 import type { AfterLoad } from './after-load.js';
 import { isEventual } from './traits.js';
 
-function readJsonLines<T>(file: string, map: (row: Record<string, unknown>) => T | null): T[] {
-  if (!fs.existsSync(file)) return [];
-  const out: T[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line) continue;
-    try {
-      const v = map(JSON.parse(line) as Record<string, unknown>);
-      if (v !== null) out.push(v);
-    } catch {
-      /* a line torn by kill -9: the trace is best effort, the history is the record */
-    }
-  }
-  return out;
-}
-
 function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEvents: CommitEvent[] } {
   const applied: AppliedRecord[] = [];
   const commitEvents: CommitEvent[] = [];
   for (const n of cluster?.nodes ?? []) {
     if (!n.dataDir) continue;
     applied.push(
-      ...readJsonLines(path.join(n.dataDir, 'applied.jsonl'), (r): AppliedRecord => {
+      ...readTrace(path.join(n.dataDir, 'applied.jsonl'), (r): AppliedRecord => {
         const rec: AppliedRecord = { node: n.id, key: String(r.k), value: r.v as Scalar, t: Number(r.t) };
         if (typeof r.version === 'number' || Array.isArray(r.version)) rec.version = r.version as AppliedRecord['version'];
         return rec;
       }),
     );
-    commitEvents.push(...readJsonLines(path.join(n.dataDir, 'events.jsonl'), (r) => (typeof r.txid === 'string' && typeof r.event === 'string' ? (r as unknown as CommitEvent) : null)));
+    commitEvents.push(...readTrace(path.join(n.dataDir, 'events.jsonl'), (r) => (typeof r.txid === 'string' && typeof r.event === 'string' ? (r as unknown as CommitEvent) : null)));
   }
   return { applied, commitEvents };
 }

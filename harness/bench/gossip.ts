@@ -41,6 +41,7 @@ import { gossipOptionsSchema, type GossipOptions } from '../../nodes/gossip/opti
 import { NodeClient } from '../../workloads/client.js';
 import { isolatedWrites, quantile, sleep, totals, waitAllAlive, waitConverged, type Totals } from './gossip-real.js';
 import { runLoad, type OpSource } from '../../workloads/load.js';
+import { readTrace } from '../../workloads/json-lines.js';
 import { UsageError } from '../../nodes/common/errors.js';
 
 const { values } = parseArgs({
@@ -259,7 +260,7 @@ async function crashDetection(cluster: Cluster, rnd: Random, n: number, settledN
   let falseAlarms = 0;
   for (const id of live) {
     const file = path.join(cluster.node(id).dataDir, 'events.jsonl');
-    const events = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+    const events = readTrace(file, (row) => row);
     for (const e of events) {
       if (e.event !== 'member') continue;
       const t = Number(e.t);

@@ -16,7 +16,7 @@
  * enabled; the checker therefore requires every yes vote to exist, not to precede.
  */
 import { z } from 'zod';
-import { HistoryFormatError } from '../history.js';
+import { parseJsonLine } from '../json-lines.js';
 import { quantile, type AtomicityViolation, type Verdict } from './verdict.js';
 
 export type CommitRole = 'coordinator' | 'participant';
@@ -44,19 +44,9 @@ export const commitEventSchema = z.object({
 
 /** Parse one trace line (extra fields are ignored); throws the one-line usage error naming the field. */
 export function parseCommitEvent(text: string, file: string, line: number): CommitEvent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new HistoryFormatError(file, line, '(line)', `not JSON: ${(err as Error).message}`);
-  }
-  const parsed = commitEventSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new HistoryFormatError(file, line, issue.path.map(String).join('.') || '(line)', issue.message);
-  }
-  const e: CommitEvent = { txid: parsed.data.txid, node: parsed.data.node, role: parsed.data.role, event: parsed.data.event, t: parsed.data.t };
-  if (parsed.data.participants) e.participants = parsed.data.participants;
+  const data = parseJsonLine(text, file, line, commitEventSchema);
+  const e: CommitEvent = { txid: data.txid, node: data.node, role: data.role, event: data.event, t: data.t };
+  if (data.participants) e.participants = data.participants;
   return e;
 }
 
