@@ -30,7 +30,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Cluster } from '../cluster.js';
 import { describeMachine } from '../machine.js';
 import { Sim } from '../sim/sim.js';
@@ -43,26 +42,25 @@ import { isolatedWrites, quantile, sleep, totals, waitAllAlive, waitConverged, t
 import { runLoad, type OpSource } from '../../workloads/load.js';
 import { readTrace } from '../../workloads/json-lines.js';
 import { UsageError } from '../../nodes/common/errors.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
+const values = benchArgs('gossip', {
     nodes: { type: 'string', default: '5,10,25,50' },
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '10' },
     isolated: { type: 'string', default: '20' },
     fsync: { type: 'string', default: 'true' },
     'sim-seeds': { type: 'string', default: '1000' },
-    'sim-only': { type: 'boolean', default: false },
-    sim: { type: 'boolean', default: false },
+    'sim-only': { type: 'boolean' },
+    sim: { type: 'boolean' },
     'sim-nodes': { type: 'string', default: '5,10,25,50,100,1000,10000' },
     'swim-nodes': { type: 'string' },
     updates: { type: 'string', default: '20' },
     net: { type: 'string' },
     seed: { type: 'string', default: '1' },
     out: { type: 'string', default: path.join('out', 'gossip-scale') },
-    set: { type: 'string', multiple: true, default: [] },
-  },
-});
+    set: { type: 'settings' },
+  });
 
 /**
  * Runtime settings for many processes on a small machine: lazy links (transport.ts) so idle
@@ -282,11 +280,7 @@ function counts(flag: string, text: string, min: number): number[] {
 }
 
 async function study(): Promise<void> {
-  const set: Record<string, string> = {};
-  for (const kv of values.set!) {
-    if (kv.indexOf('=') <= 0) throw new UsageError(`--set ${kv}: expected key=value`);
-    set[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
-  }
+  const set = values.set;
   const simNodes = counts('sim-nodes', values['sim-nodes']!, 2);
   const seed = counts('seed', values.seed!, 0)[0] ?? 1;
   const { scaleStudy } = await import('./gossip-scale.js');
@@ -305,8 +299,7 @@ async function study(): Promise<void> {
 async function main(): Promise<void> {
   if (values.sim) return study();
   const sizes = values.nodes!.split(',').map(Number);
-  const settings: Record<string, string> = { ...RUNTIME_SETTINGS, fsync: values.fsync! };
-  for (const kv of values.set!) settings[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  const settings: Record<string, string> = { ...RUNTIME_SETTINGS, fsync: values.fsync, ...values.set };
   const gossipKeys = new Set(Object.keys(gossipOptionsSchema.shape));
   const opts = gossipOptionsSchema.parse(Object.fromEntries(Object.entries(settings).filter(([k]) => gossipKeys.has(k))));
   console.log('parley gossip benchmark: dissemination, messages per write and failure detection against N');
