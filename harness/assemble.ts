@@ -3,9 +3,9 @@
  * checks run on the history, the metrics analysed, the nodes' resource use, and the
  * status (complete, partial, failed) with the reasons.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { readHistory, type Scalar } from '../workloads/history.js';
+import { readTrace } from '../workloads/json-lines.js';
 import type { LoadResult } from '../workloads/load.js';
 import type { Workload } from '../workloads/workload.js';
 import { checkConvergence, type AppliedRecord, type SettleReport } from '../workloads/checkers/convergence.js';
@@ -25,21 +25,6 @@ import type { MachineWatch } from './machine-watch.js';
 import type { AfterLoad } from './after-load.js';
 import { isEventual } from './traits.js';
 
-function readJsonLines<T>(file: string, map: (row: Record<string, unknown>) => T | null): T[] {
-  if (!fs.existsSync(file)) return [];
-  const out: T[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line) continue;
-    try {
-      const v = map(JSON.parse(line) as Record<string, unknown>);
-      if (v !== null) out.push(v);
-    } catch {
-      /* a line torn by kill -9: the trace is best effort, the history is the record */
-    }
-  }
-  return out;
-}
-
 function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEvents: CommitEvent[]; leaders: LeaderEvent[] } {
   const applied: AppliedRecord[] = [];
   const commitEvents: CommitEvent[] = [];
@@ -47,14 +32,14 @@ function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEven
   for (const n of cluster?.nodes ?? []) {
     if (!n.dataDir) continue;
     applied.push(
-      ...readJsonLines(path.join(n.dataDir, 'applied.jsonl'), (r): AppliedRecord => {
+      ...readTrace(path.join(n.dataDir, 'applied.jsonl'), (r): AppliedRecord => {
         const rec: AppliedRecord = { node: n.id, key: String(r.k), value: r.v as Scalar, t: Number(r.t) };
         if (typeof r.version === 'number' || Array.isArray(r.version)) rec.version = r.version as AppliedRecord['version'];
         if (typeof r.at === 'number') rec.at = r.at;
         return rec;
       }),
     );
-    for (const r of readJsonLines(path.join(n.dataDir, 'events.jsonl'), (r) => r)) {
+    for (const r of readTrace(path.join(n.dataDir, 'events.jsonl'), (r) => r)) {
       if (typeof r.txid === 'string' && typeof r.event === 'string') commitEvents.push(r as unknown as CommitEvent);
       else if (isLeaderEvent(r)) leaders.push(r as unknown as LeaderEvent);
     }

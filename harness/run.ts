@@ -19,8 +19,8 @@ import { Random } from '../nodes/common/random.js';
 import { formatHostPort, parseHostPort } from '../nodes/common/address.js';
 import { HistoryWriter, type Scalar } from '../workloads/history.js';
 import { NodeClient } from '../workloads/client.js';
-import { runLoad, type LoadResult, type OpRecord } from '../workloads/load.js';
-import { runSetup, type WorkloadContext } from '../workloads/workload.js';
+import { runLoad, type LoadOptions, type LoadResult, type OpRecord, type OpSource } from '../workloads/load.js';
+import { runSetup, type Workload, type WorkloadContext } from '../workloads/workload.js';
 import { workloadByName } from '../workloads/registry.js';
 import { Cluster, Stretchable } from './cluster.js';
 import type { ChildExit } from './supervisor.js';
@@ -63,130 +63,188 @@ export function resolveScenario(input: Scenario): Scenario {
 
 export async function runScenario(input: Scenario, opts: RunOptions): Promise<ScenarioResult> {
   const scenario = resolveScenario(input);
-  const { dir, progress } = opts;
-  fs.mkdirSync(dir, { recursive: true });
-  const name = scenario.name ?? `${scenario.algo}-${scenario.workload.type}`;
-  const note = (line: string) => progress.note(line);
-  const stop = new AbortController();
-  const problems: string[] = [];
-  const fail = (why: string) => {
-    if (!problems.includes(why)) problems.push(why);
-    stop.abort();
-  };
-  const onSignal = () => fail(`interrupted (${String(opts.signal.reason ?? 'signal')})`);
-  opts.signal.addEventListener('abort', onSignal);
-  if (opts.signal.aborted) onSignal();
-  const unexpectedExits: ChildExit[] = [];
-  const onUnexpectedExit = (e: ChildExit) => {
-    unexpectedExits.push(e);
-    fail(`${e.name} exited on its own (code ${e.exitCode ?? '-'}, signal ${e.signal ?? '-'}); last lines of its log:\n  ${e.logTail.slice(-8).join('\n  ')}`);
-  };
-
-  const history = new HistoryWriter(path.join(dir, 'history.jsonl'));
-  const workload = await workloadByName(scenario.workload.type);
-  const random = Random.derive(scenario.seed, 'workload');
-  let system: SystemSetup | null = null;
-  let plane: FaultPlane | null = null;
-  let cluster: Cluster | null = null;
-  let observer: NodeObserver | null = null;
-  let afterLoad: AfterLoad = { unread: [] };
-  const phases: { started?: number; settled?: number } = {};
-  const machine = new MachineWatch(() => cluster?.nodes.flatMap((n) => (n.child?.pid === undefined ? [] : [n.child.pid])) ?? [], note);
-  let runner: FaultRunner | null = null;
-  let client: NodeClient | null = null;
-  let calibration: Calibration | null = null;
-  let load: LoadResult | null = null;
-  let originNs = Number(monoNs());
-  let endNs = originNs;
-  let healedAt: number | undefined;
-  let saturation: ScenarioResult['maxThroughput'] = null;
-  let leaderIndex = -1;
-  let leaderTimer: NodeJS.Timeout | null = null;
-  const finalByNode: Record<string, Record<string, Scalar>> = {};
-  /** Which nodes were up when the run ended (before the harness stopped them). */
-  const upAtEnd = new Set<string>();
-
+  fs.mkdirSync(opts.dir, { recursive: true });
+  const run = new ScenarioRun(scenario, opts, await workloadByName(scenario.workload.type));
   try {
-    machine.start();
-    system = await systemFor(scenario, dir);
-    plane = await FaultPlane.start({ url: scenario.toxiproxy, logDir: path.join(dir, 'logs'), ...system.plane });
-    plane.onUnexpectedExit = onUnexpectedExit;
-    if (scenario.remote) {
-      const remote = scenario.remote;
-      cluster = Cluster.remote(
-        { algo: scenario.algo, size: Object.keys(remote.nodes).length, dir },
-        Object.entries(remote.nodes).map(([id, n]) => ({ id, api: parseHostPort(n.api)!, listen: parseHostPort(n.peer)! })),
-      );
-      await plane.wireRemote(cluster, remote.nodes, remote.linkListenHost, remote.linkPortBase);
-    } else {
-      cluster = await Cluster.plan({
-        algo: scenario.algo,
-        size: scenario.nodes,
-        dir,
-        settings: scenario.options,
-        nodeSettings: (id) => ({ seed: Random.derive(scenario.seed, `node:${id}`).int(0, 2 ** 31 - 1) }),
-        system: system.nodes,
-      });
-      cluster.onUnexpectedExit = onUnexpectedExit;
-      await system.wire(plane, cluster);
-    }
-    calibration = await calibrate(plane);
-    note(`calibration: loopback RTT p50 ${calibration.directRttUs.p50} µs direct, ${calibration.proxiedRttUs?.p50 ?? '-'} µs through one proxy`);
-    progress.update({ phase: 'starting', elapsedMs: 0, totalMs: scenario.duration, opsPerSec: 0, errors: 0, faults: '' });
-    phases.started = Number(monoNs());
-    cluster.patience = machine;
-    await cluster.start();
-    const c = cluster;
-    await system.settle(c, note);
+    const c = await run.startCluster();
+    const ready = await run.prepareWorkload(c);
+    await run.measuredLoad(c, ready);
+    await run.afterLoad(c, ready);
+  } catch (err) {
+    run.fail(err instanceof Error ? err.message : String(err));
+  } finally {
+    await run.tearDown();
+  }
+  return run.assemble();
+}
+
+/** What the workload phases share once the cluster is up: its client, the workload's source, the load settings. */
+interface LoadReady {
+  client: NodeClient;
+  source: OpSource;
+  loadOptions: Omit<LoadOptions, 'durationMs'>;
+}
+
+/**
+ * One scenario's run, phase by phase. Every phase may throw or be cut short by `stop`;
+ * whatever a phase got as far as setting stays in the fields, so tearDown stops what was
+ * started and assemble reports what was measured.
+ */
+class ScenarioRun {
+  private readonly name: string;
+  private readonly note: (line: string) => void;
+  private readonly stop = new AbortController();
+  private readonly problems: string[] = [];
+  private readonly unexpectedExits: ChildExit[] = [];
+  private readonly onSignal = () => this.fail(`interrupted (${String(this.opts.signal.reason ?? 'signal')})`);
+  private readonly history: HistoryWriter;
+  private readonly random: Random;
+  private readonly machine: MachineWatch;
+  private system: SystemSetup | null = null;
+  private plane: FaultPlane | null = null;
+  private cluster: Cluster | null = null;
+  private observer: NodeObserver | null = null;
+  private afterLoadFacts: AfterLoad = { unread: [] };
+  private readonly phases: { started?: number; settled?: number } = {};
+  private runner: FaultRunner | null = null;
+  private client: NodeClient | null = null;
+  private calibration: Calibration | null = null;
+  private load: LoadResult | null = null;
+  private originNs = Number(monoNs());
+  private endNs = this.originNs;
+  private healedAt: number | undefined;
+  private saturation: ScenarioResult['maxThroughput'] = null;
+  private leaderIndex = -1;
+  private leaderTimer: NodeJS.Timeout | null = null;
+  private readonly finalByNode: Record<string, Record<string, Scalar>> = {};
+  /** Which nodes were up when the run ended (before the harness stopped them). */
+  private readonly upAtEnd = new Set<string>();
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly opts: RunOptions,
+    private readonly workload: Workload,
+  ) {
+    this.name = scenario.name ?? `${scenario.algo}-${scenario.workload.type}`;
+    this.note = (line) => opts.progress.note(line);
+    opts.signal.addEventListener('abort', this.onSignal);
+    if (opts.signal.aborted) this.onSignal();
+    this.history = new HistoryWriter(path.join(opts.dir, 'history.jsonl'));
+    this.random = Random.derive(scenario.seed, 'workload');
+    this.machine = new MachineWatch(() => this.cluster?.nodes.flatMap((n) => (n.child?.pid === undefined ? [] : [n.child.pid])) ?? [], this.note);
+  }
+
+  /** Record why the run cannot go on (once per reason) and stop it. */
+  fail(why: string): void {
+    if (!this.problems.includes(why)) this.problems.push(why);
+    this.stop.abort();
+  }
+
+  private readonly onUnexpectedExit = (e: ChildExit) => {
+    this.unexpectedExits.push(e);
+    this.fail(`${e.name} exited on its own (code ${e.exitCode ?? '-'}, signal ${e.signal ?? '-'}); last lines of its log:\n  ${e.logTail.slice(-8).join('\n  ')}`);
+  };
+
+  /** The fault plane with a proxy per directed link, the network floor calibrated, the nodes started and settled, the leader watched. */
+  async startCluster(): Promise<Cluster> {
+    const { scenario, opts } = this;
+    this.machine.start();
+    const system = (this.system = await systemFor(scenario, opts.dir));
+    const plane = (this.plane = await FaultPlane.start({ url: scenario.toxiproxy, logDir: path.join(opts.dir, 'logs'), ...system.plane }));
+    plane.onUnexpectedExit = this.onUnexpectedExit;
+    const c = (this.cluster = await this.wire(system, plane));
+    this.calibration = await calibrate(plane);
+    this.note(`calibration: loopback RTT p50 ${this.calibration.directRttUs.p50} µs direct, ${this.calibration.proxiedRttUs?.p50 ?? '-'} µs through one proxy`);
+    opts.progress.update({ phase: 'starting', elapsedMs: 0, totalMs: scenario.duration, opsPerSec: 0, errors: 0, faults: '' });
+    this.phases.started = Number(monoNs());
+    c.patience = this.machine;
+    await c.start();
+    await system.settle(c, this.note);
     const trackLeader = async () => {
       const leader = await c.leader().catch(() => null);
-      if (leader) leaderIndex = c.ids.indexOf(leader);
+      if (leader) this.leaderIndex = c.ids.indexOf(leader);
     };
     await trackLeader();
-    leaderTimer = setInterval(() => void trackLeader(), 200);
-    observer = new NodeObserver(c, machine);
-    observer.start();
+    this.leaderTimer = setInterval(() => void trackLeader(), 200);
+    this.observer = new NodeObserver(c, this.machine);
+    this.observer.start();
+    return c;
+  }
 
-    client = new NodeClient(
+  /** The cluster, planned (or the user's remote nodes) and wired through the fault plane. */
+  private async wire(system: SystemSetup, plane: FaultPlane): Promise<Cluster> {
+    const { scenario } = this;
+    if (scenario.remote) {
+      const remote = scenario.remote;
+      const cluster = Cluster.remote(
+        { algo: scenario.algo, size: Object.keys(remote.nodes).length, dir: this.opts.dir },
+        Object.entries(remote.nodes).map(([id, n]) => ({ id, api: parseHostPort(n.api)!, listen: parseHostPort(n.peer)! })),
+      );
+      this.cluster = cluster;
+      await plane.wireRemote(cluster, remote.nodes, remote.linkListenHost, remote.linkPortBase);
+      return cluster;
+    }
+    const cluster = await Cluster.plan({
+      algo: scenario.algo,
+      size: scenario.nodes,
+      dir: this.opts.dir,
+      settings: scenario.options,
+      nodeSettings: (id) => ({ seed: Random.derive(scenario.seed, `node:${id}`).int(0, 2 ** 31 - 1) }),
+      system: system.nodes,
+    });
+    this.cluster = cluster;
+    cluster.onUnexpectedExit = this.onUnexpectedExit;
+    await system.wire(plane, cluster);
+    return cluster;
+  }
+
+  /** The client, the workload's setup, and the warm-up (in the history, since its writes are real, but not in the metrics). */
+  async prepareWorkload(c: Cluster): Promise<LoadReady> {
+    const { scenario, workload } = this;
+    const client = (this.client = new NodeClient(
       c.nodes.map((n) => n.api),
-      { connections: scenario.clients + 4, timeoutMs: scenario.clientTimeout, dialect: system.dialect },
-    );
+      { connections: scenario.clients + 4, timeoutMs: scenario.clientTimeout, dialect: this.system!.dialect },
+    ));
     const ctx: WorkloadContext = {
       spec: scenario.workload,
       nodes: c.nodes.length,
-      random,
-      nodeFor: (process) => (scenario.target === 'leader' && leaderIndex >= 0 ? leaderIndex : process % c.nodes.length),
+      random: this.random,
+      nodeFor: (process) => (scenario.target === 'leader' && this.leaderIndex >= 0 ? this.leaderIndex : process % c.nodes.length),
     };
     await runSetup(workload, client, ctx, (what, boundMs) => new Stretchable(c.patience, what, boundMs));
     const source = workload.source(ctx);
-    const loadOptions = { mode: scenario.rate ? ('open' as const) : ('closed' as const), concurrency: scenario.clients, rate: scenario.rate, source, client, history, nodeIds: c.ids, signal: stop.signal };
-    if (scenario.warmup > 0 && !stop.signal.aborted) {
-      progress.update({ phase: 'warm-up', elapsedMs: 0, totalMs: scenario.warmup, opsPerSec: 0, errors: 0, faults: '' });
+    const loadOptions = { mode: scenario.rate ? ('open' as const) : ('closed' as const), concurrency: scenario.clients, rate: scenario.rate, source, client, history: this.history, nodeIds: c.ids, signal: this.stop.signal };
+    if (scenario.warmup > 0 && !this.stop.signal.aborted) {
+      this.opts.progress.update({ phase: 'warm-up', elapsedMs: 0, totalMs: scenario.warmup, opsPerSec: 0, errors: 0, faults: '' });
       await runLoad({ ...loadOptions, durationMs: scenario.warmup });
     }
+    return { client, source, loadOptions };
+  }
 
-    await observer.openWindow();
-    originNs = Number(monoNs());
-    runner = new FaultRunner(scenario.faults, c, plane, Random.derive(scenario.seed, 'faults'), originNs, note);
-    const faultsDone = runner.run().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+  /** The measured load with the fault schedule running beside it, and the progress line. */
+  async measuredLoad(c: Cluster, { loadOptions }: LoadReady): Promise<void> {
+    const { scenario, opts } = this;
+    await this.observer!.openWindow();
+    const originNs = (this.originNs = Number(monoNs()));
+    const runner = (this.runner = new FaultRunner(scenario.faults, c, this.plane!, Random.derive(scenario.seed, 'faults'), originNs, this.note));
+    const faultsDone = runner.run().catch((err: unknown) => this.fail(err instanceof Error ? err.message : String(err)));
     let window: OpRecord[] = [];
     let errors = 0;
-    const r = runner;
     const ticker = setInterval(() => {
       const now = Number(monoNs());
       const recent = window.filter((x) => x.endNs > now - 1e9);
       window = recent;
-      progress.update({
+      opts.progress.update({
         phase: 'load',
         elapsedMs: (now - originNs) / 1e6,
         totalMs: scenario.duration,
         opsPerSec: recent.filter((x) => x.type === 'ok').length,
         errors,
-        faults: r.active().map(describeFault).join('; '),
+        faults: runner.active().map(describeFault).join('; '),
       });
     }, 250);
     try {
-      load = await runLoad({
+      this.load = await runLoad({
         ...loadOptions,
         durationMs: scenario.duration,
         onComplete: (rec) => {
@@ -197,43 +255,52 @@ export async function runScenario(input: Scenario, opts: RunOptions): Promise<Sc
     } finally {
       clearInterval(ticker);
     }
-    endNs = Number(monoNs());
+    this.endNs = Number(monoNs());
     await runner.stop();
     await faultsDone;
-    progress.stop();
-
-    if (!stop.signal.aborted) {
-      await heal(c, plane);
-      healedAt = Number(monoNs());
-      afterLoad = await finalReads(workload, scenario, c, client, history, finalByNode, stop.signal, note, machine, source);
-      phases.settled = Number(monoNs());
-    }
-    if (scenario.maxThroughput && !stop.signal.aborted) {
-      const target = c.nodes[leaderIndex >= 0 ? leaderIndex : 0]!;
-      note(`saturation: autocannon, ${scenario.maxThroughput.connections} connections, ${scenario.maxThroughput.duration} ms against ${target.id}`);
-      saturation = await maxThroughput(formatHostPort(target.api), scenario.maxThroughput.connections, scenario.maxThroughput.duration, system.saturation);
-    }
-    await observer.sample();
-    for (const id of c.ids) if (c.isUp(id)) upAtEnd.add(id);
-  } catch (err) {
-    fail(err instanceof Error ? err.message : String(err));
-  } finally {
-    if (leaderTimer) clearInterval(leaderTimer);
-    progress.stop();
-    opts.signal.removeEventListener('abort', onSignal);
-    await runner?.stop().catch(() => undefined);
-    await observer?.stop();
-    machine.stop();
-    await client?.close().catch(() => undefined);
-    await cluster?.stop().catch(() => undefined);
-    await plane?.stop().catch(() => undefined);
-    await system?.dispose().catch(() => undefined);
-    history.close();
+    opts.progress.stop();
   }
 
-  return assemble({
-    name, scenario, dir, command: opts.command, workload, cluster, calibration, load, originNs, endNs, healedAt, finalByNode,
-    faults: runner?.records ?? [], observer, saturation, unexpectedExits, problems, upAtEnd, system: system?.facts,
-    machine, afterLoad, phases,
-  });
+  /** Heal every fault and restart what is down; final reads on every node; the optional saturation phase; a last sample. */
+  async afterLoad(c: Cluster, { client, source }: LoadReady): Promise<void> {
+    const { scenario } = this;
+    if (!this.stop.signal.aborted) {
+      await heal(c, this.plane);
+      this.healedAt = Number(monoNs());
+      this.afterLoadFacts = await finalReads(this.workload, scenario, c, client, this.history, this.finalByNode, this.stop.signal, this.note, this.machine, source);
+      this.phases.settled = Number(monoNs());
+    }
+    if (scenario.maxThroughput && !this.stop.signal.aborted) {
+      const target = c.nodes[this.leaderIndex >= 0 ? this.leaderIndex : 0]!;
+      this.note(`saturation: autocannon, ${scenario.maxThroughput.connections} connections, ${scenario.maxThroughput.duration} ms against ${target.id}`);
+      this.saturation = await maxThroughput(formatHostPort(target.api), scenario.maxThroughput.connections, scenario.maxThroughput.duration, this.system!.saturation);
+    }
+    await this.observer!.sample();
+    for (const id of c.ids) if (c.isUp(id)) this.upAtEnd.add(id);
+  }
+
+  /** Stop everything that was started, whatever phase the run got to. */
+  async tearDown(): Promise<void> {
+    if (this.leaderTimer) clearInterval(this.leaderTimer);
+    this.opts.progress.stop();
+    this.opts.signal.removeEventListener('abort', this.onSignal);
+    await this.runner?.stop().catch(() => undefined);
+    await this.observer?.stop();
+    this.machine.stop();
+    await this.client?.close().catch(() => undefined);
+    await this.cluster?.stop().catch(() => undefined);
+    await this.plane?.stop().catch(() => undefined);
+    await this.system?.dispose().catch(() => undefined);
+    this.history.close();
+  }
+
+  /** Read the nodes' traces back, check, and build the result (partial when the run was cut short). */
+  assemble(): Promise<ScenarioResult> {
+    return assemble({
+      name: this.name, scenario: this.scenario, dir: this.opts.dir, command: this.opts.command, workload: this.workload, cluster: this.cluster,
+      calibration: this.calibration, load: this.load, originNs: this.originNs, endNs: this.endNs, healedAt: this.healedAt, finalByNode: this.finalByNode,
+      faults: this.runner?.records ?? [], observer: this.observer, saturation: this.saturation, unexpectedExits: this.unexpectedExits,
+      problems: this.problems, upAtEnd: this.upAtEnd, system: this.system?.facts, machine: this.machine, afterLoad: this.afterLoadFacts, phases: this.phases,
+    });
+  }
 }

@@ -49,10 +49,6 @@ function installExitHook(): void {
   });
 }
 
-export function liveChildren(): number {
-  return live.size;
-}
-
 export function tailOfFile(file: string, lines = 20): string[] {
   try {
     const size = fs.statSync(file).size;

@@ -66,8 +66,3 @@ export function jsonForScript(value: unknown): SafeHtml {
     json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
   );
 }
-
-/** A stable id fragment for anchors: only ever built from indices and fixed names. */
-export function anchorId(...parts: (string | number)[]): string {
-  return parts.map((p) => String(p).replace(/[^A-Za-z0-9_-]/g, '_')).join('-');
-}

@@ -13,7 +13,7 @@
  * make a checker accept lost writes, so every doubtful case is `info`.
  */
 import { Pool } from 'undici';
-import type { ClientOp, Value } from '../nodes/common/core.js';
+import type { ClientOp } from '../nodes/common/core.js';
 import { formatHostPort, type HostPort } from '../nodes/common/address.js';
 
 export type OutcomeType = 'ok' | 'fail' | 'info';
@@ -157,9 +157,4 @@ export class NodeClient {
   async close(): Promise<void> {
     await Promise.all(this.pools.map((p) => p.destroy()));
   }
-}
-
-/** The value a read saw, from a 200 body. */
-export function readValue(outcome: Outcome): Value {
-  return (outcome.body?.value ?? null) as Value;
 }

@@ -9,9 +9,8 @@
  * chaos run is never held as text.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
 import { z } from 'zod';
-import { UsageError } from '../nodes/common/errors.js';
+import { HistoryFormatError, jsonLines, parseJsonLine } from './json-lines.js';
 
 export type Scalar = string | number | boolean | null;
 export type JsonValue = Scalar | JsonValue[] | { [key: string]: JsonValue };
@@ -69,12 +68,7 @@ export class HistoryShapeError extends Error {
   }
 }
 
-/** A bad line in a history file: exit 64 with the file, line number and field. */
-export class HistoryFormatError extends UsageError {
-  constructor(file: string, line: number, field: string, reason: string) {
-    super(`${file} line ${line}, field "${field}": ${reason}`);
-  }
-}
+export { HistoryFormatError };
 
 export interface ParsedHistory {
   events: HistoryEvent[];
@@ -84,19 +78,7 @@ export interface ParsedHistory {
 
 /** Parse and validate one line; throws HistoryFormatError naming the field. */
 export function parseEventLine(text: string, file: string, line: number): HistoryEvent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new HistoryFormatError(file, line, '(line)', `not JSON: ${(err as Error).message}`);
-  }
-  const parsed = eventSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(line)';
-    throw new HistoryFormatError(file, line, field, issue.message);
-  }
-  return parsed.data as HistoryEvent;
+  return parseJsonLine(text, file, line, eventSchema) as HistoryEvent;
 }
 
 /**
@@ -104,29 +86,14 @@ export function parseEventLine(text: string, file: string, line: number): Histor
  * increase in file order, because reports and errors refer to events by index.
  */
 export async function* streamHistory(file: string): AsyncGenerator<{ event: HistoryEvent; line: number }> {
-  const input = openForReading(file);
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  let lineNo = 0;
   let lastIndex = -1;
-  try {
-    for await (const text of lines) {
-      lineNo++;
-      if (text.trim() === '') continue;
-      const event = parseEventLine(text, file, lineNo);
-      if (event.index <= lastIndex) {
-        throw new HistoryFormatError(file, lineNo, 'index', `${event.index} does not follow the previous index ${lastIndex}`);
-      }
-      lastIndex = event.index;
-      yield { event, line: lineNo };
+  for await (const { text, line } of jsonLines(file)) {
+    const event = parseEventLine(text, file, line);
+    if (event.index <= lastIndex) {
+      throw new HistoryFormatError(file, line, 'index', `${event.index} does not follow the previous index ${lastIndex}`);
     }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== undefined && !(err instanceof UsageError)) {
-      throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
-    }
-    throw err;
-  } finally {
-    lines.close();
-    input.destroy();
+    lastIndex = event.index;
+    yield { event, line };
   }
 }
 
@@ -138,15 +105,6 @@ export async function readHistory(file: string): Promise<ParsedHistory> {
     lines.push(line);
   }
   return { events, lines };
-}
-
-function openForReading(file: string): fs.ReadStream {
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return fs.createReadStream(file, { encoding: 'utf8' });
 }
 
 /** Serialize with a fixed field order so histories diff cleanly between runs. */

@@ -17,15 +17,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { describeMachine } from '../machine.js';
 import { formatEvent, readHistory } from '../../workloads/history.js';
 import { checkLinearizability } from '../../workloads/checkers/linearizability/index.js';
 import { simulateRegisterHistory, type SimulationOptions } from '../../workloads/checkers/simulated-register.js';
 import { checkListAppend } from '../../workloads/checkers/list-append/index.js';
 import { simulateListAppendHistory, type ListAppendSimulation } from '../../workloads/checkers/list-append/simulate.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '5' }, runs: { type: 'string', default: '3' } } });
+const values = benchArgs('check', { seeds: { type: 'string', default: '5' }, runs: { type: 'string', default: '3' } });
 
 interface Scenario {
   name: string;

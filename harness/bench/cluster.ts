@@ -12,16 +12,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Cluster } from '../cluster.js';
 import { isAlgoName } from '../../nodes/registry.js';
 import { NodeClient, type ClientDialect } from '../../workloads/client.js';
 import { runLoad, type OpSource } from '../../workloads/load.js';
 import { latencyBy } from '../../workloads/metrics.js';
 import { describeMachine } from '../machine.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
+const values = benchArgs('cluster', {
     algo: { type: 'string', default: 'raft' },
     system: { type: 'string' },
     nodes: { type: 'string', default: '3' },
@@ -29,9 +28,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     fsync: { type: 'string', default: 'true' },
-    set: { type: 'string', multiple: true, default: [] },
-  },
-});
+    set: { type: 'settings' },
+  });
 
 interface Subject {
   name: string;
@@ -41,8 +39,7 @@ interface Subject {
 }
 
 async function parleySubject(algo: string, dir: string): Promise<Subject> {
-  const settings: Record<string, string> = { fsync: values.fsync!, trace: 'false' };
-  for (const kv of values.set!) settings[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  const settings: Record<string, string> = { fsync: values.fsync, trace: 'false', ...values.set };
   const cluster = await Cluster.plan({ algo, size: Number(values.nodes), dir, settings });
   return { name: algo, cluster, describe: `${algo}, ${values.nodes} nodes on loopback, fsync ${values.fsync}` };
 }

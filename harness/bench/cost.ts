@@ -13,24 +13,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Cluster } from '../cluster.js';
 import { isAlgoName } from '../../nodes/registry.js';
 import { NodeClient } from '../../workloads/client.js';
 import { describeMachine } from '../machine.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
+const values = benchArgs('cost', {
     algos: { type: 'string', default: 'raft,paxos' },
     clients: { type: 'string', default: '1,64' },
     writes: { type: 'string', default: '5000' },
     fsync: { type: 'string', default: 'false' },
-    set: { type: 'string', multiple: true, default: [] },
-  },
-});
+    set: { type: 'settings' },
+  });
 
-const settings: Record<string, string> = { fsync: values.fsync!, trace: 'false' };
-for (const kv of values.set!) settings[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+const settings: Record<string, string> = { fsync: values.fsync, trace: 'false', ...values.set };
 const leaderless = settings.mode === 'leaderless';
 
 interface Totals {

@@ -30,7 +30,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Cluster } from '../cluster.js';
 import { describeMachine } from '../machine.js';
 import { Sim } from '../sim/sim.js';
@@ -41,27 +40,27 @@ import { gossipOptionsSchema, type GossipOptions } from '../../nodes/gossip/opti
 import { NodeClient } from '../../workloads/client.js';
 import { isolatedWrites, quantile, sleep, totals, waitAllAlive, waitConverged, type Totals } from './gossip-real.js';
 import { runLoad, type OpSource } from '../../workloads/load.js';
+import { readTrace } from '../../workloads/json-lines.js';
 import { UsageError } from '../../nodes/common/errors.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
+const values = benchArgs('gossip', {
     nodes: { type: 'string', default: '5,10,25,50' },
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '10' },
     isolated: { type: 'string', default: '20' },
     fsync: { type: 'string', default: 'true' },
     'sim-seeds': { type: 'string', default: '1000' },
-    'sim-only': { type: 'boolean', default: false },
-    sim: { type: 'boolean', default: false },
+    'sim-only': { type: 'boolean' },
+    sim: { type: 'boolean' },
     'sim-nodes': { type: 'string', default: '5,10,25,50,100,1000,10000' },
     'swim-nodes': { type: 'string' },
     updates: { type: 'string', default: '20' },
     net: { type: 'string' },
     seed: { type: 'string', default: '1' },
     out: { type: 'string', default: path.join('out', 'gossip-scale') },
-    set: { type: 'string', multiple: true, default: [] },
-  },
-});
+    set: { type: 'settings' },
+  });
 
 /**
  * Runtime settings for many processes on a small machine: lazy links (transport.ts) so idle
@@ -149,99 +148,29 @@ async function measure(n: number, settings: Record<string, string>, opts: Gossip
   const loadBefore = os.loadavg()[0]!.toFixed(1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `parley-bench-gossip-${n}-`));
   const cluster = await Cluster.plan({ algo: 'gossip', size: n, dir, settings });
-  const ids = cluster.ids;
   const rnd = new Random(n);
   const client = new NodeClient(
     cluster.nodes.map((x) => x.api),
     { connections: 4, timeoutMs: 10_000 },
   );
   try {
-    const started = Date.now();
-    await cluster.start(180_000);
-    await waitAllAlive(cluster, ids, n, 120_000);
-    const startMs = Date.now() - started;
-    const settledNs = Number(monoNs());
-    const cpu0 = cluster.nodes.map((x) => x.child?.resourceUsage()?.cpuSeconds ?? 0);
-    const idleFrom = Date.now();
-    const idle0 = await totals(cluster, ids);
-    await sleep(5000);
-    const idle1 = await totals(cluster, ids);
-    const idleSeconds = (Date.now() - idleFrom) / 1000;
-    const cpu1 = cluster.nodes.map((x) => x.child?.resourceUsage()?.cpuSeconds ?? 0);
-    const idleCpu = (100 * cpu1.reduce((a, c, i) => a + c - cpu0[i]!, 0)) / n / idleSeconds;
-    const rss = cluster.nodes.reduce((a, x) => a + (x.child?.resourceUsage()?.rssBytes ?? 0), 0) / n / 2 ** 20;
-
+    const idle = await startAndIdle(cluster, n);
     const iso = await isolatedWrites(cluster, client, rnd, Number(values.isolated), 1200);
+    const load = await glomersLoad(cluster, client, rnd, n);
+    const crash = await crashDetection(cluster, rnd, n, idle.settledNs);
+    const perWrite = (key: keyof Totals) => (load.after[key] - load.before[key]) / Math.max(1, load.writes);
     const isolated = iso.converged;
-
-    // Gossip Glomers load: open loop at a fixed rate, random nodes, one key per write.
-    const loadAcks = new Map<string, number>();
-    let seq = 0;
-    const source: OpSource = {
-      next: () => {
-        const key = `w${seq++}`;
-        return {
-          node: rnd.int(0, n - 1),
-          op: { f: 'write', key, value: key },
-          f: 'write',
-          key,
-          value: key,
-          complete: (o) => {
-            if (o.type === 'ok') loadAcks.set(`${key}\u0000${key}`, Number(monoNs()));
-            return { type: o.type };
-          },
-        };
-      },
-    };
-    const load0 = await totals(cluster, ids);
-    const result = await runLoad({ mode: 'open', rate: Number(values.rate), concurrency: 32, durationMs: Number(values.seconds) * 1000, source, client });
-    const load1 = await totals(cluster, ids);
-    const loaded = await waitConverged(cluster, ids, loadAcks, 30_000);
-    const converged = loaded.filter((x): x is number => x !== null);
-    const writes = loadAcks.size;
-
-    // Crash detection: kill -9 one node; every live node must declare it dead.
-    const victim = ids[rnd.int(1, n - 1)]!;
-    const crashNs = Number(monoNs());
-    await cluster.crash(victim);
-    const live = ids.filter((id) => id !== victim);
-    const deadline = Date.now() + 120_000;
-    let detected = false;
-    while (!detected && Date.now() < deadline) {
-      const views = await Promise.all(live.map((id) => cluster.status(id, 5000)));
-      detected = views.every((s) => ((s?.members as { dead?: string[] } | undefined)?.dead ?? []).includes(victim));
-      if (!detected) await sleep(200);
-    }
-    const firstSuspect: number[] = [];
-    const dead: number[] = [];
-    let falseAlarms = 0;
-    for (const id of live) {
-      const file = path.join(cluster.node(id).dataDir, 'events.jsonl');
-      const events = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
-      for (const e of events) {
-        if (e.event !== 'member') continue;
-        const t = Number(e.t);
-        if (e.member === victim && t >= crashNs) {
-          if (e.state === 'suspect') firstSuspect.push((t - crashNs) / 1e6);
-          if (e.state === 'dead' && !dead[live.indexOf(id)]) dead[live.indexOf(id)] = (t - crashNs) / 1e6;
-        } else if (e.member !== victim && e.state !== 'alive' && t >= settledNs) falseAlarms++;
-      }
-    }
-    const deadTimes = dead.filter((x) => x !== undefined);
-
-    const perWrite = (a: Totals, b: Totals, key: keyof Totals) => (b[key] - a[key]) / Math.max(1, writes);
-    const backgroundPerSecond = (idle1.msgs - idle0.msgs) / idleSeconds;
-    const loadSeconds = (result.endNs - result.startNs) / 1e9;
+    const { converged } = load;
     const lines = [
-      `N=${n} (machine load ${loadBefore} before, ${os.loadavg()[0]!.toFixed(1)} after): started and all alive everywhere in ${(startMs / 1000).toFixed(1)} s; idle ${fmt(idleCpu, 2)} % CPU and ${fmt(rss, 0)} MiB RSS per node; ` +
-        `background (SWIM + anti-entropy) ${fmt(backgroundPerSecond, 0)} msgs/s cluster-wide`,
+      `N=${n} (machine load ${loadBefore} before, ${os.loadavg()[0]!.toFixed(1)} after): started and all alive everywhere in ${(idle.startMs / 1000).toFixed(1)} s; idle ${fmt(idle.cpuPercent, 2)} % CPU and ${fmt(idle.rssMiB, 0)} MiB RSS per node; ` +
+        `background (SWIM + anti-entropy) ${fmt(idle.msgsPerSecond, 0)} msgs/s cluster-wide`,
       `   isolated writes (${isolated.length}/${iso.acked} converged): ack -> last node p50 ${fmt(quantile(isolated, 0.5), 1)} ms, max ${fmt(Math.max(...isolated), 1)} ms ` +
         `(~${fmt(quantile(isolated, 0.5) / opts.rumorIntervalMs, 1)} / ${fmt(Math.max(...isolated) / opts.rumorIntervalMs, 1)} rumor rounds); rumor msgs per write ${fmt(iso.rumorsPerWrite, 1)}`,
-      `   ${values.rate} writes/s for ${fmt(loadSeconds, 1)} s (${writes} acknowledged, ${result.neverSent} never sent): ` +
-        `${fmt(perWrite(load0, load1, 'msgs'), 1)} msgs/write (${fmt(perWrite(load0, load1, 'rumors'), 1)} rumors, background would be ${fmt((backgroundPerSecond * loadSeconds) / Math.max(1, writes), 1)}), ` +
-        `${fmt(perWrite(load0, load1, 'bytes'), 0)} bytes/write; converged ${converged.length}/${writes}: p50 ${fmt(quantile(converged, 0.5), 1)} ms, p95 ${fmt(quantile(converged, 0.95), 1)} ms, max ${fmt(Math.max(...converged), 1)} ms`,
-      `   kill -9 ${victim}: first suspicion after ${fmt(Math.min(...firstSuspect), 0)} ms, dead everywhere after ${fmt(Math.max(...deadTimes), 0)} ms ` +
-        `(median node ${fmt(quantile(deadTimes, 0.5), 0)} ms; ${deadTimes.length}/${live.length} traced${detected ? '' : ', NOT all within 120 s'}); live nodes suspected during the whole run: ${falseAlarms}`,
+      `   ${values.rate} writes/s for ${fmt(load.seconds, 1)} s (${load.writes} acknowledged, ${load.neverSent} never sent): ` +
+        `${fmt(perWrite('msgs'), 1)} msgs/write (${fmt(perWrite('rumors'), 1)} rumors, background would be ${fmt((idle.msgsPerSecond * load.seconds) / Math.max(1, load.writes), 1)}), ` +
+        `${fmt(perWrite('bytes'), 0)} bytes/write; converged ${converged.length}/${load.writes}: p50 ${fmt(quantile(converged, 0.5), 1)} ms, p95 ${fmt(quantile(converged, 0.95), 1)} ms, max ${fmt(Math.max(...converged), 1)} ms`,
+      `   kill -9 ${crash.victim}: first suspicion after ${fmt(Math.min(...crash.firstSuspect), 0)} ms, dead everywhere after ${fmt(Math.max(...crash.deadTimes), 0)} ms ` +
+        `(median node ${fmt(quantile(crash.deadTimes, 0.5), 0)} ms; ${crash.deadTimes.length}/${crash.live} traced${crash.detected ? '' : ', NOT all within 120 s'}); live nodes suspected during the whole run: ${crash.falseAlarms}`,
     ];
     return lines.join('\n');
   } finally {
@@ -249,6 +178,97 @@ async function measure(n: number, settings: Record<string, string>, opts: Gossip
     await cluster.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Start every node, wait until all see all alive, then 5 s idle: CPU, memory and background messages. */
+async function startAndIdle(cluster: Cluster, n: number) {
+  const ids = cluster.ids;
+  const started = Date.now();
+  await cluster.start(180_000);
+  await waitAllAlive(cluster, ids, n, 120_000);
+  const startMs = Date.now() - started;
+  const settledNs = Number(monoNs());
+  const cpu0 = cluster.nodes.map((x) => x.child?.resourceUsage()?.cpuSeconds ?? 0);
+  const idleFrom = Date.now();
+  const idle0 = await totals(cluster, ids);
+  await sleep(5000);
+  const idle1 = await totals(cluster, ids);
+  const idleSeconds = (Date.now() - idleFrom) / 1000;
+  const cpu1 = cluster.nodes.map((x) => x.child?.resourceUsage()?.cpuSeconds ?? 0);
+  return {
+    startMs,
+    settledNs,
+    cpuPercent: (100 * cpu1.reduce((a, c, i) => a + c - cpu0[i]!, 0)) / n / idleSeconds,
+    rssMiB: cluster.nodes.reduce((a, x) => a + (x.child?.resourceUsage()?.rssBytes ?? 0), 0) / n / 2 ** 20,
+    msgsPerSecond: (idle1.msgs - idle0.msgs) / idleSeconds,
+  };
+}
+
+/** The Gossip Glomers load: open loop at a fixed rate, random nodes, one key per write; then its convergence. */
+async function glomersLoad(cluster: Cluster, client: NodeClient, rnd: Random, n: number) {
+  const ids = cluster.ids;
+  const loadAcks = new Map<string, number>();
+  let seq = 0;
+  const source: OpSource = {
+    next: () => {
+      const key = `w${seq++}`;
+      return {
+        node: rnd.int(0, n - 1),
+        op: { f: 'write', key, value: key },
+        f: 'write',
+        key,
+        value: key,
+        complete: (o) => {
+          if (o.type === 'ok') loadAcks.set(`${key}\u0000${key}`, Number(monoNs()));
+          return { type: o.type };
+        },
+      };
+    },
+  };
+  const before = await totals(cluster, ids);
+  const result = await runLoad({ mode: 'open', rate: Number(values.rate), concurrency: 32, durationMs: Number(values.seconds) * 1000, source, client });
+  const after = await totals(cluster, ids);
+  const loaded = await waitConverged(cluster, ids, loadAcks, 30_000);
+  return {
+    before,
+    after,
+    seconds: (result.endNs - result.startNs) / 1e9,
+    neverSent: result.neverSent,
+    writes: loadAcks.size,
+    converged: loaded.filter((x): x is number => x !== null),
+  };
+}
+
+/** kill -9 one node; every live node must declare it dead. Suspicions of live nodes since `settledNs` are false alarms. */
+async function crashDetection(cluster: Cluster, rnd: Random, n: number, settledNs: number) {
+  const ids = cluster.ids;
+  const victim = ids[rnd.int(1, n - 1)]!;
+  const crashNs = Number(monoNs());
+  await cluster.crash(victim);
+  const live = ids.filter((id) => id !== victim);
+  const deadline = Date.now() + 120_000;
+  let detected = false;
+  while (!detected && Date.now() < deadline) {
+    const views = await Promise.all(live.map((id) => cluster.status(id, 5000)));
+    detected = views.every((s) => ((s?.members as { dead?: string[] } | undefined)?.dead ?? []).includes(victim));
+    if (!detected) await sleep(200);
+  }
+  const firstSuspect: number[] = [];
+  const dead: number[] = [];
+  let falseAlarms = 0;
+  for (const id of live) {
+    const file = path.join(cluster.node(id).dataDir, 'events.jsonl');
+    const events = readTrace(file, (row) => row);
+    for (const e of events) {
+      if (e.event !== 'member') continue;
+      const t = Number(e.t);
+      if (e.member === victim && t >= crashNs) {
+        if (e.state === 'suspect') firstSuspect.push((t - crashNs) / 1e6);
+        if (e.state === 'dead' && !dead[live.indexOf(id)]) dead[live.indexOf(id)] = (t - crashNs) / 1e6;
+      } else if (e.member !== victim && e.state !== 'alive' && t >= settledNs) falseAlarms++;
+    }
+  }
+  return { victim, live: live.length, detected, firstSuspect, deadTimes: dead.filter((x) => x !== undefined), falseAlarms };
 }
 
 /** A comma-separated list of whole numbers from `min`; a bad one exits 64 naming the flag. */
@@ -260,11 +280,7 @@ function counts(flag: string, text: string, min: number): number[] {
 }
 
 async function study(): Promise<void> {
-  const set: Record<string, string> = {};
-  for (const kv of values.set!) {
-    if (kv.indexOf('=') <= 0) throw new UsageError(`--set ${kv}: expected key=value`);
-    set[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
-  }
+  const set = values.set;
   const simNodes = counts('sim-nodes', values['sim-nodes']!, 2);
   const seed = counts('seed', values.seed!, 0)[0] ?? 1;
   const { scaleStudy } = await import('./gossip-scale.js');
@@ -283,8 +299,7 @@ async function study(): Promise<void> {
 async function main(): Promise<void> {
   if (values.sim) return study();
   const sizes = values.nodes!.split(',').map(Number);
-  const settings: Record<string, string> = { ...RUNTIME_SETTINGS, fsync: values.fsync! };
-  for (const kv of values.set!) settings[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  const settings: Record<string, string> = { ...RUNTIME_SETTINGS, fsync: values.fsync, ...values.set };
   const gossipKeys = new Set(Object.keys(gossipOptionsSchema.shape));
   const opts = gossipOptionsSchema.parse(Object.fromEntries(Object.entries(settings).filter(([k]) => gossipKeys.has(k))));
   console.log('parley gossip benchmark: dissemination, messages per write and failure detection against N');

@@ -9,12 +9,12 @@
  *   npm run bench:load -- [--seconds 5] [--rate 30000]
  */
 import net from 'node:net';
-import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { NodeClient } from '../../workloads/client.js';
 import { runLoad, type OpSource } from '../../workloads/load.js';
 import { latencyBy } from '../../workloads/metrics.js';
 import { describeMachine } from '../machine.js';
+import { benchArgs } from './args.js';
 
 const BODY = '{"ok":true}';
 
@@ -53,7 +53,7 @@ function serveEcho(): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rate: { type: 'string', default: '30000' } } });
+  const values = benchArgs('load', { seconds: { type: 'string', default: '5' }, rate: { type: 'string', default: '30000' } });
   const seconds = Number(values.seconds);
   const worker = new Worker(new URL(import.meta.url));
   const port = await new Promise<number>((r) => worker.once('message', r));

@@ -11,7 +11,6 @@
  *   npm run bench:sim -- [--seeds 20] [--sweep 1000] [--algo raft,paxos,twopc,gossip]
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { describeMachine } from '../machine.js';
 import { loadAlgorithm, type AlgoName } from '../../nodes/registry.js';
 import { workloadByName } from '../../workloads/registry.js';
@@ -19,8 +18,9 @@ import { templateFromFlags } from '../sim/command.js';
 import { caseFor } from '../sim/case-template.js';
 import { runCase } from '../sim/run-case.js';
 import { sweep } from '../sim/pool.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '20' }, sweep: { type: 'string', default: '1000' }, algo: { type: 'string', default: 'raft,paxos,twopc,gossip' } } });
+const values = benchArgs('sim', { seeds: { type: 'string', default: '20' }, sweep: { type: 'string', default: '1000' }, algo: { type: 'string', default: 'raft,paxos,twopc,gossip' } });
 
 const WORKLOAD: Record<AlgoName, string> = { raft: 'kv', paxos: 'kv', twopc: 'bank', gossip: 'dissemination' };
 

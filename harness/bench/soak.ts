@@ -21,7 +21,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Cluster } from '../cluster.js';
 import { FaultPlane } from '../faults/plane.js';
 import { FaultRunner } from '../faults/runner.js';
@@ -37,9 +36,9 @@ import { NodeClient } from '../../workloads/client.js';
 import { runLoad, type OpSource } from '../../workloads/load.js';
 import { StreamingDurability } from './soak-check.js';
 import { soakSummary, writeSoakReport, type RestartSample, type SoakData, type NodeSample } from './soak-report.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
+const values = benchArgs('soak', {
     time: { type: 'string', default: '30m' },
     algo: { type: 'string', default: 'raft' },
     nodes: { type: 'string', default: '5' },
@@ -49,10 +48,9 @@ const { values } = parseArgs({
     'fault-duration': { type: 'string', default: '5s' },
     sample: { type: 'string', default: '10s' },
     seed: { type: 'string', default: '1' },
-    set: { type: 'string', multiple: true, default: [] },
+    set: { type: 'settings' },
     out: { type: 'string' },
-  },
-});
+  });
 
 function usage(message: string): never {
   console.error(`bench:soak: ${message}`);
@@ -83,12 +81,7 @@ async function main(): Promise<number> {
     if (!Number.isInteger(n) || n < (name === 'seed' ? 0 : 1)) usage(`--${name} ${String(values[name])}: expected a positive integer`);
   }
   // No traces: they record every write on every node, a measurement aid whose growth is not the system's.
-  const settings: Record<string, string> = { trace: 'false' };
-  for (const kv of values.set!) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) usage(`--set ${kv}: expected key=value`);
-    settings[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
+  const settings: Record<string, string> = { trace: 'false', ...values.set };
   const dir = path.resolve(values.out ?? path.join('out', `soak-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   fs.mkdirSync(dir, { recursive: true });
   const command = `npm run bench:soak -- ${process.argv.slice(2).join(' ')}`.trimEnd();

@@ -17,7 +17,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Cluster } from '../cluster.js';
 import { describeMachine } from '../machine.js';
 import { monoNs } from '../../nodes/common/clock.js';
@@ -28,9 +27,9 @@ import { NodeClient } from '../../workloads/client.js';
 import { runLoad, type OpSource } from '../../workloads/load.js';
 import { latencyBy } from '../../workloads/metrics.js';
 import { parseCommitEvent, type CommitEvent } from '../../workloads/checkers/atomicity.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
+const values = benchArgs('twopc', {
     participants: { type: 'string', default: '2,4' },
     clients: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '10' },
@@ -38,8 +37,7 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '1000' },
     'outage-ms': { type: 'string', default: '1000' },
     fsync: { type: 'string', default: 'true' },
-  },
-});
+  });
 
 const OPENING = 1000;
 const clients = Number(values.clients);

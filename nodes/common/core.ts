@@ -8,8 +8,12 @@
  *
  *   1. `early`     messages that may leave before this batch is durable: a leader's own
  *                  AppendEntries/Accept may travel while it writes the same entries to its
- *                  disk (Raft dissertation §10.2.1); the leader counts itself in a quorum
- *                  only for entries it has persisted, which is true by the next input.
+ *                  disk (Raft dissertation §10.2.1). A core may count its own log in a
+ *                  quorum as if durable: a peer's answer to an early message is a later
+ *                  input, and the runtime steps no input until steps 2 and 3 are done
+ *                  (host.ts asserts it), so by then what the answer acknowledges is on disk
+ *                  here too; and whatever a commit makes visible (steps 4 to 8) leaves
+ *                  after step 2 anyway.
  *   2. `persist`   records appended to the node's write-ahead log, then one fdatasync.
  *   3. `compact`   (optional; absent or null in most Readies) a snapshot image of the core's
  *                  state made durable, then the whole log replaced by `tail`, the records

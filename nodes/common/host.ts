@@ -103,6 +103,15 @@ export class NodeHost<M> {
    */
   private readonly incarnation: string;
   private flushScheduled = false;
+  /**
+   * True while a Ready's `early` messages are out and its records are not yet durable.
+   * Cores count their own log in a quorum (Raft's leader its last index, a Paxos proposer
+   * the slots it accepted) as if it were on disk; that holds only because no input is
+   * stepped in this window: a peer's answer to an early message, the only thing that could
+   * complete a quorum with an entry not yet durable here, is a later input. submit()
+   * asserts it.
+   */
+  private makingDurable = false;
   private stopped = false;
   private lastLeader: NodeId | null = null;
 
@@ -139,6 +148,7 @@ export class NodeHost<M> {
 
   submit(input: Input<M>): void {
     if (this.stopped) return;
+    if (this.makingDurable) throw new Error(`${this.config.id}: an input was stepped between a Ready's early messages and its fsync (core.ts, Ready order)`);
     this.core.step(input);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -235,9 +245,14 @@ export class NodeHost<M> {
     if (this.stopped) return;
     const ready: Ready<M> = this.core.ready();
     this.counters.readies++;
-    for (const { to, msg } of ready.early) this.io.send(to, ['c', msg]);
-    this.config.wal.append(ready.persist);
-    if (ready.compact) this.compact(ready.compact.snapshot, ready.compact.tail);
+    this.makingDurable = true;
+    try {
+      for (const { to, msg } of ready.early) this.io.send(to, ['c', msg]);
+      this.config.wal.append(ready.persist);
+      if (ready.compact) this.compact(ready.compact.snapshot, ready.compact.tail);
+    } finally {
+      this.makingDurable = false;
+    }
     for (const { to, msg } of ready.messages) this.io.send(to, ['c', msg]);
     for (const { reqId, to } of ready.forwards) this.forward(reqId, to);
     for (const { reqId, reply: r } of ready.replies) this.answer(reqId, r);

@@ -14,8 +14,9 @@
  *     so a node that cannot reach a majority never raises its own promise (and a healed
  *     partition does not depose a live leader). The Ready that carries that promise sends its
  *     accepts after the fsync; later accepts leave before the proposer's own fsync (`early`,
- *     as Raft's §10.2.1), because it counts itself only for slots it accepted in an earlier
- *     Ready, hence already durable.
+ *     as Raft's §10.2.1): it counts itself for slots it accepted in an earlier Ready, and the
+ *     runtime steps no input before that Ready's fsync (core.ts, Ready order; host.ts
+ *     asserts it), so those are durable by the time a peer's answer completes a quorum.
  *   - Learners learn a slot from the chosen point a ballot's proposer piggybacks on its
  *     accepts (for slots accepted at that ballot), or from chosen values sent outright
  *     (decide). They execute the log in slot order (executor.ts). The first way needs the

@@ -30,7 +30,11 @@ export const paxosOptionsSchema = z
      * which would make them refuse the live leader once the partition heals.
      */
     probe: flag().default(true),
-    /** A leader that has not heard from a majority for electionTimeoutMaxMs steps down. */
+    /**
+     * CheckQuorum: every electionTimeoutMaxMs (on the first tick past it) a leader that has
+     * not heard from a majority since the previous check steps down. So a leader cut off
+     * steps down between one and two electionTimeoutMaxMs after it last heard from one.
+     */
     checkQuorum: flag().default(true),
     /** Most client operations in one slot (a slot holds a batch of commands). */
     maxBatchOps: int(1, 100_000).default(1024),

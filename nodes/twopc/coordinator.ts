@@ -209,19 +209,14 @@ export class Coordinator {
   }
 
   /**
-   * The client's answer to a no vote. On a cas, 409 is the node contract's "precondition
-   * failed": the client records that the cas saw another value than `from`, and the
-   * linearizability checker relies on it. So only a cas that really compared and found
-   * another value gets 409; one refused for anything else (a lock held by a transaction
-   * in doubt, say one whose abort a partition swallowed) compared nothing, and the key may
-   * well hold `from`: it definitely did not apply, 503. A transaction's 409 means only
-   * "aborted", whatever the reason.
-   */
-  /**
-   * The answer to a refused transaction, as the node contract spells it: a multi-key txn
-   * aborts with 409; a cas whose own precondition failed is 409 `precondition` (it saw
-   * another value); a PUT or cas refused for any other reason (a lock conflict) did not
-   * happen and saw nothing, which for those requests is 503.
+   * The client's answer to a no vote from participant `from`, as the node contract spells
+   * it. A multi-key txn aborts with 409, which means only "aborted", whatever the reason.
+   * On a cas, 409 `precondition` is the contract's "precondition failed": the client records
+   * that the cas saw another value than its expected one, and the linearizability checker
+   * relies on that, so only a cas whose own comparison failed gets it. A PUT or cas refused
+   * for anything else (a lock held by a transaction in doubt, say one whose abort a
+   * partition swallowed) compared nothing and the key may well hold the expected value: it
+   * definitely did not apply, 503.
    */
   private refusal(txn: ActiveTxn, from: NodeId, m: Extract<VoteMessage, { yes: false }>): ClientReply {
     if (txn.op.f === 'txn') return reply.conflict({ error: 'aborted', reason: `${from} voted no: ${m.reason}`, txid: txn.txid });

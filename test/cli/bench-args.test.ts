@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PARLEY_BIN } from '../../harness/paths.js';
+import { PACKAGE_ROOT, PARLEY_BIN } from '../../harness/paths.js';
+import { parseBenchArgs } from '../../harness/bench/args.js';
+import { UsageError } from '../../nodes/common/errors.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-args-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -41,5 +43,41 @@ describe('parley bench argument errors', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('the bench scripts\' flags (harness/bench/args.ts)', () => {
+  const flags = {
+    nodes: { type: 'string', default: '5,10' },
+    out: { type: 'string' },
+    'sim-only': { type: 'boolean' },
+    set: { type: 'settings' },
+  } as const;
+
+  it('gives each flag its default, or the value given, under the name it was declared with', () => {
+    expect(parseBenchArgs('x', flags, [])).toEqual({ nodes: '5,10', out: undefined, 'sim-only': false, set: {} });
+    expect(parseBenchArgs('x', flags, ['--nodes', '3', '--out=dir', '--sim-only'])).toEqual({ nodes: '3', out: 'dir', 'sim-only': true, set: {} });
+  });
+
+  it('collects repeated --set key=value into settings, the later winning', () => {
+    expect(parseBenchArgs('x', flags, ['--set', 'fsync=false', '--set', 'a=b=c', '--set', 'fsync=true']).set).toEqual({ fsync: 'true', a: 'b=c' });
+  });
+
+  it.each([
+    ['an unknown flag', ['--node', '3'], /^unknown option '--node'/],
+    ['a flag without its value', ['--nodes'], /^option '--nodes <value>' argument missing/],
+    ['a --set that is not key=value', ['--set', 'fsync'], /argument 'fsync' is invalid\. expected key=value/],
+    ['a --set with no key', ['--set', '=1'], /argument '=1' is invalid/],
+    ['a stray argument', ['raft'], /too many arguments/],
+  ])('refuses %s with a UsageError naming it', (_name, argv, message) => {
+    expect(() => parseBenchArgs('x', flags, argv)).toThrow(UsageError);
+    expect(() => parseBenchArgs('x', flags, argv)).toThrow(message);
+  });
+
+  it('a script given a bad flag exits 64 with one line, before it runs', async () => {
+    const r = await execa(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'harness', 'bench', 'check.js'), '--seed', '3'], { reject: false, timeout: 20_000 });
+    expect(r.exitCode).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual(["bench:check: unknown option '--seed' (Did you mean --seeds?)"]);
   });
 });

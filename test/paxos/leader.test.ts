@@ -2,13 +2,13 @@
  * The stable leader's machinery, message by message through the deterministic simulator:
  * batching and pipelining (§3's many instances at once), failure detection with probe,
  * stickiness and CheckQuorum (transposed from the Raft dissertation §9.6, §4.2.3), duelling
- * proposers, read-index reads, and what clients are told.
+ * proposers, and leaderless reads. What clients are told and read-index reads are the client
+ * contract every consensus core shares: test/common/client-contract.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { Sim } from '../../harness/sim/sim.js';
 import { paxosOptionsSchema } from '../../nodes/paxos/options.js';
 import { algorithm, ids, scripted, leaderless, px, leaders, is, write, elect, type PaxosSim, type Accept } from './sim-helpers.js';
-import { expectCasAndTxnContract } from '../helpers/kv-contract.js';
 
 describe('batching and pipelining (§3: many instances at once)', () => {
   it('the leader puts the requests of one input batch in one slot, and sends one accept per peer', () => {
@@ -159,43 +159,10 @@ describe('failure detection, stickiness and duelling proposers', () => {
   });
 });
 
-describe('linearizable reads', () => {
-  it('a read is answered once a majority has confirmed the ballot after it arrived', () => {
-    const sim = scripted(3);
-    elect(sim);
-    const w = sim.client('n1', write('k', 'one'));
-    sim.deliverAll();
-    expect(sim.replyTo(w)?.status).toBe(200);
-    sim.inflight = [];
-    const r = sim.client('n1', { f: 'read', key: 'k' });
-    expect(sim.replyTo(r)).toBeUndefined();
-    expect(sim.inflight.filter(is('accept'))).toHaveLength(2); // the confirmation round
-    sim.deliverAll();
-    expect(sim.replyTo(r)).toEqual({ status: 200, body: { value: 'one' } });
-  });
+// Forwarding, 503/504, cas and transactions, and read-index reads: the client contract every
+// consensus core shares, test/common/client-contract.test.ts.
 
-  it('a deposed leader never serves a stale read', () => {
-    const sim = scripted(3, { n1: 150, n2: 1000 }, { checkQuorum: false, stickyLeader: false });
-    elect(sim);
-    sim.client('n1', write('k', 'old'));
-    sim.deliverAll();
-    sim.partition(['n1'], ['n2', 'n3']);
-    expect(sim.runUntil(() => px(sim, 'n2').role === 'leader', 5000)).toBe(true);
-    const w = sim.client('n2', write('k', 'new'));
-    expect(sim.runUntil(() => sim.replyTo(w) !== undefined, 1000)).toBe(true);
-    expect(sim.replyTo(w)?.status).toBe(200);
-    expect(px(sim, 'n1').role).toBe('leader'); // it has not noticed
-    const r = sim.client('n1', { f: 'read', key: 'k' });
-    for (let i = 0; i < 20; i++) {
-      sim.tick(60);
-      sim.deliverAll();
-    }
-    expect(sim.replyTo(r)).toBeUndefined();
-    sim.heal(); // its next heartbeat is refused for the higher promise: it steps down, the read fails definitely
-    expect(sim.runUntil(() => sim.replyTo(r) !== undefined, 2000)).toBe(true);
-    expect(sim.replyTo(r)?.status).toBe(503);
-  });
-
+describe('leaderless reads', () => {
   it('leaderless mode chooses reads through the log', () => {
     const sim = leaderless(3);
     const w = sim.client('n1', write('k', 'v'));
@@ -204,33 +171,5 @@ describe('linearizable reads', () => {
     expect(sim.runUntil(() => sim.replyTo(r) !== undefined, 1000)).toBe(true);
     expect(sim.replyTo(r)).toEqual({ status: 200, body: { value: 'v' } });
     expect(px(sim, 'n2').commitIndex).toBe(2);
-  });
-});
-
-describe('clients', () => {
-  it('a follower forwards to the known leader, and answers 503 when none is known', () => {
-    const sim = scripted(3);
-    const early = sim.client('n2', write('k', 1));
-    expect(sim.replyTo(early)?.status).toBe(503);
-    elect(sim);
-    const fwd = sim.client('n2', write('k', 2));
-    expect(sim.forwards).toContainEqual(['n2', fwd, 'n1']);
-    const again = sim.client('n2', write('k', 3), true);
-    expect(sim.replyTo(again)?.status).toBe(503); // a forwarded request is not forwarded twice
-  });
-
-  it('a leader that loses leadership answers its proposed writes 504 (outcome unknown)', () => {
-    const sim = scripted(3);
-    elect(sim);
-    sim.partition(['n1'], ['n2', 'n3']);
-    const w = sim.client('n1', write('k', 1));
-    sim.runUntil(() => px(sim, 'n1').role !== 'leader', 2000);
-    expect(sim.replyTo(w)?.status).toBe(504);
-  });
-
-  it('cas and transactions apply with their preconditions', () => {
-    const sim = scripted(3);
-    elect(sim);
-    expectCasAndTxnContract(sim, 'n1');
   });
 });

@@ -1,14 +1,13 @@
 /**
  * Raft core tests that replay exact message orders through the deterministic simulator.
  * Each names the paper section it checks (Ongaro & Ousterhout 2014; the dissertation for
- * PreVote, CheckQuorum and ReadIndex).
+ * PreVote and CheckQuorum).
  */
 import { describe, expect, it } from 'vitest';
 import { Sim, type SimMessage } from '../../harness/sim/sim.js';
 import { RaftCore, type RaftMessage } from '../../nodes/raft/core.js';
 import { raftOptionsSchema, type RaftOptions } from '../../nodes/raft/options.js';
 import { Random } from '../../nodes/common/random.js';
-import { expectCasAndTxnContract } from '../helpers/kv-contract.js';
 
 type RaftSim = Sim<RaftMessage, RaftOptions>;
 const algorithm = { create: (ctx: ConstructorParameters<typeof RaftCore>[0]) => new RaftCore(ctx) };
@@ -264,78 +263,8 @@ describe('PreVote and CheckQuorum (dissertation §9.6, §4.2.3)', () => {
   });
 });
 
-describe('linearizable reads by ReadIndex (§6.4)', () => {
-  it('a read is answered only after a majority confirms leadership, with the committed value', () => {
-    const sim = scripted(3);
-    elect(sim);
-    const w = sim.client('n1', { f: 'write', key: 'k', value: 'one' });
-    sim.deliverAll();
-    expect(sim.replyTo(w)?.status).toBe(200);
-    sim.inflight = [];
-    const r = sim.client('n1', { f: 'read', key: 'k' });
-    expect(sim.replyTo(r)).toBeUndefined(); // waiting for the heartbeat round
-    expect(sim.inflight.filter((m) => m.msg.t === 'append')).toHaveLength(2);
-    sim.deliverAll();
-    expect(sim.replyTo(r)).toEqual({ status: 200, body: { value: 'one' } });
-  });
-
-  it('a deposed leader never serves a stale read', () => {
-    const sim = scripted(3, { checkQuorum: false });
-    elect(sim);
-    sim.client('n1', { f: 'write', key: 'k', value: 'old' });
-    sim.deliverAll();
-    // n1 is cut off; n2 becomes leader and commits a newer value.
-    sim.partition(['n1'], ['n2', 'n3']);
-    sim.tick(5001, ['n2', 'n3']);
-    sim.deliverAll();
-    sim.runUntil(() => raft(sim, 'n2').role === 'leader' || raft(sim, 'n3').role === 'leader', 20_000);
-    const newLeader = leaders(sim).find((id) => id !== 'n1')!;
-    const w = sim.client(newLeader, { f: 'write', key: 'k', value: 'new' });
-    sim.deliverAll();
-    sim.runUntil(() => sim.replyTo(w) !== undefined, 1000);
-    expect(sim.replyTo(w)?.status).toBe(200);
-    // n1 still believes it leads, but cannot confirm a read.
-    expect(raft(sim, 'n1').role).toBe('leader');
-    const r = sim.client('n1', { f: 'read', key: 'k' });
-    for (let i = 0; i < 20; i++) {
-      sim.tick(60, ['n1']);
-      sim.deliverAll();
-    }
-    expect(sim.replyTo(r)).toBeUndefined();
-    // Healing lets n1 learn the newer term: the read fails definitely instead of returning 'old'.
-    sim.heal();
-    sim.runUntil(() => sim.replyTo(r) !== undefined, 2000);
-    expect(sim.replyTo(r)?.status).toBe(503);
-  });
-});
-
-describe('clients', () => {
-  it('a follower forwards to the known leader, and answers 503 when none is known', () => {
-    const sim = scripted(3);
-    const early = sim.client('n2', { f: 'write', key: 'k', value: 1 });
-    expect(sim.replyTo(early)?.status).toBe(503);
-    elect(sim);
-    const fwd = sim.client('n2', { f: 'write', key: 'k', value: 2 });
-    expect(sim.forwards).toContainEqual(['n2', fwd, 'n1']);
-    const again = sim.client('n2', { f: 'write', key: 'k', value: 3 }, true);
-    expect(sim.replyTo(again)?.status).toBe(503); // a forwarded request is not forwarded twice
-  });
-
-  it('a leader that loses leadership answers its uncommitted writes 504 (outcome unknown)', () => {
-    const sim = scripted(3);
-    elect(sim);
-    sim.partition(['n1'], ['n2', 'n3']);
-    const w = sim.client('n1', { f: 'write', key: 'k', value: 1 });
-    sim.runUntil(() => raft(sim, 'n1').role !== 'leader', 2000);
-    expect(sim.replyTo(w)?.status).toBe(504);
-  });
-
-  it('cas and transactions apply with their preconditions', () => {
-    const sim = scripted(3);
-    elect(sim);
-    expectCasAndTxnContract(sim, 'n1');
-  });
-});
+// Forwarding, 503/504, cas and transactions, and ReadIndex reads (§6.4): the client contract
+// every consensus core shares, test/common/client-contract.test.ts.
 
 function assertLogMatching(sim: RaftSim, seed: number): void {
   const up = sim.ids.filter((id) => sim.isUp(id)).map((id) => raft(sim, id));

@@ -16,7 +16,7 @@
  * enabled; the checker therefore requires every yes vote to exist, not to precede.
  */
 import { z } from 'zod';
-import { HistoryFormatError } from '../history.js';
+import { parseJsonLine } from '../json-lines.js';
 import { quantile, type AtomicityViolation, type Verdict } from './verdict.js';
 
 export type CommitRole = 'coordinator' | 'participant';
@@ -44,19 +44,9 @@ export const commitEventSchema = z.object({
 
 /** Parse one trace line (extra fields are ignored); throws the one-line usage error naming the field. */
 export function parseCommitEvent(text: string, file: string, line: number): CommitEvent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new HistoryFormatError(file, line, '(line)', `not JSON: ${(err as Error).message}`);
-  }
-  const parsed = commitEventSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new HistoryFormatError(file, line, issue.path.map(String).join('.') || '(line)', issue.message);
-  }
-  const e: CommitEvent = { txid: parsed.data.txid, node: parsed.data.node, role: parsed.data.role, event: parsed.data.event, t: parsed.data.t };
-  if (parsed.data.participants) e.participants = parsed.data.participants;
+  const data = parseJsonLine(text, file, line, commitEventSchema);
+  const e: CommitEvent = { txid: data.txid, node: data.node, role: data.role, event: data.event, t: data.t };
+  if (data.participants) e.participants = data.participants;
   return e;
 }
 
@@ -71,6 +61,27 @@ const MAX_LISTED = 50;
 
 export function checkAtomicity(trace: readonly CommitEvent[]): Verdict {
   const began = performance.now();
+  const { txns, end } = byTransaction(trace);
+  const tally: Tally = { violations: [], inDoubt: [], inDoubtMs: [], committed: 0, aborted: 0, undecided: 0 };
+  for (const [txid, events] of txns) judgeTransaction(txid, events, tally);
+  tally.inDoubtMs.sort((x, y) => x - y);
+  return verdict(tally, txns.size, end, began);
+}
+
+/** What the transactions add up to: violations, who was in doubt and for how long, outcomes. */
+interface Tally {
+  violations: AtomicityViolation[];
+  /** Participants still in doubt when the trace ends, since they prepared. */
+  inDoubt: { txid: string; node: string; since: number }[];
+  /** How long each resolved participant was in doubt, ms. */
+  inDoubtMs: number[];
+  committed: number;
+  aborted: number;
+  undecided: number;
+}
+
+/** The trace grouped per transaction, and the last time in it (the end of the trace). */
+function byTransaction(trace: readonly CommitEvent[]): { txns: Map<string, CommitEvent[]>; end: number } {
   const txns = new Map<string, CommitEvent[]>();
   let end = -Infinity;
   for (const e of trace) {
@@ -79,76 +90,83 @@ export function checkAtomicity(trace: readonly CommitEvent[]): Verdict {
     list.push(e);
     end = Math.max(end, e.t);
   }
+  return { txns, end };
+}
 
-  const violations: AtomicityViolation[] = [];
-  const inDoubt: { txid: string; node: string; since: number }[] = [];
-  const inDoubtMs: number[] = [];
-  let committed = 0;
-  let aborted = 0;
-  let undecided = 0;
-  for (const [txid, events] of txns) {
-    const decisions = events.filter((e) => e.event === 'decided-commit' || e.event === 'decided-abort');
-    const kinds = new Set(decisions.map((e) => e.event));
-    if (kinds.size > 1) {
-      violations.push({ type: 'conflicting-decisions', txid, decisions: decisions.map((e) => ({ node: e.node, event: e.event, t: e.t })) });
-    }
-    const decided = kinds.size === 1 ? (kinds.has('decided-commit') ? 'commit' : 'abort') : undefined;
-    if (decided === 'commit') committed++;
-    else if (decided === 'abort') aborted++;
-    else if (kinds.size === 0) undecided++;
+/** One transaction against the definition (§2), and its participants' time in doubt. */
+function judgeTransaction(txid: string, events: readonly CommitEvent[], tally: Tally): void {
+  const { violations } = tally;
+  const decisions = events.filter((e) => e.event === 'decided-commit' || e.event === 'decided-abort');
+  const kinds = new Set(decisions.map((e) => e.event));
+  if (kinds.size > 1) {
+    violations.push({ type: 'conflicting-decisions', txid, decisions: decisions.map((e) => ({ node: e.node, event: e.event, t: e.t })) });
+  }
+  const decided = kinds.size === 1 ? (kinds.has('decided-commit') ? 'commit' : 'abort') : undefined;
+  if (decided === 'commit') tally.committed++;
+  else if (decided === 'abort') tally.aborted++;
+  else if (kinds.size === 0) tally.undecided++;
 
-    const participants = new Map<string, Participant>();
-    const who = (node: string): Participant => {
-      let p = participants.get(node);
-      if (!p) participants.set(node, (p = {}));
-      return p;
-    };
-    for (const e of events) {
-      for (const node of e.participants ?? []) who(node);
-      if (e.role !== 'participant') continue;
-      const p = who(e.node);
-      const first = (field: keyof Participant): void => {
-        p[field] = Math.min(p[field] ?? Infinity, e.t);
-      };
-      if (e.event === 'prepared') first('prepared');
-      else if (e.event === 'voted-no') first('votedNo');
-      else if (e.event === 'applied-commit') first('commit');
-      else if (e.event === 'applied-abort') first('abort');
-    }
-
-    const commits = [...participants].filter(([, p]) => p.commit !== undefined).map(([n]) => n);
-    const aborts = [...participants].filter(([, p]) => p.abort !== undefined).map(([n]) => n);
-    if (commits.length > 0 && aborts.length > 0) violations.push({ type: 'mixed-outcome', txid, committed: commits, aborted: aborts });
-    if (decided !== undefined) {
-      for (const [node, p] of participants) {
-        const wrong = decided === 'commit' ? p.abort : p.commit;
-        if (wrong !== undefined) violations.push({ type: 'against-decision', txid, node, decided, applied: decided === 'commit' ? 'abort' : 'commit', t: wrong });
-      }
-    }
-    if (commits.length > 0 && !kinds.has('decided-commit')) {
-      const node = commits[0]!;
-      violations.push({ type: 'commit-without-decision', txid, node, t: participants.get(node)!.commit! });
-    }
-    if (kinds.has('decided-commit')) {
-      const missing = [...participants].filter(([, p]) => p.prepared === undefined).map(([n]) => n);
-      const votedNo = [...participants].filter(([, p]) => p.votedNo !== undefined).map(([n]) => n);
-      if (missing.length > 0 || votedNo.length > 0) {
-        const t = Math.min(...decisions.filter((e) => e.event === 'decided-commit').map((e) => e.t));
-        violations.push({ type: 'commit-without-votes', txid, missing, votedNo, t });
-      }
-    }
+  const participants = participantsOf(events);
+  const commits = [...participants].filter(([, p]) => p.commit !== undefined).map(([n]) => n);
+  const aborts = [...participants].filter(([, p]) => p.abort !== undefined).map(([n]) => n);
+  if (commits.length > 0 && aborts.length > 0) violations.push({ type: 'mixed-outcome', txid, committed: commits, aborted: aborts });
+  if (decided !== undefined) {
     for (const [node, p] of participants) {
-      if (p.prepared === undefined) continue;
-      const resolved = Math.min(p.commit ?? Infinity, p.abort ?? Infinity);
-      if (resolved === Infinity) inDoubt.push({ txid, node, since: p.prepared });
-      else inDoubtMs.push(Math.max(0, resolved - p.prepared) / 1e6);
+      const wrong = decided === 'commit' ? p.abort : p.commit;
+      if (wrong !== undefined) violations.push({ type: 'against-decision', txid, node, decided, applied: decided === 'commit' ? 'abort' : 'commit', t: wrong });
     }
   }
+  if (commits.length > 0 && !kinds.has('decided-commit')) {
+    const node = commits[0]!;
+    violations.push({ type: 'commit-without-decision', txid, node, t: participants.get(node)!.commit! });
+  }
+  if (kinds.has('decided-commit')) {
+    const missing = [...participants].filter(([, p]) => p.prepared === undefined).map(([n]) => n);
+    const votedNo = [...participants].filter(([, p]) => p.votedNo !== undefined).map(([n]) => n);
+    if (missing.length > 0 || votedNo.length > 0) {
+      const t = Math.min(...decisions.filter((e) => e.event === 'decided-commit').map((e) => e.t));
+      violations.push({ type: 'commit-without-votes', txid, missing, votedNo, t });
+    }
+  }
+  for (const [node, p] of participants) {
+    if (p.prepared === undefined) continue;
+    const resolved = Math.min(p.commit ?? Infinity, p.abort ?? Infinity);
+    if (resolved === Infinity) tally.inDoubt.push({ txid, node, since: p.prepared });
+    else tally.inDoubtMs.push(Math.max(0, resolved - p.prepared) / 1e6);
+  }
+}
 
-  inDoubtMs.sort((x, y) => x - y);
+/**
+ * Every participant of one transaction (those that traced something, and those a
+ * coordinator names: a silent one still counts), with when it first did each thing.
+ */
+function participantsOf(events: readonly CommitEvent[]): Map<string, Participant> {
+  const participants = new Map<string, Participant>();
+  const who = (node: string): Participant => {
+    let p = participants.get(node);
+    if (!p) participants.set(node, (p = {}));
+    return p;
+  };
+  for (const e of events) {
+    for (const node of e.participants ?? []) who(node);
+    if (e.role !== 'participant') continue;
+    const p = who(e.node);
+    const first = (field: keyof Participant): void => {
+      p[field] = Math.min(p[field] ?? Infinity, e.t);
+    };
+    if (e.event === 'prepared') first('prepared');
+    else if (e.event === 'voted-no') first('votedNo');
+    else if (e.event === 'applied-commit') first('commit');
+    else if (e.event === 'applied-abort') first('abort');
+  }
+  return participants;
+}
+
+function verdict(tally: Tally, transactions: number, end: number, began: number): Verdict {
+  const { violations, inDoubt, inDoubtMs, committed, aborted, undecided } = tally;
   const stillMs = inDoubt.map((d) => (end - d.since) / 1e6);
   const stats = {
-    transactions: txns.size,
+    transactions,
     committed,
     aborted,
     undecided,
@@ -169,13 +187,13 @@ export function checkAtomicity(trace: readonly CommitEvent[]): Verdict {
   if (violations.length > 0) {
     return {
       checker: 'atomicity', valid: false, evidence, stats, samples,
-      summary: `Atomic commit violated in ${new Set(violations.map((v) => v.txid)).size} of ${txns.size} transactions; the first: ${describeViolation(violations[0]!)}; ${blocking}.`,
+      summary: `Atomic commit violated in ${new Set(violations.map((v) => v.txid)).size} of ${transactions} transactions; the first: ${describeViolation(violations[0]!)}; ${blocking}.`,
     };
   }
   return {
     checker: 'atomicity', valid: true, stats, samples,
     ...(inDoubt.length > 0 ? { evidence } : {}),
-    summary: `Atomic commit holds for all ${txns.size} transactions (${committed} committed, ${aborted} aborted, ${undecided} undecided): one decision each, applied alike by every participant; ${blocking}.`,
+    summary: `Atomic commit holds for all ${transactions} transactions (${committed} committed, ${aborted} aborted, ${undecided} undecided): one decision each, applied alike by every participant; ${blocking}.`,
   };
 }
 

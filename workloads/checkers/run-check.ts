@@ -5,9 +5,10 @@
  * never has to guess which line broke it.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
+import { z } from 'zod';
 import { UsageError } from '../../nodes/common/errors.js';
 import { HistoryFormatError, HistoryShapeError, readHistory, type HistoryEvent, type ParsedHistory } from '../history.js';
+import { parseJsonLine, readJsonLines } from '../json-lines.js';
 import { checkAtomicity, describeViolation as describeAtomicity, parseCommitEvent } from './atomicity.js';
 import { checkBank, describeAnomaly } from './bank.js';
 import { appliedRecordSchema, checkConvergence, finalStateSchema, type AppliedRecord } from './convergence.js';
@@ -106,51 +107,14 @@ async function runConvergence(file: string, opts: CheckCommandOptions): Promise<
 
 /** Accepts the runtime's own trace lines ({k, v, t}) as well as full records ({node, key, value, t, version?}). */
 function parseApplied(text: string, file: string, line: number, node: string | undefined): AppliedRecord {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new HistoryFormatError(file, line, '(line)', `not JSON: ${(err as Error).message}`);
-  }
-  const parsed = appliedRecordSchema.safeParse({
-    node: raw.node ?? node,
-    key: raw.key ?? raw.k,
-    value: 'value' in raw ? raw.value : raw.v,
-    t: raw.t,
-    version: raw.version,
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new HistoryFormatError(file, line, issue.path.map(String).join('.') || '(line)', issue.message + (issue.path[0] === 'node' ? ' (give it as --applied NODE=FILE)' : ''));
-  }
-  const r: AppliedRecord = { node: parsed.data.node, key: parsed.data.key, value: parsed.data.value, t: parsed.data.t };
-  if (parsed.data.version !== undefined) r.version = parsed.data.version;
+  const record = z.preprocess((raw) => {
+    const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    return { node: r.node ?? node, key: r.key ?? r.k, value: 'value' in r ? r.value : r.v, t: r.t, version: r.version };
+  }, appliedRecordSchema);
+  const data = parseJsonLine(text, file, line, record, (field) => (field.split('.')[0] === 'node' ? ' (give it as --applied NODE=FILE)' : ''));
+  const r: AppliedRecord = { node: data.node, key: data.key, value: data.value, t: data.t };
+  if (data.version !== undefined) r.version = data.version;
   return r;
-}
-
-async function readJsonLines<T>(file: string, parse: (text: string, file: string, line: number) => T): Promise<T[]> {
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const input = fs.createReadStream(file, { encoding: 'utf8' });
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  const out: T[] = [];
-  let n = 0;
-  try {
-    for await (const text of lines) {
-      n++;
-      if (text.trim() !== '') out.push(parse(text, file, n));
-    }
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
-  } finally {
-    lines.close();
-    input.destroy();
-  }
-  return out;
 }
 
 function readJsonFile<T>(option: string, file: string | undefined, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }): T {

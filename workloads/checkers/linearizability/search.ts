@@ -76,205 +76,299 @@ function step(kind: number, a: number, b: number, state: number): number {
 }
 
 export function searchKey(k: KeyOps, limits: SearchLimits): SearchResult {
-  const n = k.kind.length;
-  if (n === 0) return { outcome: 'linearizable', configurations: 0 };
-  const notBefore = limits.observerBounds === false ? new Float64Array(n).fill(-Infinity) : k.notBefore;
+  if (k.kind.length === 0) return { outcome: 'linearizable', configurations: 0 };
+  return new KeySearch(k, limits).run();
+}
 
-  // Entries 2i (call) and 2i+1 (return) of row i, as list nodes 1..2n; node 0 is the head.
-  // At equal times calls sort before returns: the ops are then concurrent, the lenient reading
-  // of two clocks that cannot tell which came first (Porcupine does the same).
-  const order = new Int32Array(2 * n);
-  for (let e = 0; e < 2 * n; e++) order[e] = e;
-  const timeOf = (e: number): number => ((e & 1) === 0 ? k.start[e >> 1]! : k.end[e >> 1]!);
-  order.sort((x, y) => timeOf(x) - timeOf(y) || (x & 1) - (y & 1) || x - y);
-  const next = new Int32Array(2 * n + 1);
-  const prev = new Int32Array(2 * n + 1);
-  let last = HEAD;
-  for (const e of order) {
-    next[last] = e + 1;
-    prev[e + 1] = last;
-    last = e + 1;
+/**
+ * The history as a doubly linked list of entries: 2i (call) and 2i+1 (return) of row i are
+ * list nodes 2i+1 and 2i+2; node 0 is the head. Lifting a row takes both its entries out,
+ * unlifting puts them back where they were (the list remembers their neighbours).
+ */
+class EntryList {
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
+
+  constructor(n: number, timeOf: (e: number) => number) {
+    // At equal times calls sort before returns: the ops are then concurrent, the lenient
+    // reading of two clocks that cannot tell which came first (Porcupine does the same).
+    const order = new Int32Array(2 * n);
+    for (let e = 0; e < 2 * n; e++) order[e] = e;
+    order.sort((x, y) => timeOf(x) - timeOf(y) || (x & 1) - (y & 1) || x - y);
+    this.next = new Int32Array(2 * n + 1);
+    this.prev = new Int32Array(2 * n + 1);
+    let last = HEAD;
+    for (const e of order) {
+      this.next[last] = e + 1;
+      this.prev[e + 1] = last;
+      last = e + 1;
+    }
+    this.next[last] = NIL;
+    this.prev[HEAD] = NIL;
   }
-  next[last] = NIL;
-  prev[HEAD] = NIL;
 
-  const lift = (row: number): void => {
+  lift(row: number): void {
+    const { next, prev } = this;
     const c = 2 * row + 1;
     const r = 2 * row + 2;
     next[prev[c]!] = next[c]!;
     if (next[c] !== NIL) prev[next[c]!] = prev[c]!;
     next[prev[r]!] = next[r]!;
     if (next[r] !== NIL) prev[next[r]!] = prev[r]!;
-  };
-  const unlift = (row: number): void => {
+  }
+
+  unlift(row: number): void {
+    const { next, prev } = this;
     const c = 2 * row + 1;
     const r = 2 * row + 2;
     next[prev[r]!] = r;
     if (next[r] !== NIL) prev[next[r]!] = r;
     next[prev[c]!] = c;
     if (next[c] !== NIL) prev[next[c]!] = c;
-  };
+  }
+}
 
-  // Placed set and its Zobrist hash (xor of a random word per row: O(1) to update).
-  const words = (n + 31) >>> 5;
-  const placed = new Uint32Array(words);
-  const zobrist = new Int32Array(n);
-  const rng = new Random(0x5eed);
-  for (let i = 0; i < n; i++) zobrist[i] = rng.int(-0x80000000, 0x7fffffff);
-  let hash = 0;
+/** The rows placed (or skipped) so far, a bitset, and its Zobrist hash: a random word per row xored in, O(1) to update. */
+class PlacedSet {
+  readonly words: number;
+  readonly bits: Uint32Array;
+  hash = 0;
+  private readonly zobrist: Int32Array;
 
-  // Memo: bucket -> chain of entries; entry j holds a bitset at pool[j*words..] and a state.
-  const bucketBits = 20;
-  const buckets = new Int32Array(1 << bucketBits).fill(-1);
-  let capacity = 1024;
-  let pool = new Uint32Array(capacity * words);
-  let poolState = new Int32Array(capacity);
-  let poolNext = new Int32Array(capacity);
-  let entries = 0;
-  const maxEntries = Math.max(1024, Math.floor(limits.maxMemoWords / (words + 2)));
-  let memoFull = false;
+  constructor(n: number) {
+    this.words = (n + 31) >>> 5;
+    this.bits = new Uint32Array(this.words);
+    this.zobrist = new Int32Array(n);
+    const rng = new Random(0x5eed);
+    for (let i = 0; i < n; i++) this.zobrist[i] = rng.int(-0x80000000, 0x7fffffff);
+  }
 
-  /** Record (placed, state); false if it was already there. */
-  const remember = (state: number): boolean => {
-    const h = (hash ^ Math.imul(state + 1, 0x9e3779b1)) >>> (32 - bucketBits);
-    for (let j = buckets[h]!; j !== -1; j = poolNext[j]!) {
-      if (poolState[j] !== state) continue;
+  /** Add `row` if absent, remove it if present. */
+  toggle(row: number): void {
+    this.bits[row >>> 5]! ^= 1 << (row & 31);
+    this.hash ^= this.zobrist[row]!;
+  }
+}
+
+const BUCKET_BITS = 20;
+
+/**
+ * Lowe's memo: the configurations (placed set, register value) already explored. A hash
+ * bucket chains entries; entry j holds a copy of the bitset at pool[j*words..] and a value.
+ * It grows by doubling up to what `maxMemoWords` allows, then reports itself full.
+ */
+class Memo {
+  entries = 0;
+  full = false;
+  private readonly buckets = new Int32Array(1 << BUCKET_BITS).fill(-1);
+  private capacity = 1024;
+  private pool: Uint32Array;
+  private poolState: Int32Array;
+  private poolNext: Int32Array;
+  private readonly maxEntries: number;
+
+  constructor(private readonly words: number, maxMemoWords: number) {
+    this.pool = new Uint32Array(this.capacity * words);
+    this.poolState = new Int32Array(this.capacity);
+    this.poolNext = new Int32Array(this.capacity);
+    this.maxEntries = Math.max(1024, Math.floor(maxMemoWords / (words + 2)));
+  }
+
+  /** Record (placed, state); false if it was already there, or if the memo is full (then `full` is set). */
+  remember(placed: PlacedSet, state: number): boolean {
+    const { words, pool } = this;
+    const bits = placed.bits;
+    const h = (placed.hash ^ Math.imul(state + 1, 0x9e3779b1)) >>> (32 - BUCKET_BITS);
+    for (let j = this.buckets[h]!; j !== -1; j = this.poolNext[j]!) {
+      if (this.poolState[j] !== state) continue;
       const base = j * words;
       let same = true;
       for (let w = 0; w < words; w++) {
-        if (pool[base + w] !== placed[w]) {
+        if (pool[base + w] !== bits[w]) {
           same = false;
           break;
         }
       }
       if (same) return false;
     }
-    if (entries === capacity) {
-      if (capacity >= maxEntries) {
-        memoFull = true;
+    if (this.entries === this.capacity) {
+      if (this.capacity >= this.maxEntries) {
+        this.full = true;
         return false;
       }
-      capacity = Math.min(maxEntries, capacity * 2);
-      const grownPool = new Uint32Array(capacity * words);
-      grownPool.set(pool);
-      pool = grownPool;
-      const grownState = new Int32Array(capacity);
-      grownState.set(poolState);
-      poolState = grownState;
-      const grownNext = new Int32Array(capacity);
-      grownNext.set(poolNext);
-      poolNext = grownNext;
+      this.grow();
     }
-    pool.set(placed, entries * words);
-    poolState[entries] = state;
-    poolNext[entries] = buckets[h]!;
-    buckets[h] = entries;
-    entries++;
+    this.pool.set(bits, this.entries * words);
+    this.poolState[this.entries] = state;
+    this.poolNext[this.entries] = this.buckets[h]!;
+    this.buckets[h] = this.entries;
+    this.entries++;
     return true;
-  };
+  }
 
-  // The stack of placements: row, register value before it, and whether it was forced (a
-  // skip, or an op that changes nothing): undoing a forced one goes on backtracking.
-  const stackRow = new Int32Array(n);
-  const stackState = new Int32Array(n);
-  const stackMode = new Uint8Array(n);
-  const PLACED = 0;
-  const FORCED = 1;
-  const SKIPPED = 2;
-  let depth = 0;
+  private grow(): void {
+    this.capacity = Math.min(this.maxEntries, this.capacity * 2);
+    const grownPool = new Uint32Array(this.capacity * this.words);
+    grownPool.set(this.pool);
+    this.pool = grownPool;
+    const grownState = new Int32Array(this.capacity);
+    grownState.set(this.poolState);
+    this.poolState = grownState;
+    const grownNext = new Int32Array(this.capacity);
+    grownNext.set(this.poolNext);
+    this.poolNext = grownNext;
+  }
+}
 
-  let best = { depth: -1, prefix: [] as number[], stuck: -1, state: 0 };
-  let state = 0;
-  let cursor = next[HEAD]!;
-  let iterations = 0;
+// How a row went on the placement stack. FORCED: a skip, or an op that changes nothing;
+// undoing a forced placement goes on backtracking (see KeySearch.atCall).
+const PLACED = 0;
+const FORCED = 1;
+const SKIPPED = 2;
 
-  const place = (row: number, newState: number, mode: number): void => {
-    stackRow[depth] = row;
-    stackState[depth] = state;
-    stackMode[depth] = mode;
-    depth++;
-    state = newState;
-    lift(row);
-    cursor = next[HEAD]!;
-  };
+/** One key's search: the loop over entries from the head, placing, skipping and backtracking. */
+class KeySearch {
+  private readonly notBefore: Float64Array;
+  private readonly list: EntryList;
+  private readonly placed: PlacedSet;
+  private readonly memo: Memo;
+  // The stack of placements: row, register value before it, and how it was placed.
+  private readonly stackRow: Int32Array;
+  private readonly stackState: Int32Array;
+  private readonly stackMode: Uint8Array;
+  private depth = 0;
+  private state = 0;
+  private cursor: number;
+  /** The longest partial linearization seen, and the row that stopped it: the explanation of a violation. */
+  private best = { depth: -1, prefix: [] as number[], stuck: -1, state: 0 };
+
+  constructor(
+    private readonly k: KeyOps,
+    private readonly limits: SearchLimits,
+  ) {
+    const n = k.kind.length;
+    this.notBefore = limits.observerBounds === false ? new Float64Array(n).fill(-Infinity) : k.notBefore;
+    this.list = new EntryList(n, (e) => this.timeOf(e));
+    this.placed = new PlacedSet(n);
+    this.memo = new Memo(this.placed.words, limits.maxMemoWords);
+    this.stackRow = new Int32Array(n);
+    this.stackState = new Int32Array(n);
+    this.stackMode = new Uint8Array(n);
+    this.cursor = this.list.next[HEAD]!;
+  }
+
+  private timeOf(e: number): number {
+    return (e & 1) === 0 ? this.k.start[e >> 1]! : this.k.end[e >> 1]!;
+  }
+
+  run(): SearchResult {
+    const next = this.list.next;
+    let iterations = 0;
+    while (next[HEAD] !== NIL) {
+      if ((++iterations & 0x3fff) === 0 && performance.now() > this.limits.deadline) {
+        return { outcome: 'unknown', reason: 'time-limit', configurations: this.memo.entries };
+      }
+      const e = this.cursor - 1;
+      const ended = (e & 1) === 0 ? this.atCall(e >> 1) : this.atReturn(e >> 1);
+      if (ended) return ended;
+    }
+    return { outcome: 'linearizable', configurations: this.memo.entries };
+  }
+
+  /** A call entry: place its row if it can take effect now into a configuration not seen before; else try the next entry. */
+  private atCall(row: number): SearchResult | null {
+    const { k } = this;
+    const kind = k.kind[row]!;
+    const s = step(kind, k.a[row]!, k.b[row]!, this.state);
+    if (s >= 0 && (this.notBefore[row] === -Infinity || this.settledBefore(this.cursor, row, this.notBefore[row]!))) {
+      this.placed.toggle(row);
+      if (this.memo.remember(this.placed, s)) {
+        // An op that leaves the register unchanged and can take effect now may as well
+        // take effect now: moving it to the front of any completion of this configuration
+        // breaks no real-time order (it is a candidate) and changes no state. So if this
+        // placement fails, so does the configuration: no other candidate is tried here.
+        this.place(row, s, kind === READ || kind === CAS_FAILED ? FORCED : PLACED);
+        return null;
+      }
+      this.placed.toggle(row);
+      if (this.memo.full) return this.memoFull();
+    }
+    this.cursor = this.list.next[this.cursor]!;
+    return null;
+  }
+
+  /** The return of an unplaced row: it had to take effect by now. Skip it if it is optional, else backtrack. */
+  private atReturn(row: number): SearchResult | null {
+    if (this.k.optional[row] === 1) {
+      this.placed.toggle(row);
+      if (this.memo.remember(this.placed, this.state)) {
+        this.place(row, this.state, SKIPPED);
+        return null;
+      }
+      this.placed.toggle(row);
+      if (this.memo.full) return this.memoFull();
+    } else if (this.depth > this.best.depth) {
+      const prefix: number[] = [];
+      for (let d = 0; d < this.depth; d++) if (this.stackMode[d] !== SKIPPED) prefix.push(this.stackRow[d]!);
+      this.best = { depth: this.depth, prefix, stuck: row, state: this.state };
+    }
+    return this.backtrack();
+  }
+
+  /**
+   * Back to the last unforced placement, to try the next candidate after it. A skip
+   * happens at a return entry, with no candidates after it; a forced read was the only
+   * move worth trying (atCall). With nothing left to undo, no order works.
+   */
+  private backtrack(): SearchResult | null {
+    for (;;) {
+      if (this.depth === 0) {
+        const { best } = this;
+        return { outcome: 'not-linearizable', configurations: this.memo.entries, prefix: best.prefix, stuck: best.stuck, stateBefore: best.state };
+      }
+      const depth = --this.depth;
+      const undone = this.stackRow[depth]!;
+      this.placed.toggle(undone);
+      this.list.unlift(undone);
+      this.state = this.stackState[depth]!;
+      if (this.stackMode[depth] === PLACED) {
+        this.cursor = this.list.next[2 * undone + 1]!;
+        return null;
+      }
+    }
+  }
+
+  private place(row: number, newState: number, mode: number): void {
+    this.stackRow[this.depth] = row;
+    this.stackState[this.depth] = this.state;
+    this.stackMode[this.depth] = mode;
+    this.depth++;
+    this.state = newState;
+    this.list.lift(row);
+    this.cursor = this.list.next[HEAD]!;
+  }
+
   /**
    * True when every unplaced op that would have to precede `row` ends at or after `t`:
    * all definite ops but `row` itself and precondition failures on another value than the
    * one `row` writes (register-ops.ts, firstObserverBounds). Optional ops are exempt: one
    * that never takes effect precedes nothing.
    */
-  const settledBefore = (from: number, row: number, t: number): boolean => {
+  private settledBefore(from: number, row: number, t: number): boolean {
+    const { k } = this;
+    const next = this.list.next;
     const v = k.kind[row] === CAS ? k.b[row]! : k.a[row]!;
     for (let node = from; node !== NIL; node = next[node]!) {
       const e = node - 1;
       if ((e & 1) === 0) continue;
       const other = e >> 1;
       if (other === row || k.optional[other] === 1 || (k.kind[other] === CAS_FAILED && k.a[other] !== v)) continue;
-      return timeOf(e) >= t;
+      return this.timeOf(e) >= t;
     }
     return true;
-  };
-  const mark = (row: number): void => {
-    placed[row >>> 5]! ^= 1 << (row & 31);
-    hash ^= zobrist[row]!;
-  };
-
-  while (next[HEAD] !== NIL) {
-    if ((++iterations & 0x3fff) === 0 && performance.now() > limits.deadline) {
-      return { outcome: 'unknown', reason: 'time-limit', configurations: entries };
-    }
-    const e = cursor - 1;
-    const row = e >> 1;
-    if ((e & 1) === 0) {
-      const kind = k.kind[row]!;
-      const s = step(kind, k.a[row]!, k.b[row]!, state);
-      if (s >= 0 && (notBefore[row] === -Infinity || settledBefore(cursor, row, notBefore[row]!))) {
-        mark(row);
-        if (remember(s)) {
-          // An op that leaves the register unchanged and can take effect now may as well
-          // take effect now: moving it to the front of any completion of this configuration
-          // breaks no real-time order (it is a candidate) and changes no state. So if this
-          // placement fails, so does the configuration: no other candidate is tried here.
-          place(row, s, kind === READ || kind === CAS_FAILED ? FORCED : PLACED);
-          continue;
-        }
-        mark(row);
-        if (memoFull) return { outcome: 'unknown', reason: 'state-limit', configurations: entries };
-      }
-      cursor = next[cursor]!;
-      continue;
-    }
-    // The return of an unplaced row: it had to take effect by now.
-    if (k.optional[row] === 1) {
-      mark(row);
-      if (remember(state)) {
-        place(row, state, SKIPPED);
-        continue;
-      }
-      mark(row);
-      if (memoFull) return { outcome: 'unknown', reason: 'state-limit', configurations: entries };
-    } else if (depth > best.depth) {
-      const prefix: number[] = [];
-      for (let d = 0; d < depth; d++) if (stackMode[d] !== SKIPPED) prefix.push(stackRow[d]!);
-      best = { depth, prefix, stuck: row, state };
-    }
-    // Backtrack to the last unforced placement and try the next candidate after it. A skip
-    // happens at a return entry, with no candidates after it; a forced read was the only
-    // move worth trying (see above).
-    for (;;) {
-      if (depth === 0) {
-        return { outcome: 'not-linearizable', configurations: entries, prefix: best.prefix, stuck: best.stuck, stateBefore: best.state };
-      }
-      depth--;
-      const undone = stackRow[depth]!;
-      mark(undone);
-      unlift(undone);
-      state = stackState[depth]!;
-      if (stackMode[depth] === PLACED) {
-        cursor = next[2 * undone + 1]!;
-        break;
-      }
-    }
   }
-  return { outcome: 'linearizable', configurations: entries };
+
+  private memoFull(): SearchResult {
+    return { outcome: 'unknown', reason: 'state-limit', configurations: this.memo.entries };
+  }
 }
