@@ -34,7 +34,7 @@ import { controlTable, mutantTable, type ControlResult, type MutantResult } from
 
 export const RESULTS_SCHEMA = 'parley.mutants-results/1';
 
-interface Flags {
+export interface Flags {
   only: string[];
   time?: string;
   workers?: string;
@@ -44,7 +44,7 @@ interface Flags {
   runDuration?: string;
 }
 
-interface Plan {
+export interface Plan {
   mutants: Mutant[];
   timeMs: number;
   workers: number | undefined;
@@ -56,7 +56,7 @@ interface Plan {
   realDefaults: string[];
 }
 
-function planFrom(flags: Flags, catalog: LoadedCatalog): Plan {
+export function planFrom(flags: Flags, catalog: LoadedCatalog): Plan {
   const real = flags.real === true;
   if (real && flags.workers !== undefined) throw new UsageError('--workers: parley sim worker threads; --real runs one parley run at a time');
   if (!real && flags.runDuration !== undefined) throw new UsageError('--run-duration: the load of each real run; it needs --real');
