@@ -61,7 +61,7 @@ export function mutantTable(results: readonly MutantResult[], mode: 'sim' | 'rea
     const confounded = r.confounded.length > 0 ? `; not counted, also fail unmutated: seed ${r.confounded.join(', ')}` : '';
     const harness = r.harnessFailures ? `${r.harnessFailures} exited 70` : '';
     const missedDetail = [r.undecided > 0 ? `${r.undecided} undecided` : '', harness].filter((x) => x !== '').join(', ');
-    const detail = (r.status === 'caught' ? r.failed.join(', ') : r.note && r.confounded.length === 0 ? short(r.note, 60) : missedDetail) + confounded;
+    const detail = (r.status === 'caught' ? [r.failed.join(', '), missedDetail].filter((x) => x !== '').join('; ') : r.note && r.confounded.length === 0 ? short(r.note, 60) : missedDetail) + confounded;
     table.push([
       terminalSafe(r.name),
       r.layer === 'runtime' ? `${r.algorithm} (runtime)` : r.algorithm,
