@@ -2,7 +2,9 @@
  * The mutant catalog: seeded protocol bugs kept as patches in test/mutants, indexed by
  * test/mutants/mutants.json (docs/mutants.md). Each entry names its patch, the algorithm
  * whose simulated cluster hunts it, the `parley sim` flags it is hunted with, and what makes
- * it a real bug (the class, where real systems shipped it, what makes it visible).
+ * it a real bug (the class, where real systems shipped it, what makes it visible), and
+ * optionally the `parley run` flags that differ when it is hunted with real processes
+ * (`real`, harness/mutants/real-flags.ts).
  *
  * The catalog lives only in the source repository: the npm package ships dist/, not test/.
  */
@@ -11,6 +13,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../../nodes/common/errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { realFlags, realFlagsProblem } from './real-flags.js';
 
 export const MUTANTS_SCHEMA = 'parley.mutants/1';
 export const ALGORITHMS = ['raft', 'paxos', 'twopc', 'gossip'] as const;
@@ -46,6 +49,7 @@ const mutantSchema = z
     layer: z.enum(['core', 'runtime']),
     class: z.enum(BUG_CLASSES),
     sim: z.array(z.string().min(1)),
+    real: z.array(z.string().min(1)).optional(),
     bug: z.string().min(1),
     shipped: z.string().min(1),
     visibleBy: z.string().min(1),
@@ -55,6 +59,8 @@ const mutantSchema = z
       const flag = arg.split('=')[0]!;
       if (RUNNER_FLAGS.includes(flag)) ctx.addIssue({ code: 'custom', path: ['sim', i], message: `${flag} is set by the runner, not by a mutant` });
     }
+    const real = m.real ? realFlagsProblem(m.real) : null;
+    if (real) ctx.addIssue({ code: 'custom', path: ['real', real.index], message: real.message });
   });
 
 const catalogSchema = z.object({
@@ -142,6 +148,26 @@ export interface HuntConfig {
   sim: string[];
   /** The mutants hunted with exactly these flags. */
   mutants: string[];
+}
+
+export interface RealHuntConfig {
+  algorithm: Mutant['algorithm'];
+  /** The `parley run` flags (harness/mutants/real-flags.ts), without the runner's. */
+  real: string[];
+  mutants: string[];
+}
+
+/** The distinct (algorithm, real flags) configurations of some mutants: what `--real --control` runs unmutated. */
+export function realHuntConfigs(mutants: readonly Mutant[], defaults?: readonly string[]): RealHuntConfig[] {
+  const byKey = new Map<string, RealHuntConfig>();
+  for (const m of mutants) {
+    const real = realFlags(m, defaults);
+    const key = JSON.stringify([m.algorithm, real]);
+    const config = byKey.get(key);
+    if (config) config.mutants.push(m.name);
+    else byKey.set(key, { algorithm: m.algorithm, real, mutants: [m.name] });
+  }
+  return [...byKey.values()];
 }
 
 /** The distinct (algorithm, flags) configurations of some mutants: what `--control` runs unmutated. */

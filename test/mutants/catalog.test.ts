@@ -2,17 +2,22 @@
  * The mutant catalog stays usable: mutants.json and the patch files agree, every patch still
  * applies to the current tree and touches only node code (never the simulator or the
  * checkers that hunt it), the patches stay out of the npm package, and one mutant, built in
- * a copy, is caught by `parley sim` (behaviour only: caught or not, never how fast).
+ * a copy, is caught by `parley sim` (behaviour only: caught or not, never how fast). The
+ * real-process mode (`--real`) is checked without running it: its flags, the `parley run`
+ * command line it builds for a catalog entry, and the catalog's `real` field.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
-import { ALGORITHMS, DURABILITY_CLASSES, huntConfigs, loadCatalog, patchedFiles, selectMutants } from '../../harness/mutants/catalog.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ALGORITHMS, DURABILITY_CLASSES, huntConfigs, loadCatalog, patchedFiles, realHuntConfigs, selectMutants } from '../../harness/mutants/catalog.js';
 import { applyPatch, buildCopy, copyRepository } from '../../harness/mutants/copy.js';
 import { runSim } from '../../harness/mutants/hunt.js';
-import { main } from '../../harness/mutants/main.js';
+import { main, planFrom } from '../../harness/mutants/main.js';
+import { REAL_DEFAULTS, REAL_FLAGS, realFlags, realFlagsProblem, realRunArgs } from '../../harness/mutants/real-flags.js';
+import { UsageError } from '../../nodes/common/errors.js';
 import { EXIT } from '../../contracts/exit-codes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -76,6 +81,108 @@ describe('mutant catalog', () => {
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files).toContain('bin/parley.js');
     expect(files.filter((f) => f.startsWith('test/') || f.endsWith('.patch') || f.includes('mutants.json'))).toEqual([]);
+  });
+});
+
+describe('--real: hunting with real processes (built, not run)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** main() with stderr captured: the exit code and the lines it wrote. */
+  async function mainSaying(argv: string[]): Promise<{ code: number; lines: string[] }> {
+    const written: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const code = await main(argv);
+    vi.restoreAllMocks();
+    return { code, lines: written.join('').split('\n').filter((l) => l !== '') };
+  }
+
+  it('accepts --real with a 3-minute default budget and --run-duration in place of the default load', () => {
+    const plan = planFrom({ only: ['raft-quorum-half'], real: true }, catalog);
+    expect(plan.real).toBe(true);
+    expect(plan.timeMs).toBe(180_000);
+    expect(plan.realDefaults).toEqual([...REAL_DEFAULTS]);
+    const shorter = planFrom({ only: [], real: true, time: '90s', runDuration: '10s' }, catalog);
+    expect(shorter.timeMs).toBe(90_000);
+    expect(shorter.realDefaults).toContain('10s');
+    expect(shorter.realDefaults).not.toContain('20s');
+    expect(planFrom({ only: [] }, catalog).timeMs).toBe(60_000);
+  });
+
+  it('refuses flags that do not go with --real with exit 64 and one line naming the flag', async () => {
+    for (const [argv, flag] of [
+      [['--real', '--workers', '2'], '--workers'],
+      [['--run-duration', '10s'], '--run-duration'],
+      [['--real', '--run-duration', 'soon'], '--run-duration'],
+      [['--real', '--time', '0s'], '--time'],
+      [['--real', '--control', 'many'], '--control'],
+    ] as const) {
+      const { code, lines } = await mainSaying([...argv]);
+      expect(code, argv.join(' ')).toBe(EXIT.usage);
+      expect(lines, argv.join(' ')).toHaveLength(1);
+      expect(lines[0], argv.join(' ')).toContain(flag);
+    }
+  });
+
+  it('builds the parley run command of a catalog entry: defaults, the sim flags that mean the same, then its real flags', () => {
+    const byName = (name: string) => catalog.mutants.find((m) => m.name === name)!;
+    expect(realRunArgs({ algorithm: 'raft', flags: realFlags(byName('raft-quorum-half')), seed: 3, out: '/tmp/o' })).toEqual([
+      'run', '--algo', 'raft', '--faults', 'chaos', '--duration', '20s', '--fault-interval', '3s', '--nodes', '5', '--seed', '3', '--out', '/tmp/o', '--quiet',
+    ]);
+    expect(realFlags(byName('paxos-ballot-ties'))).toEqual(expect.arrayContaining(['--set', 'mode=leaderless']));
+    expect(realFlags(byName('twopc-inquiry-presumed-abort'))).toEqual(expect.arrayContaining(['--workload', 'bank', '--nodes', '3']));
+    // A real entry replaces the default of the same flag, once.
+    const torn = realFlags(byName('storage-torn-tail-kept'));
+    expect(torn.filter((a) => a === '--faults')).toHaveLength(1);
+    expect(torn[torn.indexOf('--faults') + 1]).toBe('power-loss,crash,partition');
+  });
+
+  it('keeps sim-only flags out of the real command, and overrides --set by its key', () => {
+    const m = {
+      sim: ['--nodes', '4', '--knobs', 'default', '--fault-gap', '250ms', '--sync', 'uniform:1ms-20ms', '--duration', '5s', '--faults', 'clog', '--set', 'a=1', '--set', 'b=1'],
+      real: ['--set', 'a=2', '--duration=30s'],
+    };
+    expect(realFlags(m)).toEqual(['--faults', 'chaos', '--fault-interval', '3s', '--nodes', '4', '--set', 'b=1', '--set', 'a=2', '--duration', '30s']);
+    for (const m2 of catalog.mutants) {
+      const flags = realFlags(m2);
+      expect(realFlagsProblem(flags), m2.name).toBeNull();
+      for (const a of flags.filter((x) => x.startsWith('--'))) expect(REAL_FLAGS, `${m2.name}: ${a}`).toContain(a);
+    }
+    // The unmutated control runs each distinct real configuration once.
+    const configs = realHuntConfigs(catalog.mutants);
+    expect(configs.reduce((n, c) => n + c.mutants.length, 0)).toBe(catalog.mutants.length);
+    expect(configs.some((c) => c.real.includes('power-loss,crash,partition'))).toBe(true);
+  });
+
+  it('validates a catalog entry\'s real flags: parley run flags only, none of the runner\'s, one value each', () => {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-catalog-'));
+    try {
+      fs.writeFileSync(path.join(scratch, 'x.patch'), '');
+      const entry = catalog.mutants[0]!;
+      const withReal = (real: string[]) => {
+        fs.writeFileSync(path.join(scratch, 'mutants.json'), JSON.stringify({ schema: 'parley.mutants/1', mutants: [{ ...entry, patch: 'x.patch', real }] }));
+        try {
+          loadCatalog(scratch);
+          return null;
+        } catch (err) {
+          expect(err).toBeInstanceOf(UsageError);
+          return (err as Error).message;
+        }
+      };
+      expect(withReal(['--keys', '2', '--set', 'x=1'])).toBeNull();
+      expect(withReal(['--nodes', '5', '--knobs', 'default'])).toMatch(/mutants\.0\.real\.2: --knobs is not a parley run flag/);
+      expect(withReal(['--fault-gap', '250ms'])).toMatch(/mutants\.0\.real\.0: --fault-gap/);
+      expect(withReal(['--seed', '4'])).toMatch(/mutants\.0\.real\.0: --seed is set by the runner/);
+      expect(withReal(['--nodes'])).toMatch(/mutants\.0\.real\.0: --nodes takes exactly one value/);
+      expect(withReal(['5', '--nodes'])).toMatch(/mutants\.0\.real\.0: 5: a value before any flag/);
+      expect(withReal(['--set', 'novalue'])).toMatch(/--set novalue: expected key=value/);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
 
