@@ -22,6 +22,8 @@ export class FaultRunner {
   private readonly reverts = new Map<number, () => Promise<void>>();
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
+  /** How many times each node has been crashed: a restart another crash interrupted is superseded, not failed. */
+  private readonly crashes = new Map<string, number>();
 
   constructor(
     schedule: readonly FaultSpec[],
@@ -184,10 +186,26 @@ export class FaultRunner {
           for (const id of live) this.cluster.resume(id);
         };
       }
+      // A node still starting after an earlier crash counts as up: crashing it mid-recovery is
+      // a fault worth having (overlapping schedules make it), and that earlier restart is then
+      // superseded by this crash's own, not failed.
+      const generation = new Map(live.map((id) => [id, (this.crashes.get(id) ?? 0) + 1]));
+      for (const [id, g] of generation) this.crashes.set(id, g);
       await Promise.all(live.map((id) => this.cluster.crash(id)));
       if (spec.mode === 'power-loss') this.cutUnsynced(record, live);
       return async () => {
-        await Promise.all(live.map((id) => this.cluster.restart(id)));
+        const superseded: string[] = [];
+        await Promise.all(
+          live.map(async (id) => {
+            try {
+              await this.cluster.restart(id);
+            } catch (err) {
+              if (this.crashes.get(id) === generation.get(id)) throw err;
+              superseded.push(id);
+            }
+          }),
+        );
+        if (superseded.length > 0) record.reason = `${superseded.sort().join(', ')} crashed again while restarting (a later fault restarts it)`;
         record.recoveredMs = Math.round(this.nowMs());
       };
     }

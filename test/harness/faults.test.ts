@@ -120,3 +120,43 @@ describe('nemesis schedules', () => {
     }
   });
 });
+
+describe('the fault runner with overlapping crashes', () => {
+  it('a node crashed again while it restarts: the first restart is superseded, not a harness failure', async () => {
+    const { FaultRunner } = await import('../../harness/faults/runner.js');
+    const { NodeStartError } = await import('../../harness/cluster.js');
+    const { Random } = await import('../../nodes/common/random.js');
+    const { monoNs } = await import('../../nodes/common/clock.js');
+    const { faultSchema } = await import('../../contracts/scenario.js');
+    // n1's first restart does not finish until the second crash kills it mid-start, as a
+    // real node would; the second restart succeeds.
+    let running = true;
+    let restarts = 0;
+    let killStarting: (() => void) | null = null;
+    const cluster = {
+      ids: ['n1', 'n2', 'n3'],
+      spec: {},
+      isUp: (id: string) => id !== 'n1' || running,
+      crash: async () => {
+        running = false;
+        killStarting?.();
+      },
+      restart: async () => {
+        running = true;
+        if (++restarts > 1) return;
+        await new Promise<void>((_, reject) => (killStarting = () => reject(new NodeStartError('node n1 exited during start-up'))));
+      },
+      node: () => ({ dataDir: null }),
+    };
+    const schedule = [
+      faultSchema.parse({ kind: 'crash', target: 'n1', at: 0, duration: 20 }),
+      faultSchema.parse({ kind: 'crash', target: 'n1', at: 60, duration: 20 }),
+    ];
+    const runner = new FaultRunner(schedule, cluster as never, null, new Random(1), Number(monoNs()), () => undefined);
+    await runner.run();
+    expect(runner.records.map((r) => r.status)).toEqual(['done', 'done']);
+    expect(runner.records[0]!.reason).toContain('n1 crashed again while restarting');
+    expect(restarts).toBe(2);
+    expect(running).toBe(true);
+  });
+});
