@@ -73,7 +73,7 @@ describe('import ... from "parley"', () => {
       ok: 0,
       status: 'complete',
       faults: ['done'],
-      checks: [['linearizability', true], ['durability', true]],
+      checks: [['linearizability', true], ['durability', true], ['invariants', true]],
       verdict: true,
       page: true,
       refused: { usage: true },

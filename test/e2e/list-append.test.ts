@@ -49,7 +49,7 @@ describe('parley run --workload list-append', () => {
     const s = results.scenarios[0]!;
     expect(s.status).toBe('complete');
     expect(s.faults[0]).toMatchObject({ kind: 'crash', status: 'done' });
-    expect(s.checks.map((c) => [c.checker, c.valid])).toEqual([['list-append', true]]);
+    expect(s.checks.map((c) => [c.checker, c.valid])).toEqual([['list-append', true], ['invariants', true]]);
     expect(s.checks[0]!.stats.committed).toBeGreaterThan(50);
     expect(s.checks[0]!.stats.keys).toBeGreaterThan(10); // 30 micro-ops per key, then a fresh one
     expect(events.every((e) => typeof e.node === 'string' && /^n[123]$/.test(e.node))).toBe(true);
@@ -62,7 +62,7 @@ describe('parley run --workload list-append', () => {
   it.each([['paxos'], ['twopc']])('%s: serializable (2PC: and atomic)', async (algo) => {
     const { results } = await run(algo, ['--algo', algo, '--duration', '2s']);
     const s = results.scenarios[0]!;
-    expect(s.checks.map((c) => [c.checker, c.valid])).toEqual(algo === 'twopc' ? [['list-append', true], ['atomicity', true]] : [['list-append', true]]);
+    expect(s.checks.map((c) => [c.checker, c.valid])).toEqual(algo === 'twopc' ? [['list-append', true], ['atomicity', true]] : [['list-append', true], ['invariants', true]]);
     expect(s.checks[0]!.stats.committed).toBeGreaterThan(20);
   });
 });

@@ -42,7 +42,7 @@ describe('parley run', () => {
     expect(s.failover[0]?.recoveryMs).not.toBeNull();
     expect(s.messages.total).toBeGreaterThan(0);
     expect(s.nodesDetail.every((n) => n.up && (n.cpuSeconds ?? 0) > 0 && (n.peakRssBytes ?? 0) > 0)).toBe(true);
-    expect(s.checks.map((c) => [c.checker, c.valid])).toEqual([['linearizability', true], ['durability', true]]);
+    expect(s.checks.map((c) => [c.checker, c.valid])).toEqual([['linearizability', true], ['durability', true], ['invariants', true]]);
     // How starved the machine was, per phase, whatever it was: the figures exist and are shares and delays.
     expect(s.machineLoad?.limits).toEqual({ runQueueWaitShare: 0.5, harnessLagP99Ms: 200, nodeLagP99Ms: 200, stealShare: 0.2 });
     for (const phase of ['start', 'load'] as const) {
@@ -63,7 +63,7 @@ describe('parley run', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const s = (JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as ResultsFile).scenarios[0]!;
     expect(s.ops.ok).toBeGreaterThan(0);
-    expect(s.checks.map((c) => c.valid)).toEqual([true, true]);
+    expect(s.checks.map((c) => [c.checker, c.valid])).toEqual([['linearizability', true], ['durability', true], ['invariants', true]]);
   });
 
   // The harness is stopped three ways; every node and the proxy must be gone afterwards.
