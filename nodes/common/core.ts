@@ -25,7 +25,8 @@
  *   5. `forwards`  client requests handed to another node (e.g. the leader).
  *   6. `replies`   answers to client requests, local or forwarded.
  *   7. `applied`   writes this node applied to its state machine, traced with the time
- *                  (data/applied.jsonl: exact convergence times).
+ *                  (data/applied.jsonl: exact convergence times) and the log position
+ *                  (`at`, for the replica invariants: workloads/checkers/log-safety.ts).
  *   8. `events`    protocol events a checker needs (e.g. 2PC prepared/decided/applied per
  *                  transaction), traced with the time (data/events.jsonl).
  *
