@@ -247,7 +247,9 @@ export class GossipCore implements Core<GossipMessage> {
       case 'aeSyn': {
         this.membership.applyAll(msg.m);
         const { versions, complete } = this.store.missing(msg.d, this.opts.maxBatch);
-        this.send(from, { t: 'aeAck', v: versions, d: this.store.digest(), done: complete, m: this.membership.table() });
+        // A continuation (no table: SWIM's always names its sender) gets none back; the tables were swapped when the exchange began.
+        const table = msg.m.length > 0 ? this.membership.table() : [];
+        this.send(from, { t: 'aeAck', v: versions, d: this.store.digest(), done: complete, m: table });
         return;
       }
       case 'aeAck': {
@@ -257,6 +259,13 @@ export class GossipCore implements Core<GossipMessage> {
         const { versions, complete } = this.store.missing(msg.d, this.opts.maxBatch);
         // Nothing the peer lacks: it learns our digest when it next initiates, so skip the third message.
         if (versions.length > 0) this.send(from, { t: 'aeAck2', v: versions, d: this.store.digest(), done: complete });
+        // maxBatch bounds a message, not the repair: an exchange cut short (either side) goes on
+        // at once with the same peer, as Demers' push-pull leaves both sides equal. Waiting for
+        // the next interval instead repaired maxBatch winners per antiEntropyIntervalMs, so a
+        // backlog took backlog / maxBatch intervals (seed 186006: maxBatch 1, 3 s, 14 s to agree).
+        // Only the initiator continues, so each exchange has at most one successor, and every
+        // successor exists because a full batch moved: a chain ends when both sides are done.
+        if (!msg.done || !complete) this.send(from, { t: 'aeSyn', d: this.store.digest(), m: [] });
         return;
       }
       case 'aeAck2':

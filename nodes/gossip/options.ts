@@ -50,7 +50,7 @@ export const gossipOptionsSchema = z
     rumorK: int(1, 1_000_000).default(3),
     /** Versions received from peers are made durable in one batch this often; 0: with every batch, like own writes (core.ts). */
     replicaPersistMs: int(0, 600_000).default(1000),
-    /** Most versions in one rumor or anti-entropy message; the rest follow in the next ones. */
+    /** Most versions in one rumor or anti-entropy message: the rest ride the next rumor round, and a cut-short exchange goes on at once (core.ts). */
     maxBatch: int(1, 100_000).default(1000),
     /**
      * `swim`: SWIM membership and failure detection (membership.ts). `static`: the configured

@@ -168,6 +168,37 @@ describe('push-pull anti-entropy (Demers §1.3)', () => {
     expect(node(sim, 'n1').sent.aeAck2).toBe(1);
   });
 
+  it('an exchange cut short by maxBatch goes on at once with the same peer until both sides are done, not one batch per interval', () => {
+    // Seed 186006 (maxBatch 1, a 3 s interval): one winner each way per exchange left replicas
+    // apart 14 s after healing. The backlog must not wait for the next interval.
+    const sim = gossipSim(2, { ...NEVER, antiEntropyIntervalMs: 3000, maxBatch: 1 }, 1);
+    sim.intercept = (m) => m.msg.t !== 'rumor'; // no rumors: only anti-entropy may carry data
+    for (let i = 0; i < 6; i++) write(sim, 'n1', `a${i}`, `a${i}`);
+    write(sim, 'n1', 'x', 'n1');
+    sim.tick(10, ['n2']);
+    for (let i = 0; i < 4; i++) write(sim, 'n2', `b${i}`, `b${i}`);
+    write(sim, 'n2', 'x', 'n2'); // later by HLC: beats n1's x, which n2 therefore never needs
+    sim.inflight = [];
+    sim.tick(3000, ['n1']); // one anti-entropy round of n1's; no other timer fires from here on
+    expect(sim.inflight.map((m) => m.msg.t)).toEqual(['aeSyn']);
+    const batches: number[] = [];
+    sim.intercept = (m) => {
+      if (m.msg.t === 'aeAck' || m.msg.t === 'aeAck2') batches.push(m.msg.v.length);
+      return m.msg.t !== 'rumor';
+    };
+    sim.deliverAll();
+    expect(converged(sim)).toBe(true);
+    expect(node(sim, 'n2').store.value('a5')).toBe('a5');
+    expect(node(sim, 'n1').store.value('b3')).toBe('b3');
+    expect(node(sim, 'n1').store.value('x')).toBe('n2');
+    // Each message still holds at most maxBatch; n2 lacked 6 winners, n1 lacked 5: 6 exchanges, none idle.
+    expect(Math.max(...batches)).toBe(1);
+    expect(node(sim, 'n1').sent.aeSyn).toBe(6);
+    // The last batch each way was complete, so each side adopted the other's digest: nothing left to repair.
+    expect(node(sim, 'n1').store.digest()).toEqual({ n1: [1, 7], n2: [1, 5] });
+    expect(node(sim, 'n2').store.digest()).toEqual({ n1: [1, 7], n2: [1, 5] });
+  });
+
   it('with rumors lost, anti-entropy alone brings every replica to the same winners whatever the delivery order (100 seeds)', () => {
     for (let seed = 1; seed <= 100; seed++) {
       const rnd = new Random(seed);
