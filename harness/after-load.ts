@@ -7,7 +7,7 @@ import { monoNs } from '../nodes/common/clock.js';
 import type { HistoryWriter, Key, Scalar } from '../workloads/history.js';
 import type { NodeClient } from '../workloads/client.js';
 import type { OpSource } from '../workloads/load.js';
-import { CONVERGENCE_BOUND_MS, type Workload } from '../workloads/workload.js';
+import { convergenceBoundMs, type Workload } from '../workloads/workload.js';
 import type { SettleReport } from '../workloads/checkers/convergence.js';
 import { describeStarvation, starvedDuring } from '../workloads/checkers/starvation.js';
 import { Stretchable, type Cluster } from './cluster.js';
@@ -114,7 +114,7 @@ async function settle(
   workload: Workload, scenario: Scenario, cluster: Cluster, client: NodeClient, signal: AbortSignal, note: (line: string) => void, machine: MachineWatch | null, source?: OpSource,
 ): Promise<SettleReport> {
   const from = Number(monoNs());
-  const boundMs = CONVERGENCE_BOUND_MS;
+  const boundMs = convergenceBoundMs(scenario.options);
   const report = (outcome: SettleReport['outcome'], lastChange: number): SettleReport => ({ outcome, from, to: Number(monoNs()), lastChange, boundMs, quietMs: SETTLE_QUIET_MS });
   let lastChange = from;
   // The last answer each node gave (null: none yet); a probe that fails changes nothing.

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readHistory, type Scalar } from '../workloads/history.js';
 import { readTrace } from '../workloads/json-lines.js';
 import type { LoadResult } from '../workloads/load.js';
-import type { Workload } from '../workloads/workload.js';
+import { convergenceBoundMs, type Workload } from '../workloads/workload.js';
 import { checkConvergence, type AppliedRecord, type SettleReport } from '../workloads/checkers/convergence.js';
 import { loadDuring, starvedDuring, STARVATION_LIMITS, type LoadSample } from '../workloads/checkers/starvation.js';
 import type { CommitEvent } from '../workloads/checkers/atomicity.js';
@@ -86,7 +86,7 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
   try {
     checks = workload.check(
       {
-        history: events, applied, commitEvents, finalByNode: a.finalByNode, healedAt: a.healedAt, timeLimitMs: scenario.checkBudget, eventual, algo: scenario.algo,
+        history: events, applied, commitEvents, finalByNode: a.finalByNode, healedAt: a.healedAt, timeLimitMs: scenario.checkBudget, convergenceBoundMs: convergenceBoundMs(scenario.options), eventual, algo: scenario.algo,
         machine: samples, unread: a.afterLoad?.unread ?? [], ...(a.afterLoad?.settle && { settle: a.afterLoad.settle }),
       },
       scenario.workload,

@@ -20,6 +20,16 @@ import type { Key, Scalar } from './history.js';
 /** After the faults heal, every acknowledged write must be on every live node within this bound. */
 export const CONVERGENCE_BOUND_MS = 10_000;
 
+/**
+ * The bound for a configuration: an anti-entropy interval set longer than the default
+ * stretches it to five intervals (a node may be repaired only by the rounds that pick it),
+ * so a slow but configured repair is not a violation.
+ */
+export function convergenceBoundMs(options: Readonly<Record<string, unknown>>): number {
+  const interval = typeof options.antiEntropyIntervalMs === 'number' ? options.antiEntropyIntervalMs : 0;
+  return Math.max(CONVERGENCE_BOUND_MS, 5 * interval);
+}
+
 export interface WorkloadContext {
   spec: WorkloadSpec;
   /** Number of nodes clients may talk to. */
@@ -45,6 +55,8 @@ export interface CheckInput {
   /** The machine's load over the run: timing judgements made while it was starved are undecided, not violations. */
   machine?: readonly LoadSample[];
   timeLimitMs: number;
+  /** The convergence bound for this configuration (convergenceBoundMs); default CONVERGENCE_BOUND_MS. */
+  convergenceBoundMs?: number;
   /** The algorithm answers reads from a local replica (gossip): no linearizability is promised. */
   eventual: boolean;
   algo: string;
@@ -107,7 +119,7 @@ export async function runSetup(
 /** What the convergence checker needs from a run: the traces, the final state, how the replicas settled, the machine's load. */
 export function convergenceInput(input: CheckInput): ConvergenceInput {
   return {
-    history: input.history, applied: input.applied, final: input.finalByNode, boundMs: CONVERGENCE_BOUND_MS,
+    history: input.history, applied: input.applied, final: input.finalByNode, boundMs: input.convergenceBoundMs ?? CONVERGENCE_BOUND_MS,
     ...(input.healedAt !== undefined && { healedAt: input.healedAt }),
     ...(input.unread && { unread: input.unread }),
     ...(input.settle && { settle: input.settle }),

@@ -16,7 +16,7 @@ import type { Algorithm } from '../../nodes/common/runtime.js';
 import type { Key, Scalar } from '../../workloads/history.js';
 import type { OpRecord, OpSource } from '../../workloads/load.js';
 import type { Outcome } from '../../workloads/client.js';
-import { CONVERGENCE_BOUND_MS, type Workload, type WorkloadContext } from '../../workloads/workload.js';
+import { convergenceBoundMs, type Workload, type WorkloadContext } from '../../workloads/workload.js';
 import type { Verdict } from '../../workloads/checkers/verdict.js';
 import { checkLogSafety } from '../../workloads/checkers/log-safety.js';
 import type { FaultRecord } from '../../contracts/results.js';
@@ -209,7 +209,7 @@ function busiestLinks(cluster: SimCluster): string {
 /** An eventually consistent store gets up to the convergence bound to agree (probe reads, not in the history). */
 function waitForAgreement(cluster: SimCluster, api: SimApi, workload: Workload, scenario: Scenario, notes: string[], source: OpSource): void {
   const start = cluster.sched.now;
-  while (cluster.sched.now - start < CONVERGENCE_BOUND_MS) {
+  while (cluster.sched.now - start < convergenceBoundMs(scenario.options)) {
     // Agreement is every node answering, and answering alike: matching refusals are not agreement.
     let answered = true;
     const views = cluster.nodes.map((_, i) =>
@@ -228,7 +228,7 @@ function waitForAgreement(cluster: SimCluster, api: SimApi, workload: Workload, 
     }
     until(cluster, () => false, 100);
   }
-  notes.push(`replicas still disagree ${CONVERGENCE_BOUND_MS} ms after healing`);
+  notes.push(`replicas still disagree ${convergenceBoundMs(scenario.options)} ms after healing`);
 }
 
 /** Jepsen's final reads on every node, into the history; each retried until it succeeds or 30 s pass. */
@@ -280,7 +280,7 @@ function check(
     return workload.check(
       {
         history: history.events, applied: cluster.applied, commitEvents: cluster.commitEvents, finalByNode, unread, healedAt,
-        timeLimitMs: scenario.checkBudget, eventual: isEventual(scenario), algo: scenario.algo,
+        timeLimitMs: scenario.checkBudget, convergenceBoundMs: convergenceBoundMs(scenario.options), eventual: isEventual(scenario), algo: scenario.algo,
       },
       scenario.workload,
     );
