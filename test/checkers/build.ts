@@ -17,13 +17,15 @@ export interface OpSpec {
   end?: number;
   type?: Exclude<EventType, 'invoke'>;
   error?: string;
+  /** The node the client sent it to, on both events. */
+  node?: string;
 }
 
 /** Events for the given operations, interleaved by time (invokes before completions at equal times). */
 export function history(...ops: OpSpec[]): HistoryEvent[] {
   const raw: { time: number; order: number; e: Omit<HistoryEvent, 'index'> }[] = [];
   ops.forEach((o, i) => {
-    const base = { process: o.p, f: o.f, ...(o.key !== undefined ? { key: o.key } : {}) };
+    const base = { process: o.p, f: o.f, ...(o.key !== undefined ? { key: o.key } : {}), ...(o.node !== undefined ? { node: o.node } : {}) };
     raw.push({ time: o.start, order: i, e: { ...base, time: o.start, type: 'invoke', value: o.f === 'read' ? null : (o.v ?? null) } });
     if (o.end === undefined) return;
     const completion: Omit<HistoryEvent, 'index'> = { ...base, time: o.end, type: o.type ?? 'ok', value: o.r !== undefined ? o.r : (o.v ?? null) };

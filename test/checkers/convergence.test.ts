@@ -68,6 +68,41 @@ describe('bound after healing', () => {
   });
 });
 
+describe('a value its node holds but never traced', () => {
+  // Gossip seed 677: n1 makes its own write v2 durable and is killed before the trace line
+  // (and the 200) go out; it recovers v2 at restart, untraced, and v2 spreads from there.
+  // v2 wins over v1 by last-writer-wins, so n1 holds v1 "or newer" from restart on.
+  const h = history(
+    write(0, 'v1', 5 * MS, 10 * MS, { key: 'x', node: 'n2' }),
+    write(1, 'v2', 4 * MS, undefined, { key: 'x', node: 'n1' }), // n1 killed: outcome unknown
+    read(9, 'v2', 59 * MS, 60 * MS, { key: 'x', node: 'n1' }), // the final reads
+    read(9, 'v2', 61 * MS, 62 * MS, { key: 'x', node: 'n2' }),
+  );
+  const applied = [held('n2', 'x', 'v1', 9, 1), held('n2', 'x', 'v2', 40, 2)];
+  const final = { n1: { x: 'v2' }, n2: { x: 'v2' } };
+
+  it('a read on the node that returned it (or newer) shows the node held it by then', () => {
+    const v = check({ history: h, applied, final, boundMs: 100 });
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ acknowledgedWrites: 1, unconvergedWrites: 0, lateWrites: 0 });
+    expect(v.samples!.convergenceMs).toEqual([50]);
+  });
+
+  it('that read is a time, not an excuse: past the bound it is late', () => {
+    const v = check({ history: h, applied, final, boundMs: 20 });
+    expect(v.valid).toBe(false);
+    expect((v.evidence as ConvergenceEvidence).late).toEqual([{ index: 1, key: 'x', value: 'v1', convergedMs: 50, deadlineMs: 20 }]);
+  });
+
+  it('the trace, when it has the value, is the time; a read on another node proves nothing here', () => {
+    const traced = [...applied, held('n1', 'x', 'v1', 70, 1)];
+    const v = check({ history: h, applied: traced, final, boundMs: 100 });
+    expect(v.samples!.convergenceMs).toEqual([60]);
+    const elsewhere = h.map((e) => (e.f === 'read' ? { ...e, node: 'n2' } : e));
+    expect(check({ history: elsewhere, applied, final, boundMs: 100 }).stats.unconvergedWrites).toBe(1);
+  });
+});
+
 describe('stale reads', () => {
   it('counts reads that returned a value older than a write acknowledged before they began', () => {
     const h = history(

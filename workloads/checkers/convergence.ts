@@ -12,6 +12,13 @@
  * the final state of every live node. Last-writer-wins order is the nodes' own version
  * when the trace carries one, else the time a value first appeared on any node, else the
  * client's invoke time.
+ *
+ * A trace can miss a value its node holds: a node killed after its own write was durable
+ * and before the trace line was written recovers that version at restart without ever
+ * tracing it. Where a node's trace never shows a write (or anything newer), the reads the
+ * clients made on that node fill the gap: a read there that returned it or something newer
+ * proves the node held it by then (the final reads, which give the final state, are such
+ * reads). Only then: the trace, written as the value lands, is the exact time.
  */
 import { z } from 'zod';
 import { isScalar, pairOperations, type HistoryEvent, type JsonValue, type Key, type Operation, type Scalar } from '../history.js';
@@ -93,8 +100,12 @@ export function checkConvergence(input: ConvergenceInput): Verdict {
   const live = Object.keys(input.final).sort();
   const versionOf = lastWriterWins(input.applied, ops);
   const firstHeld = heldIndex(input.applied, versionOf);
+  const firstRead = readIndex(input.history, reads, versionOf);
   const final = finalState(input, live, writes);
-  const fates = writeFates(input, live, writes, final.unread, versionOf, firstHeld);
+  const fates = writeFates(input, live, writes, final.unread, versionOf, (node, k, mine) => {
+    const traced = firstHeld(node, k, mine);
+    return traced !== Infinity ? traced : firstRead(node, k, mine);
+  });
   const stale = countStaleReads(reads, writes, versionOf);
   fates.convergenceMs.sort((x, y) => x - y);
   const ms = fates.convergenceMs;
@@ -141,16 +152,44 @@ function lastWriterWins(applied: readonly AppliedRecord[], ops: readonly Operati
   return (key, v) => version.get(valueId(key, v)) ?? OLDEST;
 }
 
+/** When a node's trace first shows a version of a key or a newer one (Infinity: never). */
+function heldIndex(applied: readonly AppliedRecord[], versionOf: VersionOf): HeldAt {
+  return sightingIndex(applied.map((a) => ({ node: a.node, key: keyId(a.key), value: a.value, t: a.t })), versionOf);
+}
+
 /**
- * When a node first held a version of a key or a newer one (Infinity: never). Each node's
- * records per key, by time, with the best version held so far: that running maximum only
+ * When a client read on a node first returned a version of a key or a newer one (Infinity:
+ * never): what the node provably held by then, whatever its trace says. Reads carry the
+ * node they were sent to; gossip answers them from that node's replica.
+ */
+function readIndex(history: readonly HistoryEvent[], reads: readonly Operation[], versionOf: VersionOf): HeldAt {
+  const seen: Sighting[] = [];
+  for (const r of reads) {
+    const node = history[r.position]!.node;
+    if (node === undefined || !isScalar(r.result)) continue;
+    seen.push({ node: String(node), key: keyId(r.key), value: r.result, t: r.end });
+  }
+  return sightingIndex(seen, versionOf);
+}
+
+type HeldAt = (node: string, k: string, mine: Version) => number;
+interface Sighting {
+  node: string;
+  key: string;
+  value: Scalar;
+  t: number;
+}
+
+/**
+ * When a node was first seen holding a version of a key or a newer one. Each node's
+ * sightings per key, by time, with the best version seen so far: that running maximum only
  * grows, so the answer is a binary search instead of a scan (O(W·N·log R), not O(W·R)).
  */
-function heldIndex(applied: readonly AppliedRecord[], versionOf: VersionOf): (node: string, k: string, mine: Version) => number {
+function sightingIndex(sightings: readonly Sighting[], versionOf: VersionOf): HeldAt {
   const held = new Map<string, { t: number[]; best: Version[] }>();
-  const lists = new Map<string, AppliedRecord[]>();
-  for (const a of applied) {
-    const id = `${a.node}\u0000${keyId(a.key)}`;
+  const lists = new Map<string, Sighting[]>();
+  for (const a of sightings) {
+    const id = `${a.node}\u0000${a.key}`;
     let list = lists.get(id);
     if (!list) lists.set(id, (list = []));
     list.push(a);
@@ -212,7 +251,7 @@ function finalState(input: ConvergenceInput, live: string[], writes: readonly Op
  */
 function writeFates(
   input: ConvergenceInput, live: string[], writes: readonly Operation[], unread: readonly { node: string; key: Key }[],
-  versionOf: VersionOf, firstHeld: (node: string, k: string, mine: Version) => number,
+  versionOf: VersionOf, firstHeld: HeldAt,
 ) {
   const unreadIds = new Set(unread.map((u) => `${u.node}\u0000${keyId(u.key)}`));
   const lost: ConvergenceEvidence['lost'] = [];
