@@ -59,6 +59,8 @@ export class TwoPcCore implements Core<TwoPcMessage> {
   private epochSeen = 0;
   private readonly tail: RecordTail<TwoPcRecord>;
   private compactions = 0;
+  /** The next Ready is this incarnation's first: it carries the events recovery traced again. */
+  private firstReadyRetraces: boolean;
 
   constructor(ctx: CoreContext<TwoPcOptions>) {
     this.id = ctx.id;
@@ -89,8 +91,8 @@ export class TwoPcCore implements Core<TwoPcMessage> {
       if (image.coordinator) this.coordinator?.restore(image.coordinator);
     }
     const recovered = ctx.recovered as TwoPcRecord[];
-    const batchEnds = recovered.flatMap((r, i) => (r.k === 'batch' ? [i] : []));
-    const retraceFrom = batchEnds.length >= 2 ? batchEnds.at(-2)! + 1 : 0;
+    const retraceFrom = retraceStart(recovered);
+    this.firstReadyRetraces = recovered.length > 0;
     recovered.forEach((record, i) => {
       this.participant.recover(record, i >= retraceFrom);
       this.coordinator?.recover(record, i >= retraceFrom);
@@ -122,7 +124,8 @@ export class TwoPcCore implements Core<TwoPcMessage> {
 
   ready(): Ready<TwoPcMessage> {
     const r = this.out.take();
-    if (r.persist.length > 0) r.persist.push({ k: 'batch' } satisfies TwoPcRecord);
+    if (r.persist.length > 0) r.persist.push(this.firstReadyRetraces ? { k: 'batch', retraced: true } : { k: 'batch' });
+    this.firstReadyRetraces = false;
     this.tail.note(r.persist);
     if (this.tail.due) {
       // Image first, open records second: both as of the end of this batch.
@@ -205,6 +208,19 @@ export class TwoPcCore implements Core<TwoPcMessage> {
       },
     };
   }
+}
+
+/**
+ * Where the records whose trace events a crash may have lost begin: the last complete
+ * batch and any partial one after it; and while that batch is marked `retraced` (a
+ * restart's first, which carried the events of the batches before it), the batch before
+ * it too, and so on back (protocol.ts, the batch record).
+ */
+export function retraceStart(recovered: readonly TwoPcRecord[]): number {
+  const ends = recovered.flatMap((r, i) => (r.k === 'batch' ? [i] : []));
+  let last = ends.length - 1;
+  while (last >= 1 && (recovered[ends[last]!] as Extract<TwoPcRecord, { k: 'batch' }>).retraced) last--;
+  return last >= 1 ? ends[last - 1]! + 1 : 0;
 }
 
 /** A 2PC node's snapshot image. */

@@ -77,8 +77,14 @@ export type TwoPcRecord =
    * the kill even before the fsync); on restart the events of the last complete batch and
    * of any partial one after it are traced again. Duplicates are harmless: the checker
    * takes the first time of each event.
+   *
+   * `retraced`: this is the first batch of a restarted node, whose Ready also carried the
+   * events traced again from the batches before it. A kill during its fsync loses those
+   * too, so the next restart traces that earlier window again as well (core.ts
+   * `retraceStart`); otherwise a restart killed before its first fsync completed would
+   * leave a durable commit decision without its event for good.
    */
-  | { k: 'batch' };
+  | { k: 'batch'; retraced?: true };
 
 export function txidOf(coordinator: NodeId, epoch: number, seq: number): string {
   return `${coordinator}.${epoch}.${seq}`;

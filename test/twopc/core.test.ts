@@ -6,6 +6,8 @@
  * termination protocol (Bernstein, Hadzilacos & Goodman 1987, ch. 7).
  */
 import { describe, expect, it } from 'vitest';
+import { checkAtomicity, type CommitEvent } from '../../workloads/checkers/atomicity.js';
+import { retraceStart } from '../../nodes/twopc/core.js';
 import { cluster, eventsOf, is, keyOn, load, records, replied, settled, twopc, txidInFlight, valueAt, type TwoPcSim } from './sim-helpers.js';
 
 const transfer = (from: string, to: string, amount: number) => ({
@@ -221,6 +223,51 @@ describe('the trace across a crash', () => {
     sim.tick(1);
     expect(eventsOf(sim, txid).slice(-2).map((e) => `${e.node} ${e.event}`)).toEqual(lost);
     expect(settled(sim)).toBe(true);
+  });
+
+  it('the window traced again runs back through every restart whose first batch may have lost its events', () => {
+    const commit = (n: number) => ({ k: 'commit' as const, txid: `n1.1.${n}`, participants: ['n2'], seq: n });
+    const plain = { k: 'batch' as const };
+    const restart = { k: 'batch' as const, retraced: true as const };
+    const epoch = (n: number) => ({ k: 'epoch' as const, n });
+    expect(retraceStart([])).toBe(0);
+    expect(retraceStart([commit(1), plain])).toBe(0);
+    expect(retraceStart([commit(1), plain, commit(2), plain])).toBe(2); // the last batch
+    expect(retraceStart([commit(1), plain, commit(2), plain, commit(3)])).toBe(2); // and the partial one after it
+    expect(retraceStart([commit(1), plain, commit(2), plain, epoch(2), restart])).toBe(2); // and the one the restart traced again
+    expect(retraceStart([commit(1), plain, commit(2), plain, epoch(2), restart, epoch(3), restart])).toBe(2);
+    expect(retraceStart([commit(1), plain, epoch(2), restart, commit(2), plain])).toBe(4); // that restart's events were traced
+  });
+
+  it('a restart killed before its first fsync completed loses the events it traced again; the next restart traces them again (seed 196)', () => {
+    const { sim, a, b } = bank();
+    sim.client('n1', transfer(a, b, 2));
+    const txid = txidInFlight(sim);
+    sim.deliver(is('prepare', 'n1', 'n2'));
+    sim.deliver(is('prepare', 'n1', 'n3'));
+    sim.deliver(is('vote', 'n2'));
+    const before = sim.events.length;
+    sim.deliver(is('vote', 'n3')); // the commit record is written; kill -9 during its fsync:
+    expect(records(sim, 'n1').at(-1)).toEqual({ k: 'commit', txid, participants: ['n2', 'n3'], seq: 2 });
+    expect(sim.events.splice(before).map((e) => `${e.node} ${e.event}`)).toEqual(['n1 decided-commit']); // its trace is lost,
+    sim.drop(is('decide', 'n1')); // and so is the decision, which leaves only after the fsync
+    sim.crash('n1');
+    for (let restart = 0; restart < 2; restart++) {
+      // Each restart traces the decision again in its first Ready, which also logs its new
+      // incarnation; kill -9 during that fsync keeps the record and loses the trace again.
+      sim.restart('n1');
+      sim.flush('n1');
+      expect(records(sim, 'n1').at(-1)).toEqual({ k: 'epoch', n: 2 + restart });
+      expect(sim.disks.get('n1')!.at(-1)).toEqual({ k: 'batch', retraced: true });
+      expect(sim.events.splice(before).map((e) => `${e.node} ${e.event}`)).toEqual(['n1 decided-commit']);
+      sim.crash('n1');
+    }
+    sim.restart('n1');
+    expect(settled(sim, 1000)).toBe(true);
+    expect([valueAt(sim, 'n2', a), valueAt(sim, 'n3', b)]).toEqual([8, 12]);
+    expect(outcomeEvents(sim, txid).filter((e) => !e.includes('prepared'))).toEqual(['n1 decided-commit', 'n2 applied-commit', 'n3 applied-commit']);
+    const verdict = checkAtomicity(sim.events as unknown as CommitEvent[]);
+    expect(verdict.summary).toMatch(/^Atomic commit holds/);
   });
 });
 
