@@ -197,6 +197,11 @@ export class FaultRunner {
         const superseded: string[] = [];
         await Promise.all(
           live.map(async (id) => {
+            // Two overlapping crashes of one node both revert: the first restart serves for both.
+            if (this.cluster.isUp(id)) {
+              superseded.push(id);
+              return;
+            }
             try {
               await this.cluster.restart(id);
             } catch (err) {
@@ -205,7 +210,7 @@ export class FaultRunner {
             }
           }),
         );
-        if (superseded.length > 0) record.reason = `${superseded.sort().join(', ')} crashed again while restarting (a later fault restarts it)`;
+        if (superseded.length > 0) record.reason = `${superseded.sort().join(', ')} crashed by overlapping faults: restarted by another of them`;
         record.recoveredMs = Math.round(this.nowMs());
       };
     }

@@ -155,8 +155,48 @@ describe('the fault runner with overlapping crashes', () => {
     const runner = new FaultRunner(schedule, cluster as never, null, new Random(1), Number(monoNs()), () => undefined);
     await runner.run();
     expect(runner.records.map((r) => r.status)).toEqual(['done', 'done']);
-    expect(runner.records[0]!.reason).toContain('n1 crashed again while restarting');
+    expect(runner.records[0]!.reason).toContain('n1 crashed by overlapping faults');
     expect(restarts).toBe(2);
     expect(running).toBe(true);
+  });
+});
+
+describe('the fault runner with two crashes of one node at once', () => {
+  it('restarts the node once: the second revert finds it running and leaves it be', async () => {
+    const { FaultRunner } = await import('../../harness/faults/runner.js');
+    const { Random } = await import('../../nodes/common/random.js');
+    const { monoNs } = await import('../../nodes/common/clock.js');
+    const { faultSchema } = await import('../../contracts/scenario.js');
+    let running = true;
+    let restarts = 0;
+    let kills = 0;
+    let secondKill: (() => void) | null = null;
+    const cluster = {
+      ids: ['n1', 'n2', 'n3'],
+      spec: {},
+      isUp: (id: string) => id !== 'n1' || running,
+      // The first kill is still under way (n1 still counts as up) when the second crash
+      // resolves its targets: it completes only once the second one has begun.
+      crash: async () => {
+        if (++kills === 1) await new Promise<void>((r) => (secondKill = r));
+        else secondKill?.();
+        running = false;
+      },
+      restart: async () => {
+        if (running) throw new Error('n1 is already running');
+        running = true;
+        restarts++;
+      },
+      node: () => ({ dataDir: null }),
+    };
+    const schedule = [
+      faultSchema.parse({ kind: 'crash', target: 'n1', at: 0, duration: 50 }),
+      faultSchema.parse({ kind: 'crash', target: 'n1', at: 5, duration: 60 }),
+    ];
+    const runner = new FaultRunner(schedule, cluster as never, null, new Random(1), Number(monoNs()), () => undefined);
+    await runner.run();
+    expect(runner.records.map((r) => r.status)).toEqual(['done', 'done']);
+    expect(restarts).toBe(1);
+    expect(runner.records[1]!.reason).toContain('restarted by another of them');
   });
 });
