@@ -121,22 +121,39 @@ describe('nemesis schedules', () => {
   });
 });
 
-describe('the fault runner with overlapping crashes', () => {
+/** A three-node cluster whose n1 crashes and restarts as `n1` says; the runner sees only this. */
+function fakeCluster(n1: { crash(): Promise<void>; restart(): Promise<void>; up(): boolean }) {
+  return {
+    ids: ['n1', 'n2', 'n3'],
+    spec: {},
+    isUp: (id: string) => id !== 'n1' || n1.up(),
+    crash: () => n1.crash(),
+    restart: () => n1.restart(),
+    node: () => ({ dataDir: null }),
+  };
+}
+
+async function runCrashes(cluster: ReturnType<typeof fakeCluster>, crashes: { at: number; duration: number }[]) {
+  const { FaultRunner } = await import('../../harness/faults/runner.js');
+  const { Random } = await import('../../nodes/common/random.js');
+  const { monoNs } = await import('../../nodes/common/clock.js');
+  const { faultSchema } = await import('../../contracts/scenario.js');
+  const schedule = crashes.map((c) => faultSchema.parse({ kind: 'crash', target: 'n1', ...c }));
+  const runner = new FaultRunner(schedule, cluster as never, null, new Random(1), Number(monoNs()), () => undefined);
+  await runner.run();
+  return runner.records;
+}
+
+describe('the fault runner with overlapping crashes of one node', () => {
   it('a node crashed again while it restarts: the first restart is superseded, not a harness failure', async () => {
-    const { FaultRunner } = await import('../../harness/faults/runner.js');
     const { NodeStartError } = await import('../../harness/cluster.js');
-    const { Random } = await import('../../nodes/common/random.js');
-    const { monoNs } = await import('../../nodes/common/clock.js');
-    const { faultSchema } = await import('../../contracts/scenario.js');
     // n1's first restart does not finish until the second crash kills it mid-start, as a
     // real node would; the second restart succeeds.
     let running = true;
     let restarts = 0;
     let killStarting: (() => void) | null = null;
-    const cluster = {
-      ids: ['n1', 'n2', 'n3'],
-      spec: {},
-      isUp: (id: string) => id !== 'n1' || running,
+    const cluster = fakeCluster({
+      up: () => running,
       crash: async () => {
         running = false;
         killStarting?.();
@@ -146,35 +163,21 @@ describe('the fault runner with overlapping crashes', () => {
         if (++restarts > 1) return;
         await new Promise<void>((_, reject) => (killStarting = () => reject(new NodeStartError('node n1 exited during start-up'))));
       },
-      node: () => ({ dataDir: null }),
-    };
-    const schedule = [
-      faultSchema.parse({ kind: 'crash', target: 'n1', at: 0, duration: 20 }),
-      faultSchema.parse({ kind: 'crash', target: 'n1', at: 60, duration: 20 }),
-    ];
-    const runner = new FaultRunner(schedule, cluster as never, null, new Random(1), Number(monoNs()), () => undefined);
-    await runner.run();
-    expect(runner.records.map((r) => r.status)).toEqual(['done', 'done']);
-    expect(runner.records[0]!.reason).toContain('n1 crashed by overlapping faults');
+    });
+    const records = await runCrashes(cluster, [{ at: 0, duration: 20 }, { at: 60, duration: 20 }]);
+    expect(records.map((r) => r.status)).toEqual(['done', 'done']);
+    expect(records[0]!.reason).toContain('n1 crashed by overlapping faults');
     expect(restarts).toBe(2);
     expect(running).toBe(true);
   });
-});
 
-describe('the fault runner with two crashes of one node at once', () => {
-  it('restarts the node once: the second revert finds it running and leaves it be', async () => {
-    const { FaultRunner } = await import('../../harness/faults/runner.js');
-    const { Random } = await import('../../nodes/common/random.js');
-    const { monoNs } = await import('../../nodes/common/clock.js');
-    const { faultSchema } = await import('../../contracts/scenario.js');
+  it('two crashes at once restart the node once: the second revert finds it running and leaves it be', async () => {
     let running = true;
     let restarts = 0;
     let kills = 0;
     let secondKill: (() => void) | null = null;
-    const cluster = {
-      ids: ['n1', 'n2', 'n3'],
-      spec: {},
-      isUp: (id: string) => id !== 'n1' || running,
+    const cluster = fakeCluster({
+      up: () => running,
       // The first kill is still under way (n1 still counts as up) when the second crash
       // resolves its targets: it completes only once the second one has begun.
       crash: async () => {
@@ -187,16 +190,10 @@ describe('the fault runner with two crashes of one node at once', () => {
         running = true;
         restarts++;
       },
-      node: () => ({ dataDir: null }),
-    };
-    const schedule = [
-      faultSchema.parse({ kind: 'crash', target: 'n1', at: 0, duration: 50 }),
-      faultSchema.parse({ kind: 'crash', target: 'n1', at: 5, duration: 60 }),
-    ];
-    const runner = new FaultRunner(schedule, cluster as never, null, new Random(1), Number(monoNs()), () => undefined);
-    await runner.run();
-    expect(runner.records.map((r) => r.status)).toEqual(['done', 'done']);
+    });
+    const records = await runCrashes(cluster, [{ at: 0, duration: 50 }, { at: 5, duration: 60 }]);
+    expect(records.map((r) => r.status)).toEqual(['done', 'done']);
     expect(restarts).toBe(1);
-    expect(runner.records[1]!.reason).toContain('restarted by another of them');
+    expect(records[1]!.reason).toContain('restarted by another of them');
   });
 });
