@@ -209,7 +209,8 @@ function busiestLinks(cluster: SimCluster): string {
 /** An eventually consistent store gets up to the convergence bound to agree (probe reads, not in the history). */
 function waitForAgreement(cluster: SimCluster, api: SimApi, workload: Workload, scenario: Scenario, notes: string[], source: OpSource): void {
   const start = cluster.sched.now;
-  while (cluster.sched.now - start < convergenceBoundMs(scenario.options)) {
+  const boundMs = convergenceBoundMs(scenario.options);
+  while (cluster.sched.now - start < boundMs) {
     // Agreement is every node answering, and answering alike: matching refusals are not agreement.
     let answered = true;
     const views = cluster.nodes.map((_, i) =>
@@ -228,7 +229,7 @@ function waitForAgreement(cluster: SimCluster, api: SimApi, workload: Workload, 
     }
     until(cluster, () => false, 100);
   }
-  notes.push(`replicas still disagree ${convergenceBoundMs(scenario.options)} ms after healing`);
+  notes.push(`replicas still disagree ${boundMs} ms after healing`);
 }
 
 /** Jepsen's final reads on every node, into the history; each retried until it succeeds or 30 s pass. */

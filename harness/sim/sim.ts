@@ -226,4 +226,23 @@ export class Sim<M, O> {
     if (this.cores.has(id)) throw new Error(`node ${id} is running`);
     this.boot(id);
   }
+
+  /**
+   * One step of the random fault schedule the core tests share: a crash or a restart of one
+   * node (3%), a new partition cutting one or two nodes off (4%), a heal (5%), drawn from
+   * `rnd` in that order so a seed replays the same schedule.
+   */
+  randomFaults(rnd: Random, restart: (id: NodeId) => void = (id) => this.restart(id)): void {
+    if (rnd.chance(0.03)) {
+      const victim = rnd.pick(this.ids);
+      if (this.isUp(victim)) this.crash(victim);
+      else restart(victim);
+    }
+    if (rnd.chance(0.04)) {
+      this.heal();
+      const cut = rnd.sample(this.ids, rnd.int(1, 2));
+      this.partition(cut, this.ids.filter((x) => !cut.includes(x)));
+    }
+    if (rnd.chance(0.05)) this.heal();
+  }
 }

@@ -4,24 +4,16 @@
  * the simulator's disk, where a power loss also takes unsynced files and renames.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/tmp.js';
 import { DurabilityLedger, FsFileStore, replaceFile } from '../../nodes/common/files.js';
 import { SnapshotStore, decodeSnapshot, encodeSnapshot, openDurableState } from '../../nodes/common/snapshots.js';
 import { WriteAheadLog } from '../../nodes/common/storage.js';
 import { SimDisk } from '../../harness/sim/engine/disk.js';
 import { Random } from '../../nodes/common/random.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-snap-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('parley-snap-');
 
 const snapFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.startsWith('snap-')).sort();
 

@@ -118,17 +118,7 @@ function runSchedule(mode: PaxosOptions['mode'], seed: number, nodes = 5, loss =
       }
     }
     sim.deliverRandomly(rnd.int(0, 60), loss);
-    if (rnd.chance(0.03)) {
-      const victim = rnd.pick(sim.ids);
-      if (sim.isUp(victim)) sim.crash(victim);
-      else restart(victim);
-    }
-    if (rnd.chance(0.04)) {
-      sim.heal();
-      const cut = rnd.sample(sim.ids, rnd.int(1, 2));
-      sim.partition(cut, sim.ids.filter((x) => !cut.includes(x)));
-    }
-    if (rnd.chance(0.05)) sim.heal();
+    sim.randomFaults(rnd, restart);
     checkOneValuePerSlot(sim, chosenEver, seed);
     checkAppliedStates(sim, states, seed);
     checkAppliedOnce(sim, since, seed);

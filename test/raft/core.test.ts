@@ -100,17 +100,7 @@ describe('log replication (§5.3) and safety (§5.4)', () => {
           sent.set(reqId, value);
         }
         sim.deliverRandomly(rnd.int(0, 60), 0.05);
-        if (rnd.chance(0.03)) {
-          const victim = rnd.pick(sim.ids);
-          if (sim.isUp(victim)) sim.crash(victim);
-          else sim.restart(victim);
-        }
-        if (rnd.chance(0.04)) {
-          sim.heal();
-          const cut = rnd.sample(sim.ids, rnd.int(1, 2));
-          sim.partition(cut, sim.ids.filter((x) => !cut.includes(x)));
-        }
-        if (rnd.chance(0.05)) sim.heal();
+        sim.randomFaults(rnd);
         for (const r of sim.replies) if (r.reply.status === 200 && sent.has(r.reqId)) acked.set(r.reqId, sent.get(r.reqId)!);
         assertLogMatching(sim, seed);
         assertAppliedPrefixes(sim, seed);

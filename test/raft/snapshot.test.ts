@@ -222,17 +222,7 @@ describe('safety with compaction', () => {
           sent.set(sim.client(target, { f: 'write', key: `k${v % 5}`, value }), value);
         }
         sim.deliverRandomly(rnd.int(0, 60), 0.05);
-        if (rnd.chance(0.03)) {
-          const victim = rnd.pick(sim.ids);
-          if (sim.isUp(victim)) sim.crash(victim);
-          else sim.restart(victim);
-        }
-        if (rnd.chance(0.04)) {
-          sim.heal();
-          const cut = rnd.sample(sim.ids, rnd.int(1, 2));
-          sim.partition(cut, sim.ids.filter((x) => !cut.includes(x)));
-        }
-        if (rnd.chance(0.05)) sim.heal();
+        sim.randomFaults(rnd);
         const up = sim.ids.filter((id) => sim.isUp(id)).map((id) => raft(sim, id));
         for (const x of up) {
           for (const y of up) {
