@@ -183,7 +183,8 @@ const NOTHING_READY: Ready<never> = Object.freeze({
 
 /**
  * Collects outputs between two `ready()` calls; cores compose it rather than re-implement it.
- * A Ready taken is read, never modified: with nothing collected it is a shared empty one.
+ * With nothing collected a Ready taken is a shared frozen empty one: a core that adds to
+ * what it took (a compaction decided at `ready()`) returns a copy, never assigns into it.
  */
 export class ReadyBuffer<M> {
   private pending: Ready<M> | null = null;

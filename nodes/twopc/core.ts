@@ -123,18 +123,17 @@ export class TwoPcCore implements Core<TwoPcMessage> {
   }
 
   ready(): Ready<TwoPcMessage> {
-    const r = this.out.take();
-    if (r.persist.length > 0) r.persist.push(this.firstReadyRetraces ? { k: 'batch', retraced: true } : { k: 'batch' });
+    const taken = this.out.take();
+    const marker: TwoPcRecord = this.firstReadyRetraces ? { k: 'batch', retraced: true } : { k: 'batch' };
+    const r = taken.persist.length > 0 ? { ...taken, persist: [...taken.persist, marker] } : taken;
     this.firstReadyRetraces = false;
     this.tail.note(r.persist);
-    if (this.tail.due) {
-      // Image first, open records second: both as of the end of this batch.
-      const image: TwoPcImage = { twopc: 1, participant: this.participant.image(), coordinator: this.coordinator?.image() ?? null };
-      const open: TwoPcRecord[] = [...(this.coordinator?.openRecords() ?? []), ...this.participant.openRecords(), { k: 'batch' }];
-      r.compact = { snapshot: JSON.stringify(image), tail: this.tail.compact(open) };
-      this.compactions++;
-    }
-    return r;
+    if (!this.tail.due) return r;
+    // Image first, open records second: both as of the end of this batch.
+    const image: TwoPcImage = { twopc: 1, participant: this.participant.image(), coordinator: this.coordinator?.image() ?? null };
+    const open: TwoPcRecord[] = [...(this.coordinator?.openRecords() ?? []), ...this.participant.openRecords(), { k: 'batch' }];
+    this.compactions++;
+    return { ...r, compact: { snapshot: JSON.stringify(image), tail: this.tail.compact(open) } };
   }
 
   private onMessage(from: NodeId, m: TwoPcMessage): void {
