@@ -25,12 +25,13 @@ function holdMs(rnd: Random, lo: number, hi: number): number {
 }
 
 /**
- * One crash in three is a blip: the node is back 5-150 ms later, as under a supervisor that
- * restarts at once, so it rejoins inside the election or round it left, while what it said
- * before the crash is still in flight (what it forgot to persist then matters most).
+ * One crash in three is a blip: the node is back 5-150 ms later (a power loss 25-150 ms, as
+ * it strikes within 20 ms), as under a supervisor that restarts at once, so it rejoins inside
+ * the election or round it left, while what it said before the crash is still in flight
+ * (what it forgot to persist then matters most).
  */
-function blip(rnd: Random, duration: number): number {
-  return rnd.chance(1 / 3) ? Math.min(duration, holdMs(rnd, 5, 150)) : duration;
+function blip(rnd: Random, duration: number, minMs = 5): number {
+  return rnd.chance(1 / 3) ? Math.min(duration, holdMs(rnd, minMs, 150)) : duration;
 }
 
 /**
@@ -76,7 +77,8 @@ function one(kind: Exclude<SimNemesis, 'chaos' | 'catch-up'>, at: number, durati
     case 'leader-crash':
       return leaders ? faultSchema.parse({ ...base, kind: 'leader-crash', target: 'leader' }) : faultSchema.parse({ ...base, kind: 'crash', target: 'random' });
     case 'power-loss':
-      return faultSchema.parse({ ...base, duration: blip(rnd, duration), kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', 'all', leaderOr('random')]) });
+      // At least 25 ms: a power loss strikes within 20 ms (inside a sync), before the power is back.
+      return faultSchema.parse({ ...base, duration: blip(rnd, duration, 25), kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', 'all', leaderOr('random')]) });
     case 'pause':
       return faultSchema.parse({ ...base, kind: 'pause', target: rnd.pick(['random', 'random-minority', leaderOr('random')]) });
     case 'clock':

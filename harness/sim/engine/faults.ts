@@ -139,17 +139,15 @@ export class SimFaultRunner {
       const before = hit.reduce((s, id) => s + c.node(id).stats.bytesLostToPower, 0);
       // Kill -9 at once. A power loss strikes each machine in the middle of a sync when one
       // comes within 20 ms (the state a durability bug needs), at the latest after that.
-      const struck = new Set<string>();
+      // (A strike after the fault ended finds it gone from `reverts`: the power came back first.)
       for (const id of hit) {
         if (!powerLoss) {
           c.crash(id, false);
-          struck.add(id);
           continue;
         }
         c.node(id).duringSync(20, this.random, () => {
-          if (!struck.has(id) && this.reverts.has(record.id)) {
+          if (this.reverts.has(record.id)) {
             c.crash(id, true);
-            struck.add(id);
             record.lostBytes = hit.reduce((s, x) => s + c.node(x).stats.bytesLostToPower, 0) - before;
           }
         });
@@ -157,7 +155,6 @@ export class SimFaultRunner {
       if (powerLoss) record.lostBytes = 0;
       return () => {
         for (const id of hit) {
-          if (!struck.has(id)) struck.add(id); // the power came back before it failed: nothing happened to it
           if (c.isUp(id)) continue;
           if (!c.restart(id)) this.startFailures.push({ node: id, reason: c.node(id).startFailure ?? 'did not start', atMs: Math.round(this.nowMs()) });
         }
