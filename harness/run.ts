@@ -26,7 +26,7 @@ import { Cluster, Stretchable } from './cluster.js';
 import type { ChildExit } from './supervisor.js';
 import { FaultPlane } from './faults/plane.js';
 import { FaultRunner, describe as describeFault } from './faults/runner.js';
-import { expandNemesis } from './faults/nemesis.js';
+import { plannedFaults } from './faults/nemesis.js';
 import { calibrate, type Calibration } from './calibrate.js';
 import { NodeObserver } from './observe.js';
 import { MachineWatch } from './machine-watch.js';
@@ -57,8 +57,7 @@ export function resolveScenario(input: Scenario): Scenario {
         workload: { ...input.workload, keyPrefix: `${input.workload.keyPrefix}r${Date.now().toString(36)}-` },
       }
     : input;
-  if (scenario.faults.length > 0 || !scenario.nemesis) return scenario;
-  return { ...scenario, faults: expandNemesis(scenario) };
+  return { ...scenario, faults: plannedFaults(scenario) };
 }
 
 export async function runScenario(input: Scenario, opts: RunOptions): Promise<ScenarioResult> {

@@ -37,6 +37,7 @@ import { runLoad, type OpSource } from '../../workloads/load.js';
 import { StreamingDurability } from './soak-check.js';
 import { soakSummary, writeSoakReport, type RestartSample, type SoakData, type NodeSample } from './soak-report.js';
 import { benchArgs } from './args.js';
+import { heal } from '../after-load.js';
 
 const values = benchArgs('soak', {
     time: { type: 'string', default: '30m' },
@@ -183,8 +184,7 @@ async function main(): Promise<number> {
     await takeSample();
 
     // Heal everything, restart what is down, and read every key from every node.
-    await plane.healAll();
-    for (const id of cluster.ids) if (!cluster.isUp(id)) await cluster.restart(id);
+    await heal(cluster, plane);
     if (hasLeader(scenario)) await cluster.waitForLeader(30_000);
     await sleep(3000);
     const finalByNode: Record<string, Record<string, string | null>> = {};

@@ -13,10 +13,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../../nodes/common/errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { ALGORITHMS } from '../../nodes/registry.js';
 import { realFlags, realFlagsProblem } from './real-flags.js';
 
 export const MUTANTS_SCHEMA = 'parley.mutants/1';
-export const ALGORITHMS = ['raft', 'paxos', 'twopc', 'gossip'] as const;
 
 /** The bug classes real implementations shipped (issue [1/6]): what a mutant stands for. */
 export const BUG_CLASSES = [
