@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { UsageError } from '../nodes/common/errors.js';
 import { ALGORITHMS, isAlgoName, type AlgoName } from '../nodes/registry.js';
 import { parseHostPort } from '../nodes/common/address.js';
+import { CLOCK_JUMP_MAX_MS, CLOCK_RATE } from '../nodes/common/clock.js';
 import { runtimeOptionsSchema } from '../nodes/common/options.js';
 import { raftOptionsSchema } from '../nodes/raft/options.js';
 import { paxosOptionsSchema } from '../nodes/paxos/options.js';
@@ -85,9 +86,9 @@ export const faultSchema = z
     probability: probability.default(1),
     /** reset: 0 resets a connection at its first bytes (reset_peer); N > 0 lets N bytes through, then closes it (limit_data), cutting a frame mid-way. */
     afterBytes: z.number().int().min(0).default(0),
-    /** clock (parley sim only): the node's clock runs this many times as fast, and jumps forward this far when the fault starts. */
-    clockRate: z.number().min(0.01).max(100).default(2),
-    clockJumpMs: z.number().min(0).max(3_600_000).default(0),
+    /** clock (parley sim, and parley's own nodes in parley run: POST /clock): the node's clock runs this many times as fast, and jumps forward this far when the fault starts. */
+    clockRate: z.number().min(CLOCK_RATE.min).max(CLOCK_RATE.max).default(2),
+    clockJumpMs: z.number().min(0).max(CLOCK_JUMP_MAX_MS).default(0),
   })
   .superRefine((f, ctx) => {
     if (f.mode === undefined) return;

@@ -67,6 +67,9 @@ export interface NodeSystem {
   leaderless(): string | null;
 }
 
+/** A node answered a clock fault with a refusal: it has no clock to skew (docs/nodes.md, POST /clock). */
+export class ClockRefused extends Error {}
+
 export class NodeStartError extends Error {}
 
 /**
@@ -216,6 +219,16 @@ export class Cluster {
 
   resume(id: string): void {
     this.localChild(id).resume();
+  }
+
+  /**
+   * A clock fault: the node's protocol clock runs `rate` times as fast after jumping `jumpMs`
+   * forward, for `forMs` if given (POST /clock, which parley's own nodes serve). Throws when
+   * the node refuses.
+   */
+  async skewClock(id: string, clock: { rate: number; jumpMs: number; forMs?: number }, timeoutMs = 2000): Promise<void> {
+    const { status, body } = await fetchJson(this.node(id).api, 'POST', '/clock', clock, timeoutMs);
+    if (status !== 200) throw new ClockRefused(`node ${id} refused POST /clock (status ${status}: ${JSON.stringify(body)})`);
   }
 
   isUp(id: string): boolean {

@@ -194,7 +194,8 @@ export function suiteScenarios(suite: Exclude<SuiteName, 'nightly'>, plan: Suite
 
 /**
  * Nightly chaos: an endless, seeded stream of scenarios (each of `algos` in turn, a
- * workload it supports, `chaos` nemeses); the bench runs them until its time is up. With one
+ * workload it supports, list-append's Elle-style transactions included, half the kv runs on
+ * independent keys, `chaos` nemeses); the bench runs them until its time is up. With one
  * algorithm the whole budget goes to it.
  */
 export function* nightlyScenarios(seed: number, algos: readonly SuiteAlgorithm[] = ALL): Generator<SuiteScenario> {
@@ -202,9 +203,12 @@ export function* nightlyScenarios(seed: number, algos: readonly SuiteAlgorithm[]
   const rnd = Random.derive(seed, 'nightly');
   for (let i = 0; ; i++) {
     const algo = algos[i % algos.length]!;
-    const workloads = algo === 'gossip' ? (['kv', 'dissemination'] as const) : (['kv', 'bank', 'dissemination'] as const);
+    const workloads = algo === 'gossip' ? (['kv', 'dissemination'] as const) : (['kv', 'bank', 'dissemination', 'list-append'] as const);
     const workload = rnd.pick(workloads);
-    const row: Row = workload === 'bank' ? 'transactions' : workload === 'dissemination' ? 'decentralized' : 'databases';
+    const row: Row = workload === 'bank' || workload === 'list-append' ? 'transactions' : workload === 'dissemination' ? 'decentralized' : 'databases';
+    // Half the kv runs on independent keys (each retired after 200 operations), where a lost
+    // or stale write stays the key's last word instead of being overwritten.
+    const independent = workload === 'kv' && rnd.chance(0.5) ? { opsPerKey: 200 } : {};
     yield {
       rows: [row],
       input: {
@@ -216,7 +220,7 @@ export function* nightlyScenarios(seed: number, algos: readonly SuiteAlgorithm[]
         warmup: '1s',
         seed: rnd.int(0, 2 ** 31 - 1),
         options: workload === 'bank' ? twopcSharded(algo) : {},
-        workload: { type: workload, keys: rnd.pick([4, 8, 16]) },
+        workload: { type: workload, keys: rnd.pick([4, 8, 16]), ...independent },
         nemesis: { names: ['chaos'], interval: '5s', faultDuration: '3s', start: '2s' },
       },
     };

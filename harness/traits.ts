@@ -22,3 +22,12 @@ export function isEventual(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scena
 export function oneWayImpossible(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scenario, 'nodeCommand'>>): boolean {
   return scenario.algo === 'etcd' && scenario.nodeCommand === undefined;
 }
+
+/**
+ * Whether a clock fault can reach the nodes: parley's own nodes take one on POST /clock (their
+ * protocol timers run on a clock it skews); etcd and a node command's nodes run on the
+ * machine's clock, which processes on one machine share.
+ */
+export function clockSkewable(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scenario, 'nodeCommand'>>): boolean {
+  return scenario.nodeCommand === undefined && scenario.algo !== 'etcd';
+}

@@ -9,8 +9,15 @@
  *   crash during a partition      a node of either side dies while it is cut
  *   rolling restart               every node crashed in turn, one after the other
  *   kill while catching up        a node restarted and killed again before it caught up
+ *   partition + slow leader clock the leader cut off while its clock runs slow (parley's nodes)
  *   new leader                    the leader crashed, then whoever replaced it
  *   power loss of a majority      unsynced writes gone on most nodes at once
+ *   power loss of every node      a data centre's outage: only what was synced survives
+ *
+ * Partitions are drawn twice as often as any other single fault, and the boundary shape
+ * (halves of an even cluster) twice as often as any other shape. A clock fault reaches
+ * parley's own nodes (POST /clock skews the clock their protocol timers run on); chaos
+ * leaves clocks alone for etcd and a node command's nodes.
  *
  * `catch-up` reaches snapshots and compaction (nodes/common/snapshots.ts): one node is cut
  * off for nearly a whole `interval`, so the others may compact their logs past it (a node
@@ -26,13 +33,38 @@
  */
 import { Random } from '../../nodes/common/random.js';
 import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../../contracts/scenario.js';
-import { oneWayImpossible } from '../traits.js';
+import { clockSkewable, oneWayImpossible } from '../traits.js';
 
 type Nemesis = NonNullable<Scenario['nemesis']>['names'][number];
-type Single = Exclude<Nemesis, 'chaos' | 'clock' | 'catch-up'>;
-type Combo = 'partition+pause-leader' | 'crash-during-partition' | 'rolling-restart' | 'kill-while-catching-up' | 'new-leader' | 'power-loss-majority';
-const SINGLES: Single[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss'];
-const COMBOS: Combo[] = ['partition+pause-leader', 'crash-during-partition', 'rolling-restart', 'kill-while-catching-up', 'new-leader', 'power-loss-majority'];
+type Single = Exclude<Nemesis, 'chaos' | 'catch-up'>;
+type Combo =
+  | 'partition+pause-leader'
+  | 'partition+slow-leader-clock'
+  | 'crash-during-partition'
+  | 'rolling-restart'
+  | 'kill-while-catching-up'
+  | 'new-leader'
+  | 'power-loss-majority'
+  | 'power-loss-all';
+const SINGLES: Single[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock'];
+const COMBOS: Combo[] = [
+  'partition+pause-leader',
+  'partition+slow-leader-clock',
+  'crash-during-partition',
+  'rolling-restart',
+  'kill-while-catching-up',
+  'new-leader',
+  'power-loss-majority',
+  'power-loss-all',
+];
+/** What needs a clock fault, which only some nodes can take (harness/traits.ts clockSkewable). */
+const NEEDS_CLOCK: readonly string[] = ['clock', 'partition+slow-leader-clock'];
+/**
+ * How many times as often chaos draws a kind: partitions are what most agreement bugs need
+ * (split brain, stale reads from a deposed leader, quorum arithmetic), so they come twice as
+ * often as any other single fault.
+ */
+const WEIGHT: Partial<Record<Single | Combo | 'catch-up', number>> = { partition: 2 };
 
 /** Partitions are held at least this long: several election timeouts, so both sides act. */
 const MIN_PARTITION_MS = 1500;
@@ -47,9 +79,20 @@ interface Ctx {
   oneWay: boolean;
 }
 
+/**
+ * The partition shapes to draw from, the boundary one twice: the cut whose sides are as even
+ * as the cluster allows (halves for an even cluster, where neither side has a majority; for
+ * an odd one halves is majority-minority again) is the one that tests quorum arithmetic.
+ */
+function partitionShapes({ nodes, leaders, oneWay }: Ctx): (typeof PARTITION_SHAPES)[number][] {
+  const shapes = PARTITION_SHAPES.filter((s) => (nodes >= 3 || s === 'isolate' || s === 'one-way') && (leaders || s !== 'isolate-leader') && (oneWay || s !== 'one-way'));
+  return nodes >= 4 && nodes % 2 === 0 ? [...shapes, 'halves'] : shapes;
+}
+
 const fault = (spec: Record<string, unknown>): FaultSpec => faultSchema.parse(spec);
 
-function single(kind: Single, at: number, duration: number, { rnd, nodes, leaders, oneWay }: Ctx): FaultSpec[] {
+function single(kind: Single, at: number, duration: number, ctx: Ctx): FaultSpec[] {
+  const { rnd, leaders } = ctx;
   const base = { at, duration };
   const leaderOr = (other: string) => (leaders && rnd.chance(0.5) ? 'leader' : other);
   switch (kind) {
@@ -63,10 +106,8 @@ function single(kind: Single, at: number, duration: number, { rnd, nodes, leader
       if (how === 0) return [fault({ ...base, kind: 'drop', target, probability })];
       return [fault({ ...base, kind: 'reset', target, probability, afterBytes: how === 1 ? 0 : rnd.int(100, 5000) })];
     }
-    case 'partition': {
-      const shapes = PARTITION_SHAPES.filter((s) => (nodes >= 3 || s === 'isolate' || s === 'one-way') && (leaders || s !== 'isolate-leader') && (oneWay || s !== 'one-way'));
-      return [fault({ ...base, duration: Math.max(duration, MIN_PARTITION_MS), kind: 'partition', shape: rnd.pick(shapes), target: 'random', mode: rnd.pick(['blackhole', 'disable']) })];
-    }
+    case 'partition':
+      return [fault({ ...base, duration: Math.max(duration, MIN_PARTITION_MS), kind: 'partition', shape: rnd.pick(partitionShapes(ctx)), target: 'random', mode: rnd.pick(['blackhole', 'disable']) })];
     case 'crash':
       return [fault({ ...base, kind: 'crash', target: rnd.chance(0.3) ? 'random-minority' : leaderOr('random') })];
     case 'pause':
@@ -75,6 +116,9 @@ function single(kind: Single, at: number, duration: number, { rnd, nodes, leader
       return [fault({ ...base, kind: leaders ? 'leader-crash' : 'crash', target: leaders ? 'leader' : 'random' })];
     case 'power-loss':
       return [fault({ ...base, kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', leaderOr('random')]) })];
+    case 'clock':
+      // As the simulator's: slow or fast, sometimes with a jump forward (a monotonic clock never runs back).
+      return [fault({ ...base, kind: 'clock', target: leaderOr('random'), clockRate: rnd.pick([0.25, 0.5, 2, 4]), clockJumpMs: rnd.pick([0, 0, 300, 1500]) })];
   }
 }
 
@@ -87,6 +131,15 @@ function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[]
       return [
         fault({ at, duration: hold, kind: 'partition', shape: nodes >= 3 ? 'majority-minority' : 'isolate', target: 'random' }),
         fault({ at: at + Math.round(hold / 4), duration: Math.round(hold / 2), kind: 'pause', target: leaders ? 'leader' : 'random' }),
+      ];
+    case 'partition+slow-leader-clock':
+      // A leader cut off whose clock runs slow: it is the last to notice it lost its quorum, so
+      // anything it still answers alone (a read served on a lease) overlaps the new leader's
+      // writes. The clock is slowed first, so the leader's own timeout is already stretched.
+      if (!leaders) return single('clock', at, duration, ctx);
+      return [
+        fault({ at, duration: hold + 100, kind: 'clock', target: 'leader', clockRate: rnd.pick([0.1, 0.25]) }),
+        fault({ at: at + 50, duration: hold, kind: 'partition', shape: nodes >= 3 ? rnd.pick(['isolate-leader', 'majority-minority'] as const) : 'isolate', target: 'random' }),
       ];
     case 'crash-during-partition':
       return [
@@ -115,6 +168,9 @@ function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[]
       ];
     case 'power-loss-majority':
       return [fault({ at, duration, kind: 'crash', mode: 'power-loss', target: 'majority' })];
+    case 'power-loss-all':
+      // A whole data centre loses power: only what every node synced survives.
+      return [fault({ at, duration, kind: 'crash', mode: 'power-loss', target: 'all' })];
   }
 }
 
@@ -139,8 +195,13 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
   const rnd = Random.derive(scenario.seed, 'nemesis');
   const ctx: Ctx = { rnd, nodes: scenario.nodes, interval: nemesis.interval, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless', oneWay: !oneWayImpossible(scenario) };
   const chaos = nemesis.names.includes('chaos');
-  const singles = chaos ? SINGLES : (nemesis.names.filter((n) => n !== 'chaos' && n !== 'clock') as (Single | 'catch-up')[]);
-  const pool: (Single | Combo | 'catch-up')[] = chaos ? [...SINGLES, ...COMBOS, 'catch-up'] : singles;
+  // Named nemeses are taken as asked (run-command.ts refuses clock where it cannot reach);
+  // chaos leaves out what these nodes cannot take.
+  const clock = clockSkewable(scenario);
+  const kinds: (Single | Combo | 'catch-up')[] = chaos
+    ? ([...SINGLES, ...COMBOS, 'catch-up'] as const).filter((k) => clock || !NEEDS_CLOCK.includes(k))
+    : (nemesis.names.filter((n) => n !== 'chaos') as (Single | 'catch-up')[]);
+  const pool = kinds.flatMap((k) => Array<typeof k>(WEIGHT[k] ?? 1).fill(k));
   const out: FaultSpec[] = [];
   const end = scenario.duration;
   let at = nemesis.start;

@@ -8,7 +8,7 @@
  */
 import type { Random } from '../../nodes/common/random.js';
 import { monoNs } from '../../nodes/common/clock.js';
-import type { Cluster } from '../cluster.js';
+import { ClockRefused, type Cluster } from '../cluster.js';
 import type { FaultSpec } from '../../contracts/scenario.js';
 import type { FaultRecord } from '../../contracts/results.js';
 import type { FaultPlane } from './plane.js';
@@ -215,6 +215,36 @@ export class FaultRunner {
       };
     }
 
+    if (spec.kind === 'clock') {
+      const nodes = await this.resolveNodes(spec.target);
+      if (typeof nodes === 'string') return this.skip(record, nodes);
+      const live = nodes.filter((id) => this.cluster.isUp(id));
+      if (live.length === 0) return this.skip(record, `${nodes.join(', ')} down`);
+      starting();
+      // The node ends the fault itself after its duration (a paused or cut-off node cannot be
+      // told); the revert says so again to those it can reach. A jump is not undone: a
+      // monotonic clock never runs back. A node crashed meanwhile restarted on a fresh clock.
+      // A node that does not answer (still starting after a crash) is left out; one that
+      // answers with a refusal has no clock hook, and the run fails rather than pass a no-op.
+      const skewed = await Promise.all(
+        live.map((id) =>
+          this.cluster.skewClock(id, { rate: spec.clockRate, jumpMs: spec.clockJumpMs, forMs: spec.duration }).then(
+            () => id,
+            (err: unknown) => {
+              if (err instanceof ClockRefused) throw err;
+              return null;
+            },
+          ),
+        ),
+      );
+      record.targets = skewed.filter((id): id is string => id !== null);
+      if (record.targets.length === 0) return this.skip(record, `${live.join(', ')} did not answer POST /clock`);
+      const targets = record.targets;
+      return async () => {
+        await Promise.all(targets.filter((id) => this.cluster.isUp(id)).map((id) => this.cluster.skewClock(id, { rate: 1, jumpMs: 0 }).catch(() => undefined)));
+      };
+    }
+
     const plane = this.needPlane(spec.kind);
     const ids = this.cluster.ids;
     if (spec.kind === 'partition') {
@@ -295,6 +325,8 @@ export function describe(r: FaultRecord): string {
       return `${s.afterBytes > 0 ? `close after ${s.afterBytes} B` : 'reset'} p=${s.probability}${on}`;
     case 'bandwidth':
       return `bandwidth ${s.rateKBps} KB/s${on}`;
+    case 'clock':
+      return `clock ${s.clockRate}x${s.clockJumpMs > 0 ? ` +${s.clockJumpMs} ms` : ''}${on}`;
     default:
       return `${s.kind}${on}`;
   }

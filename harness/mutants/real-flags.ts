@@ -27,8 +27,14 @@ export const REAL_FLAGS = [
  */
 const CARRIED_FROM_SIM = ['--nodes', '--workload', '--set', '--keys', '--mix', '--value-size', '--distribution', '--target'];
 
-/** What a real hunt runs unless the mutant says otherwise: dense chaos (power loss included), runs short enough for several seeds in a budget. */
-export const REAL_DEFAULTS: readonly string[] = ['--faults', 'chaos', '--duration', '20s', '--fault-interval', '3s'];
+/**
+ * What a real hunt runs unless the mutant says otherwise: dense chaos (power loss and clock
+ * faults included), runs short enough for several seeds in a budget, and independent keys
+ * (each key retired after 200 operations, as Jepsen's `independent`), so a lost or stale
+ * write is not buried under later overwrites of the same key. Workloads without keys to
+ * retire (bank, dissemination) ignore it.
+ */
+export const REAL_DEFAULTS: readonly string[] = ['--faults', 'chaos', '--duration', '20s', '--fault-interval', '3s', '--ops-per-key', '200'];
 
 export interface FlagGroup {
   flag: string;

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { z } from 'zod';
 import type { ClientOp, ClientReply } from './core.js';
 import { formatHostPort, type HostPort } from './address.js';
+import { CLOCK_JUMP_MAX_MS, CLOCK_RATE } from './clock.js';
 
 export const MAX_KEY_LENGTH = 256;
 /** Most operations in one transaction. */
@@ -23,12 +24,19 @@ const txnOp = z.discriminatedUnion('f', [
   z.object({ f: z.literal('append'), key, value: scalar }),
 ]);
 const txnBody = z.object({ ops: z.array(txnOp).min(1).max(MAX_TXN_OPS) });
+const clockBody = z.object({
+  rate: z.number().min(CLOCK_RATE.min).max(CLOCK_RATE.max),
+  jumpMs: z.number().min(0).max(CLOCK_JUMP_MAX_MS).default(0),
+  forMs: z.number().positive().max(CLOCK_JUMP_MAX_MS).optional(),
+});
 
 export interface ClientApiHandlers {
   /** Run a validated operation; resolves with the reply to send. */
   operate(op: ClientOp): Promise<ClientReply>;
   status(): Record<string, unknown>;
   metrics(): Record<string, unknown>;
+  /** A clock fault (POST /clock): run at `rate`, after jumping `jumpMs` forward, for `forMs` (or until the next); returns the clock's state. */
+  clock?(rate: number, jumpMs: number, forMs: number | undefined): Record<string, unknown>;
 }
 
 class HttpError extends Error {
@@ -131,6 +139,11 @@ async function route(req: http.IncomingMessage, handlers: ClientApiHandlers, lim
   if (pathname === '/status' || pathname === '/metrics') {
     if (method !== 'GET') throw new HttpError(405, `${pathname} takes GET`);
     return [200, pathname === '/status' ? handlers.status() : handlers.metrics()];
+  }
+  if (pathname === '/clock' && handlers.clock) {
+    if (method !== 'POST') throw new HttpError(405, '/clock takes POST');
+    const { rate, jumpMs, forMs } = parse(clockBody, await readBody(req, limit));
+    return [200, handlers.clock(rate, jumpMs, forMs)];
   }
   if (pathname === '/txn') {
     if (method !== 'POST') throw new HttpError(405, '/txn takes POST');

@@ -18,7 +18,7 @@ import { openDurableState, type SnapshotStore } from './snapshots.js';
 import { PeerTransport } from './transport.js';
 import { startClientApi } from './client-api.js';
 import { Random } from './random.js';
-import { monoMs, monoNs } from './clock.js';
+import { NodeClock, monoMs, monoNs } from './clock.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { RuntimeOptions } from './options.js';
 
@@ -56,6 +56,8 @@ export class NodeRuntime<M> {
   private loopDelaySince = monoMs();
   /** How long reading the data directory and rebuilding the core took at start (snapshot + log replay). */
   private recoveryMs = 0;
+  /** The protocol's idea of time: skewed by clock faults (POST /clock); traces keep the machine clock. */
+  private readonly clock = new NodeClock();
 
   constructor(
     private readonly config: NodeConfig,
@@ -116,6 +118,12 @@ export class NodeRuntime<M> {
         operate: (op) => new Promise((resolve) => this.host.operate(op, resolve)),
         status: () => ({ id: config.id, algo: this.algorithm.name, ...this.host.core.status() }),
         metrics: () => this.metrics(),
+        clock: (rate, jumpMs, forMs) => {
+          if (forMs === undefined) this.clock.skew(rate, jumpMs);
+          else this.clock.skewFor(rate, jumpMs, forMs);
+          this.log(`clock: now ${rate}x${jumpMs > 0 ? `, jumped ${jumpMs} ms forward` : ''}${forMs === undefined ? '' : ` for ${Math.round(forMs)} ms`}`);
+          return this.clock.state();
+        },
       },
       config.runtime.maxBodyBytes,
     );
@@ -131,7 +139,7 @@ export class NodeRuntime<M> {
   /** The real world: timers, setImmediate, TCP, the trace files. */
   private io(): HostIo {
     return {
-      nowMs: monoMs,
+      nowMs: () => this.clock.nowMs(),
       nowNs: () => Number(monoNs()),
       setTimer: (ms, fn) => setTimeout(fn, ms),
       clearTimer: (t) => clearTimeout(t as NodeJS.Timeout),
@@ -191,6 +199,7 @@ export class NodeRuntime<M> {
       cpuSystemMs: Math.round(cpu.system / 1000),
       rssBytes: process.memoryUsage.rss(),
       eventLoopDelayMs: this.eventLoopDelay(),
+      clock: this.clock.state(),
       ...this.host.core.metrics?.(),
     };
   }

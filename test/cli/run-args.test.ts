@@ -41,6 +41,8 @@ describe('parley run argument and scenario errors', () => {
     ['a node command named like a parley algorithm', ['--node-command', 'node x.js', '--algo', 'raft'], /algo: raft is one of parley's own systems/],
     ['consistency without a node command', ['--algo', 'raft', '--consistency', 'eventual'], /consistency: only for a nodeCommand/],
     ['an unknown system', ['--system', 'zookeeper'], /--system zookeeper: expected etcd/],
+    ['clock faults on etcd', ['--system', 'etcd', '--faults', 'clock'], /--faults clock: clock faults need parley's own nodes/],
+    ['a clock fault on a node command', ['--node-command', 'node x.js --api {api}', '--algo', 'mine', '--faults', file('c.yaml', '- kind: clock\n  at: 1s\n  duration: 1s\n')], /faults.0.kind clock: clock faults need parley's own nodes/],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     const r = await execa(process.execPath, [PARLEY_BIN, 'run', ...args, '--out', path.join(dir, 'never')], { reject: false, timeout: 20_000 });

@@ -105,6 +105,22 @@ describe('faults on a live raft cluster', () => {
     await waitUntil('the resumed node to follow', async () => (await cluster.status(old))?.role === 'follower', 20_000);
   });
 
+  it('a clock fault slows the leader\'s protocol clock: its heartbeats come too late, so the followers elect another', async () => {
+    const old = await cluster.waitForLeader(20_000);
+    const clockOf = async (id: string) => ((await cluster.metrics(id)) as { clock?: { rate: number; offsetMs: number } } | null)?.clock;
+    const record = await withFault({ kind: 'clock', target: 'leader', clockRate: 0.01, clockJumpMs: 0 }, async () => {
+      expect((await clockOf(old))?.rate).toBe(0.01);
+      expect(await cluster.waitForLeader(20_000, [old])).not.toBe(old);
+    });
+    expect(record.targets).toEqual([old]);
+    expect(record.status).toBe('done');
+    // Ended: the node runs at the machine's rate again, behind it by what the fault held back.
+    const after = await clockOf(old);
+    expect(after?.rate).toBe(1);
+    expect(after!.offsetMs).toBeLessThan(0);
+    await waitUntil('the slowed node to follow', async () => (await cluster.status(old))?.role === 'follower', 20_000);
+  });
+
   it('crash is kill -9 and restart on the same data: acknowledged writes survive', async () => {
     const leader = await cluster.waitForLeader(20_000);
     expect((await timedPut(leader, 'durable')).status).toBe(200);

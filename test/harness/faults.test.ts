@@ -99,7 +99,39 @@ describe('nemesis schedules', () => {
     expect(again).toBe(true);
   });
 
+  it('chaos also slows a cut-off leader\'s clock, skews clocks, and cuts every node\'s power at once', () => {
+    const all = Array.from({ length: 40 }, (_, i) => expandNemesis(scenario(i + 1))).flat();
+    const within = (inner: { at: number; duration: number }, outer: { at: number; duration: number }) => inner.at >= outer.at && inner.at + inner.duration <= outer.at + outer.duration;
+    const slowLeader = all.filter((f) => f.kind === 'clock' && f.target === 'leader' && f.clockRate < 1);
+    // The clock is slowed first and stays slow for the whole partition.
+    expect(all.some((p) => p.kind === 'partition' && slowLeader.some((c) => c.at < p.at && within(p, c)))).toBe(true);
+    expect(new Set(all.filter((f) => f.kind === 'clock').map((f) => f.clockRate)).size).toBeGreaterThanOrEqual(4);
+    expect(all.some((f) => f.kind === 'clock' && f.clockJumpMs > 0)).toBe(true);
+    expect(all.some((f) => f.kind === 'crash' && f.mode === 'power-loss' && f.target === 'all')).toBe(true);
+  });
+
+  it('chaos draws partitions most, and for an even cluster the halves where neither side has a majority more than the other single shapes', () => {
+    const even = (seed: number) => parseScenario({ algo: 'paxos', nodes: 4, duration: '60s', seed, nemesis: { names: ['chaos'], interval: '4s', faultDuration: '2s' } });
+    const all = Array.from({ length: 60 }, (_, i) => expandNemesis(even(i + 1))).flat();
+    const count = (pred: (f: (typeof all)[number]) => boolean) => all.filter(pred).length;
+    const partitions = count((f) => f.kind === 'partition');
+    for (const other of ['latency', 'pause', 'drop'] as const) expect(partitions).toBeGreaterThan(count((f) => f.kind === other));
+    const shapes = new Map<string, number>();
+    for (const f of all) if (f.kind === 'partition') shapes.set(f.shape, (shapes.get(f.shape) ?? 0) + 1);
+    const halves = shapes.get('halves') ?? 0;
+    // (majority-minority is also what the partition combinations cut, and isolate what catch-up does.)
+    for (const shape of ['bridge', 'ring', 'one-way', 'isolate-leader']) expect(halves, shape).toBeGreaterThan(shapes.get(shape) ?? 0);
+  });
+
+  it('chaos leaves clocks alone for nodes that cannot take a clock fault (etcd, a node command)', () => {
+    const etcd = (seed: number) => parseScenario({ algo: 'etcd', nodes: 3, duration: '60s', seed, nemesis: { names: ['chaos'], interval: '2s', faultDuration: '2s' } });
+    const all = Array.from({ length: 40 }, (_, i) => expandNemesis(etcd(i + 1))).flat();
+    expect(all.length).toBeGreaterThan(100);
+    expect(all.filter((f) => f.kind === 'clock')).toEqual([]);
+  });
+
   it('named nemeses keep to their own kinds', () => {
+    for (const f of expandNemesis(scenario(5, ['clock']))) expect(f.kind).toBe('clock');
     for (const f of expandNemesis(scenario(5, ['partition']))) expect(f.kind).toBe('partition');
     for (const f of expandNemesis(scenario(5, ['power-loss']))) expect(f).toMatchObject({ kind: 'crash', mode: 'power-loss' });
   });
@@ -195,5 +227,61 @@ describe('the fault runner with overlapping crashes of one node', () => {
     expect(records.map((r) => r.status)).toEqual(['done', 'done']);
     expect(restarts).toBe(1);
     expect(records[1]!.reason).toContain('restarted by another of them');
+  });
+});
+
+describe('the fault runner with clock faults', () => {
+  /** A cluster whose nodes answer POST /clock as `answer` says, recording every call. */
+  function clockCluster(answer: (id: string) => Promise<void>) {
+    const calls: [string, { rate: number; jumpMs: number; forMs?: number }][] = [];
+    return {
+      calls,
+      cluster: {
+        ids: ['n1', 'n2', 'n3'],
+        spec: {},
+        isUp: () => true,
+        skewClock: async (id: string, clock: { rate: number; jumpMs: number; forMs?: number }) => {
+          calls.push([id, clock]);
+          await answer(id);
+        },
+      },
+    };
+  }
+  async function runClock(cluster: object, target: string | string[]) {
+    const { FaultRunner } = await import('../../harness/faults/runner.js');
+    const { Random } = await import('../../nodes/common/random.js');
+    const { monoNs } = await import('../../nodes/common/clock.js');
+    const { faultSchema } = await import('../../contracts/scenario.js');
+    const schedule = [faultSchema.parse({ kind: 'clock', target, at: 0, duration: 30, clockRate: 0.25, clockJumpMs: 300 })];
+    const runner = new FaultRunner(schedule, cluster as never, null, new Random(1), Number(monoNs()), () => undefined);
+    await runner.run();
+    return runner.records[0]!;
+  }
+
+  it('tells each node the rate, the jump and how long (so a node it cannot reach later still ends it), then sets the rate back', async () => {
+    const { calls, cluster } = clockCluster(async () => undefined);
+    const record = await runClock(cluster, ['n1', 'n3']);
+    expect(record).toMatchObject({ status: 'done', targets: ['n1', 'n3'] });
+    expect(calls).toEqual([
+      ['n1', { rate: 0.25, jumpMs: 300, forMs: 30 }],
+      ['n3', { rate: 0.25, jumpMs: 300, forMs: 30 }],
+      ['n1', { rate: 1, jumpMs: 0 }],
+      ['n3', { rate: 1, jumpMs: 0 }],
+    ]);
+  });
+
+  it('leaves out a node that does not answer (still starting), and skips the fault when none does', async () => {
+    const some = await runClock(clockCluster(async (id) => (id === 'n2' ? Promise.reject(new Error('connect ECONNREFUSED')) : undefined)).cluster, 'all');
+    expect(some).toMatchObject({ status: 'done', targets: ['n1', 'n3'] });
+    const none = await runClock(clockCluster(async () => Promise.reject(new Error('timeout'))).cluster, 'all');
+    expect(none.status).toBe('skipped');
+    expect(none.reason).toContain('did not answer POST /clock');
+  });
+
+  it('fails the run when a node refuses: a node without a clock hook must not pass for a skewed one', async () => {
+    const { ClockRefused } = await import('../../harness/cluster.js');
+    const { FaultError } = await import('../../harness/faults/runner.js');
+    const refused = clockCluster(async (id) => Promise.reject(new ClockRefused(`node ${id} refused POST /clock (status 404)`)));
+    await expect(runClock(refused.cluster, 'all')).rejects.toBeInstanceOf(FaultError);
   });
 });

@@ -132,7 +132,7 @@ describe('--real: hunting with real processes (built, not run)', () => {
   it('builds the parley run command of a catalog entry: defaults, the sim flags that mean the same, then its real flags', () => {
     const byName = (name: string) => catalog.mutants.find((m) => m.name === name)!;
     expect(realRunArgs({ algorithm: 'raft', flags: realFlags(byName('raft-quorum-half')), seed: 3, out: '/tmp/o' })).toEqual([
-      'run', '--algo', 'raft', '--faults', 'chaos', '--duration', '20s', '--fault-interval', '3s', '--nodes', '5', '--seed', '3', '--out', '/tmp/o', '--quiet',
+      'run', '--algo', 'raft', '--faults', 'chaos', '--duration', '20s', '--fault-interval', '3s', '--ops-per-key', '200', '--nodes', '5', '--seed', '3', '--out', '/tmp/o', '--quiet',
     ]);
     expect(realFlags(byName('paxos-ballot-ties'))).toEqual(expect.arrayContaining(['--set', 'mode=leaderless']));
     expect(realFlags(byName('twopc-inquiry-presumed-abort'))).toEqual(expect.arrayContaining(['--workload', 'bank', '--nodes', '3']));
@@ -147,7 +147,7 @@ describe('--real: hunting with real processes (built, not run)', () => {
       sim: ['--nodes', '4', '--knobs', 'default', '--fault-gap', '250ms', '--sync', 'uniform:1ms-20ms', '--duration', '5s', '--faults', 'clog', '--set', 'a=1', '--set', 'b=1'],
       real: ['--set', 'a=2', '--duration=30s'],
     };
-    expect(realFlags(m)).toEqual(['--faults', 'chaos', '--fault-interval', '3s', '--nodes', '4', '--set', 'b=1', '--set', 'a=2', '--duration', '30s']);
+    expect(realFlags(m)).toEqual(['--faults', 'chaos', '--fault-interval', '3s', '--ops-per-key', '200', '--nodes', '4', '--set', 'b=1', '--set', 'a=2', '--duration', '30s']);
     for (const m2 of catalog.mutants) {
       const flags = realFlags(m2);
       expect(realFlagsProblem(flags), m2.name).toBeNull();
