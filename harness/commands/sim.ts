@@ -22,6 +22,7 @@ export function registerSim(cli: Command, setCode: SetExitCode): void {
     .option('--client-timeout <time>', 'a client gives up after (default 3s)')
     .option('--target <where>', 'clients talk to: any node, or the leader (default any)')
     .option('--keys <n>', 'keys the workload uses (default 10)')
+    .option('--ops-per-key <n>', 'independent keys: operations per key before a fresh key (kv: default off, or drawn by --knobs random)')
     .option('--mix <shares>', 'kv mix, e.g. read=0.5,write=0.4,cas=0.1')
     .option('--value-size <bytes>', 'bytes per written value (default 16)')
     .option('--distribution <d>', 'uniform | zipfian')

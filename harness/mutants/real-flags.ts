@@ -25,7 +25,7 @@ export const REAL_FLAGS = [
  * of the workload. The others (`--duration` is simulated time, `--faults` may name simulator
  * nemeses, `--rate` and `--clients` are sized for the simulator) are left to the defaults.
  */
-const CARRIED_FROM_SIM = ['--nodes', '--workload', '--set', '--keys', '--mix', '--value-size', '--distribution', '--target'];
+const CARRIED_FROM_SIM = ['--nodes', '--workload', '--set', '--keys', '--ops-per-key', '--mix', '--value-size', '--distribution', '--target'];
 
 /**
  * What a real hunt runs unless the mutant says otherwise: dense chaos (power loss and clock

@@ -40,9 +40,16 @@ export interface CaseTemplate {
    * new election before the last one's round settled). False when --fault-gap was given.
    */
   denseFaults?: boolean;
+  /**
+   * With knobs: a quarter of the kv seeds run on independent keys (each retired after
+   * INDEPENDENT_OPS operations, as Jepsen's `independent`), where a lost, stale or divergent
+   * write is its key's last word instead of being overwritten. False when --ops-per-key was given.
+   */
+  independentKeys?: boolean;
 }
 
 const HOT_KEYS = 2;
+const INDEPENDENT_OPS = 50;
 
 export function caseFor(t: CaseTemplate, seed: number): SimCase {
   const base = t.base.scenario;
@@ -50,7 +57,14 @@ export function caseFor(t: CaseTemplate, seed: number): SimCase {
   const draw = Random.derive(seed, 'sim:workload');
   const hot = t.knobs && t.hotKeys && base.workload.type !== 'bank' && draw.chance(0.25);
   const gap = t.knobs && t.denseFaults && draw.chance(1 / 3) ? t.faultGapMs / 4 : t.faultGapMs;
-  const scenario = { ...base, options, seed, ...(hot && { workload: { ...base.workload, keys: Math.min(base.workload.keys, HOT_KEYS) } }) };
+  // Drawn after the others, so a seed's other knobs are what they were before this one existed.
+  const independent = t.knobs && t.independentKeys && base.workload.type === 'kv' && base.workload.opsPerKey === undefined && draw.chance(0.25);
+  const workload = {
+    ...base.workload,
+    ...(hot && { keys: Math.min(base.workload.keys, HOT_KEYS) }),
+    ...(independent && { opsPerKey: INDEPENDENT_OPS }),
+  };
+  const scenario = { ...base, options, seed, workload };
   const faults = t.nemesis
     ? simSchedule(t.nemesis, { seed, nodes: scenario.nodes, durationMs: scenario.duration, leaders: hasLeader(scenario), meanGapMs: gap })
     : scenario.faults;

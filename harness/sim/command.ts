@@ -97,7 +97,15 @@ export function templateFromFlags(flags: SimFlags): CaseTemplate {
   const net = parseDelayModel(flags.net ?? 'calibrated', '--net');
   const sync = parseDelayModel(flags.sync === undefined ? `uniform:${DEFAULT_SYNC}` : flags.sync, '--sync');
   if (flags.knobs !== undefined && flags.knobs !== 'random' && flags.knobs !== 'default') throw new UsageError(`--knobs ${flags.knobs}: expected random or default`);
-  return { base: { scenario, net, sync }, nemesis, faultGapMs, knobs: flags.knobs !== 'default', hotKeys: flags.keys === undefined && !flags.scenario, denseFaults: flags.faultGap === undefined };
+  return {
+    base: { scenario, net, sync },
+    nemesis,
+    faultGapMs,
+    knobs: flags.knobs !== 'default',
+    hotKeys: flags.keys === undefined && !flags.scenario,
+    denseFaults: flags.faultGap === undefined,
+    independentKeys: flags.opsPerKey === undefined && !flags.scenario,
+  };
 }
 
 interface SweepPlan {
