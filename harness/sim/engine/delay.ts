@@ -4,7 +4,8 @@
  *
  *   calibrated                     one-way delays fitted to a loopback-plus-proxy
  *                                  calibration of this machine class (the default; see
- *                                  CALIBRATED below, `--net measure` measures anew)
+ *                                  CALIBRATED below; every `parley run` prints this
+ *                                  machine's own, to pass as lognormal:...)
  *   constant:0.2ms                 always the same
  *   uniform:0.1ms-2ms              uniform in the range
  *   lognormal:p50=0.15ms,p99=2ms   long-tailed: a log-normal through those two percentiles
@@ -116,7 +117,7 @@ export function parseDelayModel(text: string, flag = '--net'): DelayModel {
       return { kind: 'lognormal', p50Ms: p50, p99Ms: p99 };
     }
     default:
-      throw new UsageError(`${flag} ${text}: expected calibrated, measure, constant:D, uniform:MIN-MAX or lognormal:p50=D,p99=D`);
+      throw new UsageError(`${flag} ${text}: expected calibrated, constant:D, uniform:MIN-MAX or lognormal:p50=D,p99=D`);
   }
 }
 
