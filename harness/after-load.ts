@@ -9,7 +9,7 @@ import type { NodeClient } from '../workloads/client.js';
 import type { OpSource } from '../workloads/load.js';
 import { convergenceBoundMs, type Workload } from '../workloads/workload.js';
 import type { SettleReport } from '../workloads/checkers/convergence.js';
-import { describeStarvation, starvedDuring } from '../workloads/checkers/starvation.js';
+import { describeStarvation, quietEnough, starvedDuring } from '../workloads/checkers/starvation.js';
 import { Stretchable, type Cluster } from './cluster.js';
 import { STRETCH_CAP, type MachineWatch } from './machine-watch.js';
 import type { FaultPlane } from './faults/plane.js';
@@ -97,7 +97,11 @@ export async function finalReads(
   return out;
 }
 
-/** How long replicas must show no change, on a machine that is not starved, to count as stopped: above gossip's anti-entropy (1 s) and redial (2 s) periods. */
+/**
+ * How long replicas must show no change to count as stopped: above gossip's anti-entropy
+ * (1 s) and redial (2 s) periods. On a starved machine, this much of the CPU time the
+ * processes were granted (workloads/checkers/starvation.ts quietEnough), so longer in wall time.
+ */
 export const SETTLE_QUIET_MS = 5000;
 
 /**
@@ -147,8 +151,11 @@ async function settle(
     if (waitedMs >= boundMs) {
       const quietMs = (now - lastChange) / 1e6;
       const starved = machine ? starvedDuring(machine.samples, lastChange, now) : null;
-      if (quietMs >= SETTLE_QUIET_MS && !starved) {
-        note(`replicas still disagree ${Math.round(waitedMs)} ms after healing, and none changed in the last ${Math.round(quietMs)} ms`);
+      // Quiet counts in the CPU time the processes got: on a starved machine a longer stretch.
+      const quiet = quietEnough(quietMs, SETTLE_QUIET_MS, starved);
+      if (quiet.enough) {
+        const granted = starved ? `, ${Math.round(quiet.grantedMs)} ms of the CPU time they were granted on a starved machine (${describeStarvation(starved)})` : '';
+        note(`replicas still disagree ${Math.round(waitedMs)} ms after healing, and none changed in the last ${Math.round(quietMs)} ms${granted}`);
         return report('stopped-changing', lastChange);
       }
       if (waitedMs >= STRETCH_CAP * boundMs || !machine) {

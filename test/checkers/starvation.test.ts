@@ -4,7 +4,7 @@
  * took the CPUs; figures aggregate over the samples the window overlaps.
  */
 import { describe, expect, it } from 'vitest';
-import { describeStarvation, loadDuring, starvedDuring, type LoadSample } from '../../workloads/checkers/starvation.js';
+import { describeStarvation, loadDuring, quietEnough, starvedDuring, type LoadSample } from '../../workloads/checkers/starvation.js';
 
 const S = 1e9;
 const sample = (fromS: number, toS: number, waitMs: number, execMs: number, extra: Partial<LoadSample> = {}): LoadSample => ({
@@ -33,5 +33,32 @@ describe('starvation over a window', () => {
     const blind = loadDuring([sample(0, 1, 0, 0, { waitNs: null, execNs: null, harnessLagP99Ms: 500 })], 0, S)!;
     expect(blind.runQueueWaitShare).toBeNull();
     expect(describeStarvation(blind)).toMatch(/^the harness's timers fired up to 500 ms late .*\(1\.0 runnable processes per core, load average 1\.0 per core\)$/);
+  });
+});
+
+describe('a quiet stretch on a starved machine', () => {
+  // 20 one-second samples: the processes waited 75% of their ready time (ran a quarter of it).
+  const quarter = Array.from({ length: 20 }, (_, i) => sample(i, i + 1, 300, 100));
+  const starved = (samples: LoadSample[]) => starvedDuring(samples, 0, 20 * S);
+
+  it('counts in wall time on a machine that was not starved', () => {
+    expect(quietEnough(5000, 5000, null)).toEqual({ enough: true, grantedMs: 5000 });
+    expect(quietEnough(4999, 5000, null).enough).toBe(false);
+  });
+
+  it('counts the CPU time the processes were granted on a starved one: a quarter of the time, four times as long', () => {
+    const e = starved(quarter)!;
+    expect(e.runQueueWaitShare).toBe(0.75);
+    expect(quietEnough(19_000, 5000, e)).toEqual({ enough: false, grantedMs: 4750 });
+    expect(quietEnough(20_000, 5000, e)).toEqual({ enough: true, grantedMs: 5000 });
+  });
+
+  it('stays unknown when the wait was not measured, or when one stall could have swallowed the window', () => {
+    const blind = starved(quarter.map((s) => ({ ...s, waitNs: null, execNs: null, harnessLagP99Ms: 500 })))!;
+    expect(quietEnough(600_000, 5000, blind).enough).toBe(false);
+    const stalled = starved(quarter.map((s, i) => (i === 3 ? { ...s, harnessLagMaxMs: 6000 } : s)))!;
+    expect(quietEnough(600_000, 5000, stalled).enough).toBe(false);
+    const stolen = starved(quarter.map((s) => ({ ...s, stealShare: 0.9 })))!;
+    expect(quietEnough(40_000, 5000, stolen)).toEqual({ enough: false, grantedMs: 4000 });
   });
 });

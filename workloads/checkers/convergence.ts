@@ -57,9 +57,10 @@ export interface ConvergenceInput {
 /**
  * How the harness waited, after healing, for the replicas to agree before it took the
  * final reads. 'agreed': every live node answered the same. 'stopped-changing': they
- * differed, and no replica's answer changed for `quietMs` while the machine was not
- * starved. 'still-changing': the wait ended (at its cap) while answers still changed, or
- * they were quiet only while the machine was starved.
+ * differed, and no replica's answer changed for `quietMs` of the CPU time the processes
+ * were granted (wall time on a machine that was not starved; on a starved one, longer in
+ * proportion to what they waited). 'still-changing': the wait ended (at its cap) while
+ * answers still changed, or before a quiet stretch on a starved machine was that long.
  */
 export interface SettleReport {
   outcome: 'agreed' | 'stopped-changing' | 'still-changing';

@@ -103,6 +103,23 @@ export function loadDuring(samples: readonly LoadSample[], from: number, to: num
   return e;
 }
 
+/**
+ * Whether a quiet stretch (nothing changed for `quietMs` of wall time) is long enough to
+ * mean "stopped", not "slowed": `neededMs` of the CPU time the processes were granted. On a
+ * machine that was not starved that is `neededMs` of wall time; on a starved one the wall
+ * time stretches by what they waited (waiting 75% of their ready time, 4 times as long). It
+ * stays unknown (false) when the wait was not measured, or when one stall of the harness or
+ * of a node could have swallowed the whole window.
+ */
+export function quietEnough(quietMs: number, neededMs: number, starved: StarvationEvidence | null): { enough: boolean; grantedMs: number } {
+  if (!starved) return { enough: quietMs >= neededMs, grantedMs: quietMs };
+  const waited = starved.runQueueWaitShare;
+  if (waited === null) return { enough: false, grantedMs: 0 };
+  const grantedMs = quietMs * (1 - Math.max(waited, starved.stealShare ?? 0));
+  const stalled = starved.harnessLagMaxMs >= neededMs || (starved.nodeLagP99Ms ?? 0) >= neededMs;
+  return { enough: !stalled && grantedMs >= neededMs, grantedMs: round(grantedMs) };
+}
+
 /** The evidence if [from, to] was starved, else null. */
 export function starvedDuring(samples: readonly LoadSample[] | undefined, from: number, to: number): StarvationEvidence | null {
   if (!samples) return null;
