@@ -183,8 +183,9 @@ const NOTHING_READY: Ready<never> = Object.freeze({
 
 /**
  * Collects outputs between two `ready()` calls; cores compose it rather than re-implement it.
- * With nothing collected a Ready taken is a shared frozen empty one: a core that adds to
- * what it took (a compaction decided at `ready()`) returns a copy, never assigns into it.
+ * A Ready taken is read, never modified (with nothing collected it is a shared frozen one):
+ * what a core decides at `ready()` (a batch marker, a compaction) goes into the buffer
+ * before `take()`, seeing the batch so far through `persisting`.
  */
 export class ReadyBuffer<M> {
   private pending: Ready<M> | null = null;
@@ -198,6 +199,10 @@ export class ReadyBuffer<M> {
   }
   persist(record: unknown): void {
     this.r.persist.push(record);
+  }
+  /** The records this batch persists so far. */
+  get persisting(): readonly unknown[] {
+    return this.pending?.persist ?? NOTHING_READY.persist;
   }
   /** Snapshot `snapshot` and replace the log by `tail` (the last call of a batch wins: it is the newest state). */
   compact(snapshot: string, tail: unknown[]): void {

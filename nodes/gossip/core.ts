@@ -148,14 +148,15 @@ export class GossipCore implements Core<GossipMessage> {
   }
 
   ready(): Ready<GossipMessage> {
-    const r = this.out.take();
-    this.tail.note(r.persist);
-    if (!this.tail.due) return r;
-    // What was received and not yet persisted goes into the image: durable from here.
-    this.unpersisted = [];
-    const image: GossipImage = { gossip: 1, winners: this.store.winnersList(), covered: this.store.digest(), inc: this.membership.incarnation };
-    this.compactions++;
-    return { ...r, compact: { snapshot: JSON.stringify(image), tail: this.tail.compact([{ inc: this.membership.incarnation }]) } };
+    this.tail.note(this.out.persisting);
+    if (this.tail.due) {
+      // What was received and not yet persisted goes into the image: durable from here.
+      this.unpersisted = [];
+      const image: GossipImage = { gossip: 1, winners: this.store.winnersList(), covered: this.store.digest(), inc: this.membership.incarnation };
+      this.out.compact(JSON.stringify(image), this.tail.compact([{ inc: this.membership.incarnation }]));
+      this.compactions++;
+    }
+    return this.out.take();
   }
 
   status(): Record<string, unknown> {

@@ -123,17 +123,17 @@ export class TwoPcCore implements Core<TwoPcMessage> {
   }
 
   ready(): Ready<TwoPcMessage> {
-    const taken = this.out.take();
-    const marker: TwoPcRecord = this.firstReadyRetraces ? { k: 'batch', retraced: true } : { k: 'batch' };
-    const r = taken.persist.length > 0 ? { ...taken, persist: [...taken.persist, marker] } : taken;
+    if (this.out.persisting.length > 0) this.out.persist(this.firstReadyRetraces ? { k: 'batch', retraced: true } : { k: 'batch' });
     this.firstReadyRetraces = false;
-    this.tail.note(r.persist);
-    if (!this.tail.due) return r;
-    // Image first, open records second: both as of the end of this batch.
-    const image: TwoPcImage = { twopc: 1, participant: this.participant.image(), coordinator: this.coordinator?.image() ?? null };
-    const open: TwoPcRecord[] = [...(this.coordinator?.openRecords() ?? []), ...this.participant.openRecords(), { k: 'batch' }];
-    this.compactions++;
-    return { ...r, compact: { snapshot: JSON.stringify(image), tail: this.tail.compact(open) } };
+    this.tail.note(this.out.persisting);
+    if (this.tail.due) {
+      // Image first, open records second: both as of the end of this batch.
+      const image: TwoPcImage = { twopc: 1, participant: this.participant.image(), coordinator: this.coordinator?.image() ?? null };
+      const open: TwoPcRecord[] = [...(this.coordinator?.openRecords() ?? []), ...this.participant.openRecords(), { k: 'batch' }];
+      this.out.compact(JSON.stringify(image), this.tail.compact(open));
+      this.compactions++;
+    }
+    return this.out.take();
   }
 
   private onMessage(from: NodeId, m: TwoPcMessage): void {
