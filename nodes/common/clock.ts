@@ -27,7 +27,7 @@ export class NodeClock {
   private rate = 1;
   private realBase: number;
   private base: number;
-  /** When (machine ms) a fault set with skewFor ends; null when none is pending. */
+  /** When (machine ms) a fault set for a while ends; null when none is pending. */
   private restoreAt: number | null = null;
 
   constructor(private readonly real: () => number = monoMs) {
@@ -47,25 +47,21 @@ export class NodeClock {
     return this.base + (real - this.realBase) * this.rate;
   }
 
-  /** From now on run `rate` times as fast, after jumping `jumpMs` forward. */
-  skew(rate: number, jumpMs: number): void {
-    this.restoreAt = null;
+  /**
+   * From now on run `rate` times as fast, after jumping `jumpMs` forward; with `forMs`, only
+   * for that much machine time, then at the machine's rate again (the jump stays): the fault
+   * ends on time even when whoever set it cannot reach the node to end it (paused, cut off).
+   * The end is checked on every reading, so no timer is needed. A new fault replaces one
+   * still in force.
+   */
+  skew(rate: number, jumpMs: number, forMs?: number): void {
     if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`clock rate must be a positive number, got ${rate}`);
     if (!(jumpMs >= 0) || !Number.isFinite(jumpMs)) throw new RangeError(`clock jump must be zero or more ms, got ${jumpMs}`);
-    const now = this.nowMs();
+    const now = this.nowMs(); // settles an earlier fault's end first, if it has passed
     this.realBase = this.real();
     this.base = now + jumpMs;
     this.rate = rate;
-  }
-
-  /**
-   * Skew for `forMs` of machine time, then run at the machine's rate again (the jump stays):
-   * the fault ends on time even when whoever set it cannot reach the node to end it (paused,
-   * cut off). The node checks on every reading, so no timer is needed.
-   */
-  skewFor(rate: number, jumpMs: number, forMs: number): void {
-    this.skew(rate, jumpMs);
-    this.restoreAt = this.real() + forMs;
+    this.restoreAt = forMs === undefined ? null : this.realBase + forMs;
   }
 
   /** The rate, and how far ahead of the machine's monotonic clock this clock is (ms). */

@@ -119,8 +119,7 @@ export class NodeRuntime<M> {
         status: () => ({ id: config.id, algo: this.algorithm.name, ...this.host.core.status() }),
         metrics: () => this.metrics(),
         clock: (rate, jumpMs, forMs) => {
-          if (forMs === undefined) this.clock.skew(rate, jumpMs);
-          else this.clock.skewFor(rate, jumpMs, forMs);
+          this.clock.skew(rate, jumpMs, forMs);
           this.log(`clock: now ${rate}x${jumpMs > 0 ? `, jumped ${jumpMs} ms forward` : ''}${forMs === undefined ? '' : ` for ${Math.round(forMs)} ms`}`);
           return this.clock.state();
         },

@@ -31,15 +31,23 @@ describe('NodeClock', () => {
 
   it('ends a fault set for a while at the moment it ends, however late the next reading comes', () => {
     const { machine, clock } = manual();
-    clock.skewFor(0.5, 0, 1000);
+    clock.skew(0.5, 0, 1000);
     machine.now += 3000; // read only long after: 1000 ms at half speed, then 2000 at full
     expect(clock.nowMs()).toBe(1000 + 500 + 2000);
     expect(clock.state().rate).toBe(1);
     // A later fault replaces a pending end: this one has none.
-    clock.skewFor(2, 0, 100);
+    clock.skew(2, 0, 100);
     clock.skew(3, 0);
     machine.now += 1000;
     expect(clock.state().rate).toBe(3);
+  });
+
+  it('a new fault after an earlier one has ended (but before any reading saw it end) counts that end first', () => {
+    const { machine, clock } = manual();
+    clock.skew(0.5, 0, 1000);
+    machine.now += 3000; // 1000 ms at half speed, then 2000 at full: 3500 ms ahead of the start
+    clock.skew(2, 0);
+    expect(clock.nowMs()).toBe(1000 + 500 + 2000);
   });
 
   it('never runs back: readings only grow through any sequence of faults', () => {
@@ -47,7 +55,7 @@ describe('NodeClock', () => {
     let last = clock.nowMs();
     const rates = [0.01, 100, 0.5, 1, 7, 0.25];
     for (let i = 0; i < 60; i++) {
-      if (i % 5 === 0) clock.skewFor(rates[i % rates.length]!, i % 3 === 0 ? 300 : 0, 37 * (i % 4) + 1);
+      if (i % 5 === 0) clock.skew(rates[i % rates.length]!, i % 3 === 0 ? 300 : 0, 37 * (i % 4) + 1);
       machine.now += (i * 13) % 29;
       const now = clock.nowMs();
       expect(now).toBeGreaterThanOrEqual(last);
