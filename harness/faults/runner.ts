@@ -161,6 +161,14 @@ export class FaultRunner {
     }
   }
 
+  /** The nodes a process fault's target names now that are up; null (the fault skipped, with the reason) when none is. */
+  private async liveTargets(record: FaultRecord, target: FaultSpec['target']): Promise<string[] | null> {
+    const nodes = await this.resolveNodes(target);
+    if (typeof nodes === 'string') return this.skip(record, nodes);
+    const live = nodes.filter((id) => this.cluster.isUp(id));
+    return live.length > 0 ? live : this.skip(record, `${nodes.join(', ')} already down`);
+  }
+
   private needPlane(kind: string): FaultPlane {
     if (!this.plane) throw new FaultError(`${kind} needs the fault plane (link proxies), which this run does not have`);
     return this.plane;
@@ -174,10 +182,8 @@ export class FaultRunner {
     const spec = record.spec;
     const toxic = `parley-${record.id}`;
     if (spec.kind === 'crash' || spec.kind === 'leader-crash' || spec.kind === 'pause') {
-      const nodes = await this.resolveNodes(spec.kind === 'leader-crash' ? 'leader' : spec.target);
-      if (typeof nodes === 'string') return this.skip(record, nodes);
-      const live = nodes.filter((id) => this.cluster.isUp(id));
-      if (live.length === 0) return this.skip(record, `${nodes.join(', ')} already down`);
+      const live = await this.liveTargets(record, spec.kind === 'leader-crash' ? 'leader' : spec.target);
+      if (!live) return null;
       record.targets = live;
       starting();
       if (spec.kind === 'pause') {
@@ -216,10 +222,8 @@ export class FaultRunner {
     }
 
     if (spec.kind === 'clock') {
-      const nodes = await this.resolveNodes(spec.target);
-      if (typeof nodes === 'string') return this.skip(record, nodes);
-      const live = nodes.filter((id) => this.cluster.isUp(id));
-      if (live.length === 0) return this.skip(record, `${nodes.join(', ')} down`);
+      const live = await this.liveTargets(record, spec.target);
+      if (!live) return null;
       starting();
       // The node ends the fault itself after its duration (a paused or cut-off node cannot be
       // told); the revert says so again to those it can reach. A jump is not undone: a
