@@ -13,6 +13,7 @@ import { UsageError } from '../nodes/common/errors.js';
 import { ALGORITHMS, isAlgoName, type AlgoName } from '../nodes/registry.js';
 import { parseHostPort } from '../nodes/common/address.js';
 import { CLOCK_JUMP_MAX_MS, CLOCK_RATE } from '../nodes/common/clock.js';
+import { FAILPOINTS } from '../nodes/common/failpoints.js';
 import { runtimeOptionsSchema } from '../nodes/common/options.js';
 import { raftOptionsSchema } from '../nodes/raft/options.js';
 import { paxosOptionsSchema } from '../nodes/paxos/options.js';
@@ -56,9 +57,11 @@ const CRASH_MODES: readonly string[] = ['kill', 'power-loss'];
  * Who a fault hits, resolved when it fires (the leader then, not the leader at start): one
  * of these words, a node id, or a list of node ids. `random-links`: link faults on a random
  * set of directed links, one to N of them (a clogged link here and there, as FoundationDB's
- * simulator clogs them).
+ * simulator clogs them). `follower-majority`: a majority of the nodes with the leader not
+ * among them, and `followers`: every node but the leader (with no leader: any majority, and
+ * all): what they acknowledged, the leader counted.
  */
-export const FAULT_TARGET_WORDS = ['leader', 'coordinator', 'random', 'random-minority', 'majority', 'all', 'minority-links', 'random-links'] as const;
+export const FAULT_TARGET_WORDS = ['leader', 'coordinator', 'random', 'random-minority', 'majority', 'follower-majority', 'followers', 'all', 'minority-links', 'random-links'] as const;
 const target = z.union([z.enum(FAULT_TARGET_WORDS), z.string().regex(/^[A-Za-z0-9_.-]+$/), z.array(z.string()).min(1)]);
 
 export const faultSchema = z
@@ -77,6 +80,13 @@ export const faultSchema = z
      * power-loss (kill -9, then every file cut back to what the node had synced).
      */
     mode: z.enum(FAULT_MODES).optional(),
+    /**
+     * crash and leader-crash: where the node dies. Unset: wherever it is when the fault
+     * fires. `before-sync` or `after-sync`: at that failpoint of its next fsync (parley's own
+     * nodes, POST /failpoint; nodes/common/failpoints.ts), or wherever it is 1.5 s later if
+     * it reached none (an idle node syncs nothing).
+     */
+    point: z.enum(FAILPOINTS).optional(),
     /** latency: added one-way delay per direction, and ± uniform jitter. */
     latencyMs: z.number().min(0).max(60_000).default(100),
     jitterMs: z.number().min(0).max(60_000).default(0),
@@ -91,8 +101,9 @@ export const faultSchema = z
     clockJumpMs: z.number().min(0).max(CLOCK_JUMP_MAX_MS).default(0),
   })
   .superRefine((f, ctx) => {
-    if (f.mode === undefined) return;
     const crash = f.kind === 'crash' || f.kind === 'leader-crash';
+    if (f.point !== undefined && !crash) ctx.addIssue({ code: 'custom', path: ['point'], message: `a ${f.kind} fault takes no point: only crash and leader-crash do` });
+    if (f.mode === undefined) return;
     const allowed = crash ? CRASH_MODES : f.kind === 'partition' || f.kind === 'drop' ? LINK_MODES : null;
     if (allowed && !allowed.includes(f.mode)) ctx.addIssue({ code: 'custom', path: ['mode'], message: `a ${f.kind} fault takes mode ${allowed.join(' or ')}` });
   })

@@ -15,6 +15,7 @@ import { formatHostPort, type HostPort } from '../nodes/common/address.js';
 import { allocatePorts } from './ports.js';
 import { Child, tailOfFile, type ChildExit, type ChildSpec } from './supervisor.js';
 import { fetchJson } from './http.js';
+import type { Failpoint } from '../nodes/common/failpoints.js';
 
 export interface NodeHandle {
   id: string;
@@ -68,7 +69,8 @@ export interface NodeSystem {
 }
 
 /** A node answered a clock fault with a refusal: it has no clock to skew (docs/nodes.md, POST /clock). */
-export class ClockRefused extends Error {}
+/** A node refused one of the fault hooks parley's own nodes serve (POST /clock, POST /failpoint). */
+export class HookRefused extends Error {}
 
 export class NodeStartError extends Error {}
 
@@ -205,6 +207,39 @@ export class Cluster {
     await this.localChild(id).kill();
   }
 
+  /**
+   * A crash at a failpoint (POST /failpoint, nodes/common/failpoints.ts): the node kills
+   * itself there, or is killed after `withinMs` if it reached none. Says which; throws
+   * HookRefused when the node refuses (it serves no failpoints), and then it is still up.
+   */
+  async crashAt(id: string, point: Failpoint, withinMs: number): Promise<'failpoint' | 'killed'> {
+    const child = this.localChild(id);
+    // Expected before it is armed: the node may die before its answer is read.
+    child.expectExit();
+    let status: number;
+    let body: unknown;
+    try {
+      ({ status, body } = await fetchJson(this.node(id).api, 'POST', '/failpoint', { point }, Math.min(2000, withinMs)));
+    } catch {
+      status = 0;
+    }
+    if (status !== 200 && status !== 0 && child.running) {
+      child.expectExit(false);
+      throw new HookRefused(`node ${id} refused POST /failpoint (status ${status}: ${JSON.stringify(body)})`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const reached = await Promise.race([
+      child.waitExit().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), status === 200 ? withinMs : 0);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (reached && !child.running) return 'failpoint';
+    await child.kill();
+    return 'killed';
+  }
+
   /** Start a crashed node again on the same data directory and wait until it serves. */
   async restart(id: string, readyTimeoutMs = 15_000): Promise<void> {
     const n = this.node(id);
@@ -228,7 +263,7 @@ export class Cluster {
    */
   async skewClock(id: string, clock: { rate: number; jumpMs: number; forMs?: number }, timeoutMs = 2000): Promise<void> {
     const { status, body } = await fetchJson(this.node(id).api, 'POST', '/clock', clock, timeoutMs);
-    if (status !== 200) throw new ClockRefused(`node ${id} refused POST /clock (status ${status}: ${JSON.stringify(body)})`);
+    if (status !== 200) throw new HookRefused(`node ${id} refused POST /clock (status ${status}: ${JSON.stringify(body)})`);
   }
 
   isUp(id: string): boolean {
@@ -256,9 +291,10 @@ export class Cluster {
     }
   }
 
-  /** The leader as the live nodes report it: the id a majority of reachable nodes name, if any. */
-  async leader(): Promise<string | null> {
-    const statuses = await Promise.all(this.ids.filter((id) => this.isUp(id)).map((id) => this.status(id, 500)));
+  /** The leader as the live nodes report it: the id a majority of all nodes name, if any. */
+  async leader(opts: { whileMajorityDown?: boolean } = {}): Promise<string | null> {
+    const up = this.ids.filter((id) => this.isUp(id));
+    const statuses = await Promise.all(up.map((id) => this.status(id, 500)));
     const votes = new Map<string, number>();
     for (const s of statuses) {
       const leader = s?.leader;
@@ -267,7 +303,13 @@ export class Cluster {
     let best: string | null = null;
     let bestVotes = 0;
     for (const [id, count] of votes) if (count > bestVotes) [best, bestVotes] = [id, count];
-    return bestVotes > this.nodes.length / 2 ? best : null;
+    if (bestVotes > this.nodes.length / 2) return best;
+    // `whileMajorityDown` (a fault aimed at the leader while most nodes are down): no new leader
+    // can be elected without a majority, so the one every live node names, itself included,
+    // is the leader they know of, and no other can take its place meanwhile.
+    if (!opts.whileMajorityDown || best === null || up.length > this.nodes.length / 2) return null;
+    const answered = statuses.filter((s) => s !== null).length;
+    return bestVotes === answered && up.includes(best) ? best : null;
   }
 
   /** Wait until the live nodes agree on a leader that itself says it leads (2PC's coordinator says 'coordinator'). */

@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { UsageError } from '../nodes/common/errors.js';
 import { parseSetPairs } from '../nodes/common/options.js';
 import { NEMESES, parseDuration, parseScenario, scenarioJsonSchema, type Scenario } from '../contracts/scenario.js';
-import { clockSkewable } from './traits.js';
+import { ownNodes } from './traits.js';
 import { machineInfo } from './machine.js';
 import { RESULTS_SCHEMA, readResults, writeResults, type ResultsFile, type ScenarioResult } from '../contracts/results.js';
 import { Progress } from './progress.js';
@@ -192,11 +192,13 @@ function applyFaults(s: Record<string, unknown>, flags: RunFlags): void {
 
 /** Faults these nodes cannot take: a clock fault needs parley's own nodes (POST /clock) or parley sim. */
 export function refuseSimOnly(scenario: Scenario): void {
-  if (clockSkewable(scenario)) return;
+  if (ownNodes(scenario)) return;
   const clock = scenario.faults.findIndex((f) => f.kind === 'clock');
   if (clock >= 0 || scenario.nemesis?.names.includes('clock')) {
     throw new UsageError(`${clock >= 0 ? `faults.${clock}.kind` : '--faults'} clock: clock faults need parley's own nodes (POST /clock) or parley sim; these nodes run on the machine's clock, which processes on one machine share`);
   }
+  const failpoint = scenario.faults.findIndex((f) => f.point !== undefined);
+  if (failpoint >= 0) throw new UsageError(`faults.${failpoint}.point: a crash at a failpoint needs parley's own nodes (POST /failpoint); crash these where they are (leave point out)`);
 }
 
 /** A path as a user would type it here: relative under the working directory, absolute elsewhere. */

@@ -140,6 +140,11 @@ export class Child {
     }
   }
 
+  /** Whether an exit from now on is expected (a node told to die at a failpoint), or no longer. */
+  expectExit(expected = true): void {
+    if (this.proc) this.expectingExit = expected;
+  }
+
   /** kill -9: the process gets no chance to clean up, exactly like a crash. */
   async kill(): Promise<void> {
     if (!this.proc) return;

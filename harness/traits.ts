@@ -24,10 +24,11 @@ export function oneWayImpossible(scenario: Pick<Scenario, 'algo'> & Partial<Pick
 }
 
 /**
- * Whether a clock fault can reach the nodes: parley's own nodes take one on POST /clock (their
- * protocol timers run on a clock it skews); etcd and a node command's nodes run on the
- * machine's clock, which processes on one machine share.
+ * Whether the nodes are parley's own, which serve the fault hooks: a clock fault (POST /clock:
+ * their protocol timers run on a clock it skews) and a crash at a failpoint (POST /failpoint).
+ * etcd and a node command's nodes run on the machine's clock, which processes on one machine
+ * share, and die only where a kill -9 finds them.
  */
-export function clockSkewable(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scenario, 'nodeCommand'>>): boolean {
+export function ownNodes(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scenario, 'nodeCommand'>>): boolean {
   return scenario.nodeCommand === undefined && scenario.algo !== 'etcd';
 }

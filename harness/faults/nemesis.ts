@@ -13,6 +13,19 @@
  *   new leader                    the leader crashed, then whoever replaced it
  *   power loss of a majority      unsynced writes gone on most nodes at once
  *   power loss of every node      a data centre's outage: only what was synced survives
+ *   followers, then the leader    a majority of followers or all lose power, and the leader is
+ *                                 killed while they are down and stays down longer: the
+ *                                 next leader is elected from what they made durable
+ *   power lost twice              a majority or all lose power, come back, and crash again
+ *                                 soon after: recovery must leave files the next one reads
+ *   leader churn                  the leader crashed 3-5 times running, each time whoever
+ *                                 replaced it, briefly: old leaders return with logs that
+ *                                 diverged (Raft's figure 8 is one such history)
+ *
+ * On parley's own nodes a crash may land at a failpoint (POST /failpoint): a power loss in
+ * the middle of the victim's next fsync (written, not yet durable: the cut keeps at times a
+ * torn prefix), and a kill -9 right after one, before the Ready's messages leave. Where a
+ * kill from outside lands is chance, and a node spends little of its time inside a sync.
  *
  * Partitions are drawn twice as often as any other single fault, and the boundary shape
  * (halves of an even cluster) twice as often as any other shape. A clock fault reaches
@@ -33,7 +46,7 @@
  */
 import { Random } from '../../nodes/common/random.js';
 import { PARTITION_SHAPES, faultSchema, type FaultSpec, type Scenario } from '../../contracts/scenario.js';
-import { clockSkewable, oneWayImpossible } from '../traits.js';
+import { ownNodes, oneWayImpossible } from '../traits.js';
 
 type Nemesis = NonNullable<Scenario['nemesis']>['names'][number];
 type Single = Exclude<Nemesis, 'chaos' | 'catch-up'>;
@@ -45,7 +58,10 @@ type Combo =
   | 'kill-while-catching-up'
   | 'new-leader'
   | 'power-loss-majority'
-  | 'power-loss-all';
+  | 'power-loss-all'
+  | 'power-loss-twice'
+  | 'power-loss-then-leader'
+  | 'leader-churn';
 const SINGLES: Single[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock'];
 const COMBOS: Combo[] = [
   'partition+pause-leader',
@@ -56,8 +72,11 @@ const COMBOS: Combo[] = [
   'new-leader',
   'power-loss-majority',
   'power-loss-all',
+  'power-loss-twice',
+  'power-loss-then-leader',
+  'leader-churn',
 ];
-/** What needs a clock fault, which only some nodes can take (harness/traits.ts clockSkewable). */
+/** What needs a clock fault, which only some nodes can take (harness/traits.ts ownNodes). */
 const NEEDS_CLOCK: readonly string[] = ['clock', 'partition+slow-leader-clock'];
 /**
  * How many times as often chaos draws a kind: partitions are what most agreement bugs need
@@ -77,6 +96,20 @@ interface Ctx {
   leaders: boolean;
   /** Whether one direction of a link can be cut on its own (not for etcd: harness/traits.ts). */
   oneWay: boolean;
+  /** Whether crashes may land at failpoints (parley's own nodes: harness/traits.ts ownNodes). */
+  failpoints: boolean;
+}
+
+/**
+ * Where a crash lands on nodes that serve failpoints: a power loss in the middle of the
+ * victim's next fsync half the time, a kill -9 right after one a third of the time;
+ * otherwise wherever the kill finds it. Nothing is drawn for other nodes, so their
+ * schedules do not shift.
+ */
+function crashPoint({ rnd, failpoints }: Ctx, mode: 'kill' | 'power-loss'): { point?: 'before-sync' | 'after-sync' } {
+  if (!failpoints) return {};
+  if (mode === 'power-loss') return rnd.chance(0.5) ? { point: 'before-sync' } : {};
+  return rnd.chance(1 / 3) ? { point: 'after-sync' } : {};
 }
 
 /**
@@ -109,13 +142,15 @@ function single(kind: Single, at: number, duration: number, ctx: Ctx): FaultSpec
     case 'partition':
       return [fault({ ...base, duration: Math.max(duration, MIN_PARTITION_MS), kind: 'partition', shape: rnd.pick(partitionShapes(ctx)), target: 'random', mode: rnd.pick(['blackhole', 'disable']) })];
     case 'crash':
-      return [fault({ ...base, kind: 'crash', target: rnd.chance(0.3) ? 'random-minority' : leaderOr('random') })];
+      return [fault({ ...base, kind: 'crash', target: rnd.chance(0.3) ? 'random-minority' : leaderOr('random'), ...crashPoint(ctx, 'kill') })];
     case 'pause':
       return [fault({ ...base, kind: 'pause', target: leaderOr('random') })];
     case 'leader-crash':
       return [fault({ ...base, kind: leaders ? 'leader-crash' : 'crash', target: leaders ? 'leader' : 'random' })];
     case 'power-loss':
-      return [fault({ ...base, kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', leaderOr('random')]) })];
+      // A third of the time the same nodes lose power twice (what the first recovery left must read back).
+      if (rnd.chance(1 / 3)) return combo('power-loss-twice', at, duration, ctx);
+      return [fault({ ...base, kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', leaders ? 'follower-majority' : 'majority', leaderOr('random')]), ...crashPoint(ctx, 'power-loss') })];
     case 'clock':
       // As the simulator's: slow or fast, sometimes with a jump forward (a monotonic clock never runs back).
       return [fault({ ...base, kind: 'clock', target: leaderOr('random'), clockRate: rnd.pick([0.25, 0.5, 2, 4]), clockJumpMs: rnd.pick([0, 0, 300, 1500]) })];
@@ -167,10 +202,45 @@ function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[]
         fault({ at: at + rnd.int(1000, 2000), duration, kind: rnd.chance(0.5) ? 'leader-crash' : 'pause', target: 'leader' }),
       ];
     case 'power-loss-majority':
-      return [fault({ at, duration, kind: 'crash', mode: 'power-loss', target: 'majority' })];
+      // Half the time the leader is spared: it counted what those followers acknowledged.
+      return [fault({ at, duration, kind: 'crash', mode: 'power-loss', target: leaders && rnd.chance(0.5) ? 'follower-majority' : 'majority', ...crashPoint(ctx, 'power-loss') })];
     case 'power-loss-all':
       // A whole data centre loses power: only what every node synced survives.
-      return [fault({ at, duration, kind: 'crash', mode: 'power-loss', target: 'all' })];
+      return [fault({ at, duration, kind: 'crash', mode: 'power-loss', target: 'all', ...crashPoint(ctx, 'power-loss') })];
+    case 'power-loss-twice': {
+      // The same nodes twice: what the first recovery left (a torn tail, a half-done
+      // compaction) must read back after the second, once more records followed it. The
+      // second strike comes 1.5-3 s after the restart was due, once a real node serves again.
+      const ids = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
+      const victims = rnd.chance(0.5) ? ids : rnd.sample(ids, Math.floor(nodes / 2) + 1);
+      return [
+        fault({ at, duration, kind: 'crash', mode: 'power-loss', target: victims, ...crashPoint(ctx, 'power-loss') }),
+        fault({ at: at + duration + rnd.int(1500, 3000), duration: rnd.int(300, 1000), kind: 'crash', mode: rnd.chance(0.5) ? 'power-loss' : 'kill', target: victims }),
+      ];
+    }
+    case 'power-loss-then-leader': {
+      if (!leaders) return combo('power-loss-majority', at, duration, ctx);
+      // The leader is killed before the followers are back, so it cannot repair their logs,
+      // and stays down until a new leader was elected from theirs.
+      return [
+        fault({ at, duration, kind: 'crash', mode: 'power-loss', target: rnd.pick(['follower-majority', 'followers']), ...crashPoint(ctx, 'power-loss') }),
+        fault({ at: at + rnd.int(50, 200), duration: duration + rnd.int(1500, 3000), kind: 'leader-crash', target: 'leader' }),
+      ];
+    }
+    case 'leader-churn': {
+      if (!leaders) return single('crash', at, duration, ctx);
+      // Down briefly, so the old leaders are back (with whatever their logs held) for the next
+      // election; the next crash comes once a replacement has been elected.
+      const times = rnd.int(3, 5);
+      let t = at;
+      const out: FaultSpec[] = [];
+      for (let i = 0; i < times; i++) {
+        const mode = rnd.chance(1 / 3) ? 'power-loss' : 'kill';
+        out.push(fault({ at: t, duration: rnd.int(200, 800), kind: 'leader-crash', target: 'leader', mode, ...crashPoint(ctx, mode) }));
+        t += rnd.int(1200, 2500);
+      }
+      return out;
+    }
   }
 }
 
@@ -193,11 +263,11 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
   const nemesis = scenario.nemesis;
   if (!nemesis) return [];
   const rnd = Random.derive(scenario.seed, 'nemesis');
-  const ctx: Ctx = { rnd, nodes: scenario.nodes, interval: nemesis.interval, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless', oneWay: !oneWayImpossible(scenario) };
+  const ctx: Ctx = { rnd, nodes: scenario.nodes, interval: nemesis.interval, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless', oneWay: !oneWayImpossible(scenario), failpoints: ownNodes(scenario) };
   const chaos = nemesis.names.includes('chaos');
   // Named nemeses are taken as asked (run-command.ts refuses clock where it cannot reach);
   // chaos leaves out what these nodes cannot take.
-  const clock = clockSkewable(scenario);
+  const clock = ctx.failpoints;
   const kinds: (Single | Combo | 'catch-up')[] = chaos
     ? ([...SINGLES, ...COMBOS, 'catch-up'] as const).filter((k) => clock || !NEEDS_CLOCK.includes(k))
     : (nemesis.names.filter((n) => n !== 'chaos') as (Single | 'catch-up')[]);

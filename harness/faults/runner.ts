@@ -8,14 +8,18 @@
  */
 import type { Random } from '../../nodes/common/random.js';
 import { monoNs } from '../../nodes/common/clock.js';
-import { ClockRefused, type Cluster } from '../cluster.js';
+import { HookRefused, type Cluster } from '../cluster.js';
 import type { FaultSpec } from '../../contracts/scenario.js';
 import type { FaultRecord } from '../../contracts/results.js';
 import type { FaultPlane } from './plane.js';
 import { linksTouching, allLinks, partitionLinks } from './topology.js';
 import { losePower } from './power-loss.js';
+import type { Failpoint } from '../../nodes/common/failpoints.js';
 
 export class FaultError extends Error {}
+
+/** How long a crash at a failpoint waits for the node to reach it before it is killed where it is. */
+export const FAILPOINT_WAIT_MS = 1500;
 
 export class FaultRunner {
   readonly records: FaultRecord[];
@@ -122,7 +126,7 @@ export class FaultRunner {
         if (leaderless) return leaderless;
         const deadline = Date.now() + 5000;
         while (Date.now() < deadline && !this.stopped) {
-          const leader = await this.cluster.leader();
+          const leader = await this.cluster.leader({ whileMajorityDown: true });
           if (leader && this.cluster.isUp(leader)) return [leader];
           await new Promise((r) => setTimeout(r, 50));
         }
@@ -130,9 +134,13 @@ export class FaultRunner {
       }
       case 'random':
         return up.length ? [this.random.pick(up)] : 'no live node';
-      case 'majority': {
-        const k = Math.floor(ids.length / 2) + 1;
-        return up.length ? this.random.sample(up, Math.min(k, up.length)) : 'no live node';
+      case 'majority':
+      case 'follower-majority':
+      case 'followers': {
+        const k = target === 'followers' ? ids.length : Math.floor(ids.length / 2) + 1;
+        const leader = target !== 'majority' && !this.cluster.spec.system?.leaderless() ? await this.cluster.leader() : null;
+        const pool = up.filter((id) => id !== leader);
+        return pool.length ? this.random.sample(pool, Math.min(k, pool.length)) : 'no live node';
       }
       case 'random-minority': {
         const k = Math.floor((ids.length - 1) / 2);
@@ -159,6 +167,16 @@ export class FaultRunner {
       }
       for (const c of cuts) record.lostBytes += c.before - c.after;
     }
+  }
+
+  /**
+   * Each node dies at `point` of its next fsync (POST /failpoint), or where it is after
+   * FAILPOINT_WAIT_MS if it reached none (an idle node syncs nothing); the record says which.
+   */
+  private async crashAtFailpoint(record: FaultRecord, nodes: readonly string[], point: Failpoint): Promise<void> {
+    const outcomes = await Promise.all(nodes.map(async (id) => [id, await this.cluster.crashAt(id, point, FAILPOINT_WAIT_MS)] as const));
+    const missed = outcomes.filter(([, how]) => how === 'killed').map(([id]) => id);
+    if (missed.length > 0) record.reason = `${missed.join(', ')} reached no ${point} within ${FAILPOINT_WAIT_MS} ms: killed where ${missed.length > 1 ? 'they were' : 'it was'}`;
   }
 
   /** The nodes a process fault's target names now that are up; null (the fault skipped, with the reason) when none is. */
@@ -197,7 +215,8 @@ export class FaultRunner {
       // superseded by this crash's own, not failed.
       const generation = new Map(live.map((id) => [id, (this.crashes.get(id) ?? 0) + 1]));
       for (const [id, g] of generation) this.crashes.set(id, g);
-      await Promise.all(live.map((id) => this.cluster.crash(id)));
+      if (spec.point) await this.crashAtFailpoint(record, live, spec.point);
+      else await Promise.all(live.map((id) => this.cluster.crash(id)));
       if (spec.mode === 'power-loss') this.cutUnsynced(record, live);
       return async () => {
         const superseded: string[] = [];
@@ -235,7 +254,7 @@ export class FaultRunner {
           this.cluster.skewClock(id, { rate: spec.clockRate, jumpMs: spec.clockJumpMs, forMs: spec.duration }).then(
             () => id,
             (err: unknown) => {
-              if (err instanceof ClockRefused) throw err;
+              if (err instanceof HookRefused) throw err;
               return null;
             },
           ),
@@ -331,6 +350,9 @@ export function describe(r: FaultRecord): string {
       return `bandwidth ${s.rateKBps} KB/s${on}`;
     case 'clock':
       return `clock ${s.clockRate}x${s.clockJumpMs > 0 ? ` +${s.clockJumpMs} ms` : ''}${on}`;
+    case 'crash':
+    case 'leader-crash':
+      return `${s.kind}${s.mode === 'power-loss' ? ' (power loss)' : ''}${s.point ? ` at ${s.point}` : ''}${on}`;
     default:
       return `${s.kind}${on}`;
   }

@@ -16,9 +16,13 @@ import type { Scenario } from '../../contracts/scenario.js';
  * The algorithm a simulated case runs. The simulator hosts parley's own cores; etcd and a
  * node command are real programs, which only `parley run` can drive.
  */
-export function simAlgorithm(scenario: Pick<Scenario, 'algo' | 'nodeCommand'>): AlgoName {
+export function simAlgorithm(scenario: Pick<Scenario, 'algo' | 'nodeCommand'> & Partial<Pick<Scenario, 'faults'>>): AlgoName {
   if (scenario.nodeCommand !== undefined) throw new UsageError("nodeCommand: parley sim simulates parley's own algorithms; run your node with parley run");
   if (!isAlgoName(scenario.algo)) throw new UsageError(`algo ${scenario.algo}: parley sim simulates ${ALGORITHMS.join(', ')}; run ${scenario.algo} with parley run`);
+  const failpoint = (scenario.faults ?? []).findIndex((f) => f.point !== undefined);
+  if (failpoint >= 0) {
+    throw new UsageError(`faults.${failpoint}.point: failpoints are a real node's (POST /failpoint, parley run); the simulator already strikes its power losses inside a sync (docs/sim.md)`);
+  }
   return scenario.algo;
 }
 

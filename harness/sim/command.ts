@@ -83,6 +83,7 @@ export function templateFromFlags(flags: SimFlags): CaseTemplate {
     const list = Array.isArray(raw) ? raw : (raw as { faults?: unknown } | null)?.faults;
     if (!Array.isArray(list)) throw new UsageError(`--faults ${faultsText}: expected a list of faults (or {faults: [...]})`);
     scenario = parseScenario({ ...scenario, nemesis: undefined, faults: list }, faultsText);
+    simAlgorithm(scenario);
     nemesis = null;
   } else if (faultsText !== undefined) {
     const names = faultsText.split(',').map((x) => x.trim());

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ClientOp, ClientReply } from './core.js';
 import { formatHostPort, type HostPort } from './address.js';
 import { CLOCK_JUMP_MAX_MS, CLOCK_RATE } from './clock.js';
+import { FAILPOINTS, type Failpoint } from './failpoints.js';
 
 export const MAX_KEY_LENGTH = 256;
 /** Most operations in one transaction. */
@@ -30,6 +31,8 @@ const clockBody = z.object({
   forMs: z.number().positive().max(CLOCK_JUMP_MAX_MS).optional(),
 });
 
+const failpointBody = z.object({ point: z.enum(FAILPOINTS).nullable() });
+
 export interface ClientApiHandlers {
   /** Run a validated operation; resolves with the reply to send. */
   operate(op: ClientOp): Promise<ClientReply>;
@@ -37,6 +40,8 @@ export interface ClientApiHandlers {
   metrics(): Record<string, unknown>;
   /** A clock fault (POST /clock): run at `rate`, after jumping `jumpMs` forward, for `forMs` (or until the next); returns the clock's state. */
   clock?(rate: number, jumpMs: number, forMs: number | undefined): Record<string, unknown>;
+  /** Arm a failpoint (POST /failpoint; null disarms): the node dies there (failpoints.ts); returns what is armed. */
+  failpoint?(point: Failpoint | null): Record<string, unknown>;
 }
 
 class HttpError extends Error {
@@ -144,6 +149,11 @@ async function route(req: http.IncomingMessage, handlers: ClientApiHandlers, lim
     if (method !== 'POST') throw new HttpError(405, '/clock takes POST');
     const { rate, jumpMs, forMs } = parse(clockBody, await readBody(req, limit));
     return [200, handlers.clock(rate, jumpMs, forMs)];
+  }
+  if (pathname === '/failpoint' && handlers.failpoint) {
+    if (method !== 'POST') throw new HttpError(405, '/failpoint takes POST');
+    const { point } = parse(failpointBody, await readBody(req, limit));
+    return [200, handlers.failpoint(point)];
   }
   if (pathname === '/txn') {
     if (method !== 'POST') throw new HttpError(405, '/txn takes POST');

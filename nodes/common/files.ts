@@ -18,6 +18,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { failpoint } from './failpoints.js';
 
 /** An open file a node appends to (its log, or a snapshot being written). */
 export interface LogFile {
@@ -238,8 +239,10 @@ class FsLogFile implements LogFile {
   }
 
   sync(): void {
+    failpoint('before-sync');
     fs.fdatasyncSync(this.fd);
     this.ledger.record(this.base, this.length);
+    failpoint('after-sync');
   }
 
   truncate(length: number): void {

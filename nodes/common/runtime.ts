@@ -19,6 +19,7 @@ import { PeerTransport } from './transport.js';
 import { startClientApi } from './client-api.js';
 import { Random } from './random.js';
 import { NodeClock, monoMs, monoNs } from './clock.js';
+import { armFailpoint, armedFailpoint } from './failpoints.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { RuntimeOptions } from './options.js';
 
@@ -122,6 +123,11 @@ export class NodeRuntime<M> {
           this.clock.skew(rate, jumpMs, forMs);
           this.log(`clock: now ${rate}x${jumpMs > 0 ? `, jumped ${jumpMs} ms forward` : ''}${forMs === undefined ? '' : ` for ${Math.round(forMs)} ms`}`);
           return this.clock.state();
+        },
+        failpoint: (point) => {
+          armFailpoint(point, (hit) => this.log(`failpoint ${hit}: dying here (kill -9 of itself)`));
+          this.log(point === null ? 'failpoint: disarmed' : `failpoint: armed at ${point}`);
+          return { armed: armedFailpoint() };
         },
       },
       config.runtime.maxBodyBytes,

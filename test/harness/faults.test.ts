@@ -279,9 +279,9 @@ describe('the fault runner with clock faults', () => {
   });
 
   it('fails the run when a node refuses: a node without a clock hook must not pass for a skewed one', async () => {
-    const { ClockRefused } = await import('../../harness/cluster.js');
+    const { HookRefused } = await import('../../harness/cluster.js');
     const { FaultError } = await import('../../harness/faults/runner.js');
-    const refused = clockCluster(async (id) => Promise.reject(new ClockRefused(`node ${id} refused POST /clock (status 404)`)));
+    const refused = clockCluster(async (id) => Promise.reject(new HookRefused(`node ${id} refused POST /clock (status 404)`)));
     await expect(runClock(refused.cluster, 'all')).rejects.toBeInstanceOf(FaultError);
   });
 });

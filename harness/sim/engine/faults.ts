@@ -89,9 +89,13 @@ export class SimFaultRunner {
       }
       case 'random':
         return up.length ? [this.random.pick(up)] : 'no live node';
-      case 'majority': {
-        const k = Math.floor(ids.length / 2) + 1;
-        return up.length ? this.random.sample(up, Math.min(k, up.length)) : 'no live node';
+      case 'majority':
+      case 'follower-majority':
+      case 'followers': {
+        const k = target === 'followers' ? ids.length : Math.floor(ids.length / 2) + 1;
+        const leader = target === 'majority' ? null : this.cluster.leader();
+        const pool = up.filter((id) => id !== leader);
+        return pool.length ? this.random.sample(pool, Math.min(k, pool.length)) : 'no live node';
       }
       case 'random-minority': {
         const k = Math.floor((ids.length - 1) / 2);
