@@ -11,7 +11,7 @@ import { convergenceBoundMs, type Workload } from '../workloads/workload.js';
 import { checkConvergence, type AppliedRecord, type SettleReport } from '../workloads/checkers/convergence.js';
 import { loadDuring, starvedDuring, STARVATION_LIMITS, type LoadSample } from '../workloads/checkers/starvation.js';
 import type { CommitEvent } from '../workloads/checkers/atomicity.js';
-import { checkLogSafety, isLeaderEvent, type LeaderEvent } from '../workloads/checkers/log-safety.js';
+import { checkLogSafety, isLeaderEvent, isRecoveredEvent, type LeaderEvent, type RecoveredEvent } from '../workloads/checkers/log-safety.js';
 import type { Verdict } from '../workloads/checkers/verdict.js';
 import type { Cluster } from './cluster.js';
 import type { ChildExit } from './supervisor.js';
@@ -23,12 +23,13 @@ import type { Scenario } from '../contracts/scenario.js';
 import type { ConvergenceSummary, MachineLoad, NodeResult, ScenarioResult, SettleSummary, SystemFacts } from '../contracts/results.js';
 import type { MachineWatch } from './machine-watch.js';
 import type { AfterLoad } from './after-load.js';
-import { isEventual } from './traits.js';
+import { fsyncOn, isEventual } from './traits.js';
 
-function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEvents: CommitEvent[]; leaders: LeaderEvent[] } {
+function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEvents: CommitEvent[]; leaders: LeaderEvent[]; recoveries: RecoveredEvent[] } {
   const applied: AppliedRecord[] = [];
   const commitEvents: CommitEvent[] = [];
   const leaders: LeaderEvent[] = [];
+  const recoveries: RecoveredEvent[] = [];
   for (const n of cluster?.nodes ?? []) {
     if (!n.dataDir) continue;
     applied.push(
@@ -42,9 +43,10 @@ function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEven
     for (const r of readTrace(path.join(n.dataDir, 'events.jsonl'), (r) => r)) {
       if (typeof r.txid === 'string' && typeof r.event === 'string') commitEvents.push(r as unknown as CommitEvent);
       else if (isLeaderEvent(r)) leaders.push(r as unknown as LeaderEvent);
+      else if (isRecoveredEvent(r)) recoveries.push(r as unknown as RecoveredEvent);
     }
   }
-  return { applied, commitEvents, leaders };
+  return { applied, commitEvents, leaders, recoveries };
 }
 
 export interface AssembleInput {
@@ -78,7 +80,7 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
   const records = a.load?.records ?? [];
   const analysis = analyze(records, a.faults, a.originNs, a.endNs, workload.isWrite);
   const { events } = await readHistory(path.join(a.dir, 'history.jsonl'));
-  const { applied, commitEvents, leaders } = traces(a.cluster);
+  const { applied, commitEvents, leaders, recoveries } = traces(a.cluster);
   const eventual = isEventual(scenario);
   const samples = a.machine?.samples ?? [];
   const judgedUntil = a.phases?.settled ?? a.endNs;
@@ -96,7 +98,8 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
     a.problems.push(`the checkers could not read this run's history: ${err instanceof Error ? err.message : String(err)}`);
   }
   // The replicas' own invariants, from their traces (cores with a log or terms only).
-  const safety = checkLogSafety({ applied, leaders });
+  // A node without fsync may lose what it applied to a power loss: that is what it was told.
+  const safety = checkLogSafety({ applied, leaders, recoveries: fsyncOn(a.scenario.options) ? recoveries : [] });
   if (safety) checks.push(safety);
 
   // Convergence as a measurement, for every algorithm: ack -> the last live node holding it.

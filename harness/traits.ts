@@ -1,5 +1,6 @@
 /** What the run loop needs to know about an algorithm, beyond its name. */
 import type { Scenario } from '../contracts/scenario.js';
+import { runtimeOptionsSchema } from '../nodes/common/options.js';
 
 /**
  * Whether the cluster has a leader (or coordinator) to wait for and to aim `target: leader`
@@ -31,4 +32,10 @@ export function oneWayImpossible(scenario: Pick<Scenario, 'algo'> & Partial<Pick
  */
 export function ownNodes(scenario: Pick<Scenario, 'algo'> & Partial<Pick<Scenario, 'nodeCommand'>>): boolean {
   return scenario.nodeCommand === undefined && scenario.algo !== 'etcd';
+}
+
+/** Whether the nodes sync what they write (`--set fsync=false` turns it off, and with it every promise across a power loss). */
+export function fsyncOn(options: Scenario['options']): boolean {
+  const parsed = runtimeOptionsSchema.shape.fsync.safeParse(options.fsync);
+  return !parsed.success || parsed.data;
 }

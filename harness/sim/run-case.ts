@@ -21,7 +21,7 @@ import type { Verdict } from '../../workloads/checkers/verdict.js';
 import { checkLogSafety } from '../../workloads/checkers/log-safety.js';
 import type { FaultRecord } from '../../contracts/results.js';
 import type { Scenario } from '../../contracts/scenario.js';
-import { hasLeader, isEventual } from '../traits.js';
+import { fsyncOn, hasLeader, isEventual } from '../traits.js';
 import { SimCluster } from './engine/cluster.js';
 import { SimApi, SimHistory, ns, startSimLoad } from './engine/clients.js';
 import { SimFaultRunner } from './engine/faults.js';
@@ -171,7 +171,7 @@ export function runCase(c: SimCase, modules: SimModules, capture = false): CaseR
   const unread: { node: string; key: Key }[] = [];
   const finalByNode = finalReads(cluster, api, workload, scenario, history, liveness, unread, source);
   const checks = check(workload, scenario, history, cluster, finalByNode, unread, ns(healedAt));
-  const safety = checkLogSafety({ applied: cluster.applied, leaders: cluster.leaderEvents });
+  const safety = checkLogSafety({ applied: cluster.applied, leaders: cluster.leaderEvents, recoveries: fsyncOn(scenario.options) ? cluster.recoveredEvents : [] });
   if (safety) checks.push(safety);
   for (const f of cluster.fatal) checks.push({ checker: 'invariants', valid: false, summary: `${f.node} died at ${f.atMs} ms of simulated time: ${f.error}`, stats: { atMs: f.atMs } });
   for (const why of startFailures) checks.push({ checker: 'durability', valid: false, summary: `a node cannot recover its own log after a crash the contract allows: ${why}`, stats: {} });

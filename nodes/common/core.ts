@@ -137,6 +137,13 @@ export interface Core<M> {
    * still forwarded to the old one at once (504) instead of at their timeout.
    */
   leaderId?(): NodeId | null;
+  /**
+   * The highest log position (Raft index, Paxos slot) this node recovered from its own files,
+   * log or snapshot, read once at start-up; for cores that apply only what they made durable
+   * first. Every position it applied before it stopped must be here again (the invariants
+   * checker's "no node forgets what it applied"); cores that cannot promise that leave it out.
+   */
+  recoveredThrough?(): number;
 }
 
 export interface CoreContext<O> {

@@ -135,6 +135,9 @@ export class NodeHost<M> {
     });
     this.lastLeader = this.core.leaderId?.() ?? null;
     this.incarnation = Math.round(io.nowMs() * 1000).toString(36);
+    // Traced before this incarnation can apply anything (workloads/checkers/log-safety.ts).
+    const through = this.core.recoveredThrough?.();
+    if (through !== undefined) io.traceEvents([{ event: 'recovered', through }], io.nowNs());
   }
 
   get pendingRequests(): number {

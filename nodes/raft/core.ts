@@ -143,6 +143,11 @@ export class RaftCore implements Core<RaftMessage> {
   get lastIndex(): number {
     return this.log.lastIndex;
   }
+
+  /** Entries are applied only once they are in this node's durable log (Ready order), so what it applied it recovers. */
+  recoveredThrough(): number {
+    return this.log.lastIndex;
+  }
   get lastTerm(): number {
     return this.log.lastTerm;
   }

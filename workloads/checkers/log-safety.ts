@@ -9,6 +9,10 @@
  *                          (Raft index, Paxos slot); a node that applies a position twice
  *                          (a restart replaying its log) must apply the same writes again
  *   election safety        at most one leader per term (Raft's `leader` events)
+ *   no forgotten applies   a node restarted recovers from its own files every position it
+ *                          applied before (its `recovered` event): it applies only what it
+ *                          made durable first, so a shorter log means its disk lost a synced
+ *                          write, or recovery dropped one (only checked with fsync on)
  *
  * Both are conservative, so a violation is always a real bug: positions are compared only
  * where both sides traced writes (an operation that wrote nothing, a no-op, a position a
@@ -28,6 +32,40 @@ export interface LeaderEvent {
 
 export function isLeaderEvent(row: Record<string, unknown>): boolean {
   return row.event === 'leader' && typeof row.term === 'number' && typeof row.node === 'string';
+}
+
+/** A node started on its data directory and holds log positions up to `through` (Core.recoveredThrough). */
+export interface RecoveredEvent {
+  node: string;
+  event: 'recovered';
+  through: number;
+  /** Monotonic ns when it started, before it applied anything. */
+  t: number;
+}
+
+export function isRecoveredEvent(row: Record<string, unknown>): boolean {
+  return row.event === 'recovered' && typeof row.through === 'number' && typeof row.node === 'string' && typeof row.t === 'number';
+}
+
+/**
+ * Restarts that came back with less than the node had applied: for each node, the highest
+ * position it applied before each of its starts, against what that start recovered.
+ */
+function forgottenApplies(applied: readonly AppliedRecord[], recoveries: readonly RecoveredEvent[]): string[] {
+  const out: string[] = [];
+  const byNode = new Map<string, RecoveredEvent[]>();
+  for (const r of recoveries) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r]);
+  for (const [node, starts] of byNode) {
+    starts.sort((a, b) => a.t - b.t);
+    const mine = applied.filter((r) => r.node === node && r.at !== undefined).sort((a, b) => a.t - b.t);
+    let i = 0;
+    let highest = 0;
+    for (const [n, start] of starts.entries()) {
+      while (i < mine.length && mine[i]!.t < start.t) highest = Math.max(highest, mine[i++]!.at!);
+      if (start.through < highest) out.push(`${node} applied log position ${highest} before its start #${n + 1}, which recovered only through ${start.through} from its own files`);
+    }
+  }
+  return out;
 }
 
 interface Applied {
@@ -75,10 +113,12 @@ export interface LogSafetyInput {
   /** Every node's applied trace, each node's records in the order it traced them. */
   applied: readonly AppliedRecord[];
   leaders?: readonly LeaderEvent[];
+  /** Each start of a node whose core reports what it recovered; leave out unless its writes were synced (fsync on). */
+  recoveries?: readonly RecoveredEvent[];
 }
 
 /** Null when there is nothing to check (no record carries a position, no leader events). */
-export function checkLogSafety({ applied, leaders = [] }: LogSafetyInput): Verdict | null {
+export function checkLogSafety({ applied, leaders = [], recoveries = [] }: LogSafetyInput): Verdict | null {
   const byPosition = positions(applied);
   if (byPosition.size === 0 && leaders.length === 0) return null;
   const problems: string[] = [];
@@ -101,10 +141,14 @@ export function checkLogSafety({ applied, leaders = [] }: LogSafetyInput): Verdi
   }
   const splitTerms = [...byTerm].filter(([, nodes]) => nodes.size > 1).sort((a, b) => a[0] - b[0]);
   for (const [term, nodes] of splitTerms.slice(0, 3)) problems.push(`term ${term} had ${nodes.size} leaders: ${[...nodes].sort().join(', ')}`);
-  const stats = { positions: byPosition.size, divergentPositions: divergent, terms: byTerm.size, splitTerms: splitTerms.length };
+  const forgotten = forgottenApplies(applied, recoveries);
+  problems.push(...forgotten.slice(0, 3));
+  const stats = { positions: byPosition.size, divergentPositions: divergent, terms: byTerm.size, splitTerms: splitTerms.length, restartsChecked: recoveries.length, forgetfulRestarts: forgotten.length };
   if (problems.length === 0) {
-    const terms = byTerm.size > 0 ? `, and ${byTerm.size} terms with one leader each` : '';
-    return { checker: 'invariants', valid: true, summary: `the replicas agree: ${byPosition.size} log positions applied alike on every node that applied them${terms}`, stats };
+    const terms = byTerm.size > 0 ? `, ${byTerm.size} terms with one leader each` : '';
+    const starts = recoveries.length > 0 ? `, ${recoveries.length} starts that each recovered all the node had applied` : '';
+    return { checker: 'invariants', valid: true, summary: `the replicas agree: ${byPosition.size} log positions applied alike on every node that applied them${terms}${starts}`, stats };
   }
-  return { checker: 'invariants', valid: false, summary: `the replicas disagree: ${problems.join('; ')}`, stats };
+  const what = forgotten.length === problems.length ? 'a node forgot what it applied' : 'the replicas disagree';
+  return { checker: 'invariants', valid: false, summary: `${what}: ${problems.join('; ')}`, stats };
 }

@@ -9,7 +9,7 @@ import type { RuntimeOptions } from '../../../nodes/common/options.js';
 import { Random } from '../../../nodes/common/random.js';
 import type { AppliedRecord } from '../../../workloads/checkers/convergence.js';
 import type { CommitEvent } from '../../../workloads/checkers/atomicity.js';
-import { isLeaderEvent, type LeaderEvent } from '../../../workloads/checkers/log-safety.js';
+import { isLeaderEvent, isRecoveredEvent, type LeaderEvent, type RecoveredEvent } from '../../../workloads/checkers/log-safety.js';
 import type { Scalar } from '../../../workloads/history.js';
 import { Scheduler } from './scheduler.js';
 import { SimNetwork } from './network.js';
@@ -34,6 +34,7 @@ export class SimCluster {
   readonly commitEvents: CommitEvent[] = [];
   /** Raft's `leader` events, for the election-safety check. */
   readonly leaderEvents: LeaderEvent[] = [];
+  readonly recoveredEvents: RecoveredEvent[] = [];
   /** Nodes that died of an exception (a failed invariant), with when and why. */
   readonly fatal: { node: NodeId; atMs: number; error: string }[] = [];
   /** Called when a node crashes, so client connections to it fail (clients.ts). */
@@ -69,6 +70,7 @@ export class SimCluster {
           const row = JSON.parse(JSON.stringify({ ...e, node, t: tNs })) as Record<string, unknown>;
           if (typeof row.txid === 'string' && typeof row.event === 'string') this.commitEvents.push(row as unknown as CommitEvent);
           else if (isLeaderEvent(row)) this.leaderEvents.push(row as unknown as LeaderEvent);
+          else if (isRecoveredEvent(row)) this.recoveredEvents.push(row as unknown as RecoveredEvent);
         }
       },
     };
