@@ -43,6 +43,9 @@ describe('parley run argument and scenario errors', () => {
     ['an unknown system', ['--system', 'zookeeper'], /--system zookeeper: expected etcd/],
     ['clock faults on etcd', ['--system', 'etcd', '--faults', 'clock'], /--faults clock: clock faults need parley's own nodes/],
     ['a clock fault on a node command', ['--node-command', 'node x.js --api {api}', '--algo', 'mine', '--faults', file('c.yaml', '- kind: clock\n  at: 1s\n  duration: 1s\n')], /faults.0.kind clock: clock faults need parley's own nodes/],
+    ['a crash at a failpoint on etcd', ['--system', 'etcd', '--faults', file('p.yaml', '- { kind: crash, at: 1s, duration: 1s, point: before-sync }\n')], /faults.0.point: a crash at a failpoint needs parley's own nodes/],
+    ['a failpoint on a partition', ['--algo', 'raft', '--faults', file('q.yaml', '- { kind: partition, at: 1s, duration: 1s, point: after-sync }\n')], /faults.0.point: a partition fault takes no point/],
+    ['an unknown failpoint', ['--algo', 'raft', '--faults', file('u.yaml', '- { kind: crash, at: 1s, duration: 1s, point: mid-rename }\n')], /faults.0.point: expected one of/],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     const r = await execa(process.execPath, [PARLEY_BIN, 'run', ...args, '--out', path.join(dir, 'never')], { reject: false, timeout: 20_000 });

@@ -123,6 +123,38 @@ describe('nemesis schedules', () => {
     for (const shape of ['bridge', 'ring', 'one-way', 'isolate-leader']) expect(halves, shape).toBeGreaterThan(shapes.get(shape) ?? 0);
   });
 
+  it('chaos crashes parley\'s nodes at failpoints: power losses inside a sync, kills right after one; never etcd\'s', () => {
+    const all = Array.from({ length: 40 }, (_, i) => expandNemesis(scenario(i + 1))).flat();
+    const crashes = all.filter((f) => f.kind === 'crash' || f.kind === 'leader-crash');
+    expect(crashes.some((f) => f.mode === 'power-loss' && f.point === 'before-sync')).toBe(true);
+    expect(crashes.some((f) => f.mode === 'kill' && f.point === 'after-sync')).toBe(true);
+    expect(crashes.some((f) => f.point === undefined)).toBe(true);
+    // A kill before the sync would keep the write (the page cache survives): only power losses land there.
+    expect(crashes.filter((f) => f.point === 'before-sync').every((f) => f.mode === 'power-loss')).toBe(true);
+    const etcd = (seed: number) => parseScenario({ algo: 'etcd', nodes: 3, duration: '60s', seed, nemesis: { names: ['chaos'], interval: '2s', faultDuration: '2s' } });
+    expect(Array.from({ length: 20 }, (_, i) => expandNemesis(etcd(i + 1))).flat().filter((f) => f.point !== undefined)).toEqual([]);
+  });
+
+  it('chaos cuts the followers\' power and then kills the leader before they are back, for longer', () => {
+    const all = Array.from({ length: 60 }, (_, i) => expandNemesis(scenario(i + 1))).flat();
+    const pairs = all.filter((f) => f.kind === 'crash' && f.mode === 'power-loss' && (f.target === 'followers' || f.target === 'follower-majority'));
+    const leaderAfter = (p: (typeof all)[number]) => all.find((l) => l.kind === 'leader-crash' && l.at >= p.at + 50 && l.at <= p.at + 200 && l.at + l.duration > p.at + p.duration + 1000);
+    expect(pairs.filter((p) => leaderAfter(p)).length).toBeGreaterThan(0);
+    expect(new Set(pairs.map((p) => p.target))).toEqual(new Set(['followers', 'follower-majority']));
+  });
+
+  it('chaos churns the leader (3-5 crashes in a row, each of whoever leads then) and cuts the same nodes\' power twice', () => {
+    const all = Array.from({ length: 60 }, (_, i) => expandNemesis(scenario(i + 1)));
+    const churn = all.some((schedule) => {
+      const crashes = schedule.filter((f) => f.kind === 'leader-crash' && f.duration <= 800);
+      return crashes.some((first) => crashes.filter((c) => c.at >= first.at && c.at <= first.at + 4 * 2500).length >= 3);
+    });
+    expect(churn).toBe(true);
+    const twice = all.flat().filter((f) => f.kind === 'crash' && Array.isArray(f.target));
+    const again = twice.some((a) => a.mode === 'power-loss' && twice.some((b) => b !== a && JSON.stringify(b.target) === JSON.stringify(a.target) && b.at >= a.at + a.duration + 1500 && b.at <= a.at + a.duration + 3000));
+    expect(again).toBe(true);
+  });
+
   it('chaos leaves clocks alone for nodes that cannot take a clock fault (etcd, a node command)', () => {
     const etcd = (seed: number) => parseScenario({ algo: 'etcd', nodes: 3, duration: '60s', seed, nemesis: { names: ['chaos'], interval: '2s', faultDuration: '2s' } });
     const all = Array.from({ length: 40 }, (_, i) => expandNemesis(etcd(i + 1))).flat();
@@ -133,7 +165,10 @@ describe('nemesis schedules', () => {
   it('named nemeses keep to their own kinds', () => {
     for (const f of expandNemesis(scenario(5, ['clock']))) expect(f.kind).toBe('clock');
     for (const f of expandNemesis(scenario(5, ['partition']))) expect(f.kind).toBe('partition');
-    for (const f of expandNemesis(scenario(5, ['power-loss']))) expect(f).toMatchObject({ kind: 'crash', mode: 'power-loss' });
+    // Power losses, and a third of the time the same nodes crashed again once they are back.
+    const power = Array.from({ length: 10 }, (_, i) => expandNemesis(scenario(i + 1, ['power-loss']))).flat();
+    for (const f of power) expect(f.kind).toBe('crash');
+    expect(power.filter((f) => f.mode === 'power-loss').length).toBeGreaterThan(power.length / 2);
   });
 
   it('catch-up: one node cut off for most of an interval, then crashed soon after it is back', () => {
@@ -283,5 +318,67 @@ describe('the fault runner with clock faults', () => {
     const { FaultError } = await import('../../harness/faults/runner.js');
     const refused = clockCluster(async (id) => Promise.reject(new HookRefused(`node ${id} refused POST /clock (status 404)`)));
     await expect(runClock(refused.cluster, 'all')).rejects.toBeInstanceOf(FaultError);
+  });
+});
+
+describe('the fault runner with crashes at failpoints', () => {
+  function failpointCluster(outcome: (id: string) => Promise<'failpoint' | 'killed'>) {
+    const calls: string[] = [];
+    const up = new Set(['n1', 'n2', 'n3']);
+    return {
+      calls,
+      cluster: {
+        ids: ['n1', 'n2', 'n3'],
+        spec: {},
+        isUp: (id: string) => up.has(id),
+        node: () => ({ dataDir: null }),
+        crash: async (id: string) => {
+          calls.push(`kill ${id}`);
+          up.delete(id);
+        },
+        crashAt: async (id: string, point: string) => {
+          calls.push(`${point} ${id}`);
+          const how = await outcome(id);
+          up.delete(id);
+          return how;
+        },
+        restart: async (id: string) => {
+          calls.push(`restart ${id}`);
+          up.add(id);
+        },
+      },
+    };
+  }
+  async function run(cluster: object, spec: Record<string, unknown>) {
+    const { FaultRunner } = await import('../../harness/faults/runner.js');
+    const { Random } = await import('../../nodes/common/random.js');
+    const { monoNs } = await import('../../nodes/common/clock.js');
+    const { faultSchema } = await import('../../contracts/scenario.js');
+    const runner = new FaultRunner([faultSchema.parse({ kind: 'crash', at: 0, duration: 20, ...spec })], cluster as never, null, new Random(1), Number(monoNs()), () => undefined);
+    await runner.run();
+    return runner.records[0]!;
+  }
+
+  it('sends each target to its failpoint instead of killing it, and restarts it after the hold', async () => {
+    const { calls, cluster } = failpointCluster(async () => 'failpoint');
+    const record = await run(cluster, { target: ['n1', 'n3'], point: 'after-sync' });
+    expect(record).toMatchObject({ status: 'done', targets: ['n1', 'n3'] });
+    expect(record.reason).toBeUndefined();
+    expect(calls.slice(0, 2).sort()).toEqual(['after-sync n1', 'after-sync n3']);
+    expect(calls.slice(2).sort()).toEqual(['restart n1', 'restart n3']);
+  });
+
+  it('says which node reached no failpoint in time (it was killed where it was)', async () => {
+    const { cluster } = failpointCluster(async (id) => (id === 'n2' ? 'killed' : 'failpoint'));
+    const record = await run(cluster, { target: 'all', point: 'after-sync' });
+    expect(record.status).toBe('done');
+    expect(record.reason).toMatch(/^n2 reached no after-sync within \d+ ms: killed where it was$/);
+  });
+
+  it('fails the run when a node refuses: a node without failpoints must not pass for one that died at one', async () => {
+    const { HookRefused } = await import('../../harness/cluster.js');
+    const { FaultError } = await import('../../harness/faults/runner.js');
+    const { cluster } = failpointCluster(async (id) => Promise.reject(new HookRefused(`node ${id} refused POST /failpoint (status 404)`)));
+    await expect(run(cluster, { target: 'n1', point: 'before-sync' })).rejects.toBeInstanceOf(FaultError);
   });
 });

@@ -49,6 +49,12 @@ describe('parley sim on the command line', () => {
     expect(own.exitCode).toBe(64);
     expect(own.stderr.trim().split('\n')).toHaveLength(1);
     expect(own.stderr).toContain('nodeCommand: parley sim simulates');
+    // Failpoints are a real node's; the simulator strikes its power losses inside syncs itself.
+    fs.writeFileSync(path.join(tmp, 'failpoint.yaml'), '- { kind: crash, at: 1s, duration: 1s, mode: power-loss, point: before-sync }\n');
+    const fp = await sim(['--algo', 'raft', '--faults', 'failpoint.yaml', '--seeds', '1']);
+    expect(fp.exitCode).toBe(64);
+    expect(fp.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fp.stderr).toContain('faults.0.point: failpoints are a real node');
   });
 
   it('runs a sweep and writes its summary with every seed counted', async () => {
