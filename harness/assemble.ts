@@ -23,7 +23,8 @@ import type { Scenario } from '../contracts/scenario.js';
 import type { ConvergenceSummary, MachineLoad, NodeResult, ScenarioResult, SettleSummary, SystemFacts } from '../contracts/results.js';
 import type { MachineWatch } from './machine-watch.js';
 import type { AfterLoad } from './after-load.js';
-import { fsyncOn, isEventual } from './traits.js';
+import { fsyncOn, isEventual, ownNodes } from './traits.js';
+import { deathVerdicts, foldDeaths } from './node-deaths.js';
 
 function traces(cluster: Cluster | null): { applied: AppliedRecord[]; commitEvents: CommitEvent[]; leaders: LeaderEvent[]; recoveries: RecoveredEvent[] } {
   const applied: AppliedRecord[] = [];
@@ -101,6 +102,8 @@ export async function assemble(a: AssembleInput): Promise<ScenarioResult> {
   // A node without fsync may lose what it applied to a power loss: that is what it was told.
   const safety = checkLogSafety({ applied, leaders, recoveries: fsyncOn(a.scenario.options) ? recoveries : [] });
   if (safety) checks.push(safety);
+  // A node of parley's own that died of a bug it detected itself (node-deaths.ts).
+  foldDeaths(checks, deathVerdicts(a.unexpectedExits, { ownNodes: ownNodes(scenario), fsync: fsyncOn(scenario.options) }));
 
   // Convergence as a measurement, for every algorithm: ack -> the last live node holding it.
   let convergence: ConvergenceSummary | null = null;

@@ -146,11 +146,18 @@ function single(kind: Single, at: number, duration: number, ctx: Ctx): FaultSpec
     case 'pause':
       return [fault({ ...base, kind: 'pause', target: leaderOr('random') })];
     case 'leader-crash':
+      // A third of the time the leader churns: crashed again and again, each time whoever leads.
+      if (leaders && rnd.chance(1 / 3)) return combo('leader-churn', at, duration, ctx);
       return [fault({ ...base, kind: leaders ? 'leader-crash' : 'crash', target: leaders ? 'leader' : 'random' })];
-    case 'power-loss':
-      // A third of the time the same nodes lose power twice (what the first recovery left must read back).
-      if (rnd.chance(1 / 3)) return combo('power-loss-twice', at, duration, ctx);
+    case 'power-loss': {
+      // A power-loss nemesis is the whole family: a third of the time the same nodes lose power
+      // twice (what the first recovery left must read back), a sixth of the time the followers
+      // lose it and the leader is killed before they are back.
+      const draw = rnd.float();
+      if (draw < 1 / 3) return combo('power-loss-twice', at, duration, ctx);
+      if (draw < 1 / 2 && leaders) return combo('power-loss-then-leader', at, duration, ctx);
       return [fault({ ...base, kind: 'crash', mode: 'power-loss', target: rnd.pick(['random', 'majority', leaders ? 'follower-majority' : 'majority', leaderOr('random')]), ...crashPoint(ctx, 'power-loss') })];
+    }
     case 'clock':
       // As the simulator's: slow or fast, sometimes with a jump forward (a monotonic clock never runs back).
       return [fault({ ...base, kind: 'clock', target: leaderOr('random'), clockRate: rnd.pick([0.25, 0.5, 2, 4]), clockJumpMs: rnd.pick([0, 0, 300, 1500]) })];

@@ -165,10 +165,14 @@ describe('nemesis schedules', () => {
   it('named nemeses keep to their own kinds', () => {
     for (const f of expandNemesis(scenario(5, ['clock']))) expect(f.kind).toBe('clock');
     for (const f of expandNemesis(scenario(5, ['partition']))) expect(f.kind).toBe('partition');
-    // Power losses, and a third of the time the same nodes crashed again once they are back.
+    // The power-loss family: power losses, the same nodes crashed again once they are back, the
+    // followers' power cut and the leader killed before they return.
     const power = Array.from({ length: 10 }, (_, i) => expandNemesis(scenario(i + 1, ['power-loss']))).flat();
-    for (const f of power) expect(f.kind).toBe('crash');
+    for (const f of power) expect(['crash', 'leader-crash']).toContain(f.kind);
     expect(power.filter((f) => f.mode === 'power-loss').length).toBeGreaterThan(power.length / 2);
+    expect(power.some((f) => f.kind === 'leader-crash')).toBe(true);
+    // Leader crashes, once or churning.
+    for (const f of expandNemesis(scenario(5, ['leader-crash']))) expect(f).toMatchObject({ kind: 'leader-crash', target: 'leader' });
   });
 
   it('catch-up: one node cut off for most of an interval, then crashed soon after it is back', () => {
