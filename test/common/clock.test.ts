@@ -3,10 +3,9 @@
  * API's POST /clock that sets one: rates and jumps as asked, never running back, ending on
  * time by itself, and bad requests refused with the field named.
  */
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NodeClock } from '../../nodes/common/clock.js';
-import { startClientApi } from '../../nodes/common/client-api.js';
+import { serveFaultHook } from '../helpers/fault-hook.js';
 
 /** A clock over a machine clock the test moves by hand. */
 function manual(start = 1000) {
@@ -72,24 +71,7 @@ describe('NodeClock', () => {
 });
 
 describe('POST /clock in the client API', () => {
-  let port = 0;
-  const calls: unknown[][] = [];
-  let server: Awaited<ReturnType<typeof startClientApi>>;
-  beforeAll(async () => {
-    const handlers = {
-      operate: async () => ({ status: 200, body: { ok: true } }),
-      status: () => ({}),
-      metrics: () => ({}),
-      clock: (...args: unknown[]) => (calls.push(args), { rate: args[0] }),
-    };
-    server = await startClientApi({ host: '127.0.0.1', port: 0 }, handlers as never, 1 << 20);
-    port = (server.address() as AddressInfo).port;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const call = async (method: string, body?: unknown) => {
-    const r = await fetch(`http://127.0.0.1:${port}/clock`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-  };
+  const { calls, call } = serveFaultHook('/clock', (calls) => ({ clock: (...args: unknown[]) => (calls.push(args), { rate: args[0] }) }));
 
   it('hands a valid fault to the node (jump defaults to 0, the duration is optional)', async () => {
     calls.length = 0;

@@ -6,10 +6,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { startClientApi } from '../../nodes/common/client-api.js';
+import { serveFaultHook } from '../helpers/fault-hook.js';
 import { DurabilityLedger } from '../../nodes/common/files.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-failpoint-'));
@@ -57,30 +56,13 @@ describe('failpoints in a node process', () => {
 });
 
 describe('POST /failpoint in the client API', () => {
-  let port = 0;
-  const calls: unknown[] = [];
-  let server: Awaited<ReturnType<typeof startClientApi>>;
-  beforeAll(async () => {
-    const handlers = {
-      operate: async () => ({ status: 200, body: { ok: true } }),
-      status: () => ({}),
-      metrics: () => ({}),
-      failpoint: (point: unknown) => (calls.push(point), { armed: point }),
-    };
-    server = await startClientApi({ host: '127.0.0.1', port: 0 }, handlers as never, 1 << 20);
-    port = (server.address() as AddressInfo).port;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const call = async (method: string, body?: unknown) => {
-    const r = await fetch(`http://127.0.0.1:${port}/failpoint`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-  };
+  const { calls, call } = serveFaultHook('/failpoint', (calls) => ({ failpoint: (point) => (calls.push([point]), { armed: point }) }));
 
   it('arms a known point, and disarms with null', async () => {
     calls.length = 0;
     expect(await call('POST', { point: 'before-sync' })).toEqual({ status: 200, body: { armed: 'before-sync' } });
     expect(await call('POST', { point: null })).toEqual({ status: 200, body: { armed: null } });
-    expect(calls).toEqual(['before-sync', null]);
+    expect(calls).toEqual([['before-sync'], [null]]);
   });
 
   it('answers 400 naming the field for an unknown point or no body, and 405 for GET; nothing is armed', async () => {
