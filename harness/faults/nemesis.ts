@@ -241,9 +241,13 @@ function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[]
       const times = rnd.int(3, 5);
       let t = at;
       const out: FaultSpec[] = [];
+      // On nodes with failpoints each leader dies at its next fsync: right after it made its
+      // newest entries durable and before it sent them (a log only it holds, of its term, as
+      // in Raft's figure 8), or, losing power, in the middle of that fsync.
       for (let i = 0; i < times; i++) {
         const mode = rnd.chance(1 / 3) ? 'power-loss' : 'kill';
-        out.push(fault({ at: t, duration: rnd.int(200, 800), kind: 'leader-crash', target: 'leader', mode, ...crashPoint(ctx, mode) }));
+        const point = ctx.failpoints ? { point: mode === 'kill' ? 'after-sync' : 'before-sync' } : {};
+        out.push(fault({ at: t, duration: rnd.int(200, 800), kind: 'leader-crash', target: 'leader', mode, ...point }));
         t += rnd.int(1200, 2500);
       }
       return out;
