@@ -87,6 +87,30 @@ describe('power loss of real node processes', () => {
     }
   });
 
+  it('a power loss at a failpoint lands inside the victim\'s fsync: it dies there, and the write it was syncing is cut', async () => {
+    const { cluster, plane } = await startCluster('failpoint', {});
+    const leader = await cluster.waitForLeader(20_000);
+    const victim = cluster.ids.find((id) => id !== leader)!;
+    // Writes keep coming, so the follower has a sync to die in.
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) await fetchJson(cluster.node(leader).api, 'PUT', `/kv/w${i % 20}`, { value: i }, 2000).catch(() => undefined);
+    })();
+    try {
+      const runner = new FaultRunner([faultSchema.parse({ kind: 'crash', mode: 'power-loss', point: 'before-sync', target: victim, at: 0, duration: 300 })], cluster, plane, new Random(4), Number(monoNs()), () => undefined);
+      await runner.run();
+      const record = runner.records[0]!;
+      expect(record.status).toBe('done');
+      expect(record.reason).toBeUndefined(); // it reached the failpoint: not killed from outside
+      expect(record.lostBytes).toBeGreaterThan(0);
+      expect(fs.readFileSync(cluster.node(victim).logFile, 'utf8')).toContain('failpoint before-sync: dying here');
+      await waitUntil('the victim to serve again', async () => (await cluster.status(victim, 1000)) !== null, 20_000);
+    } finally {
+      writing = false;
+      await writer;
+    }
+  });
+
   it('a combined nemesis (partition + paused leader) has both faults in force at once', async () => {
     const { cluster, plane } = await startCluster('combo', {});
     const before = await cluster.waitForLeader(20_000);
