@@ -68,7 +68,6 @@ export interface NodeSystem {
   leaderless(): string | null;
 }
 
-/** A node answered a clock fault with a refusal: it has no clock to skew (docs/nodes.md, POST /clock). */
 /** A node refused one of the fault hooks parley's own nodes serve (POST /clock, POST /failpoint). */
 export class HookRefused extends Error {}
 
@@ -216,26 +215,18 @@ export class Cluster {
     const child = this.localChild(id);
     // Expected before it is armed: the node may die before its answer is read.
     child.expectExit();
-    let status: number;
-    let body: unknown;
-    try {
-      ({ status, body } = await fetchJson(this.node(id).api, 'POST', '/failpoint', { point }, Math.min(2000, withinMs)));
-    } catch {
-      status = 0;
-    }
-    if (status !== 200 && status !== 0 && child.running) {
+    // No answer (still starting, or already dead): killed where it is.
+    const answer = await fetchJson(this.node(id).api, 'POST', '/failpoint', { point }, Math.min(2000, withinMs)).catch(() => null);
+    if (answer && answer.status !== 200 && child.running) {
       child.expectExit(false);
-      throw new HookRefused(`node ${id} refused POST /failpoint (status ${status}: ${JSON.stringify(body)})`);
+      throw new HookRefused(`node ${id} refused POST /failpoint (status ${answer.status}: ${JSON.stringify(answer.body)})`);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const reached = await Promise.race([
-      child.waitExit().then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), status === 200 ? withinMs : 0);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (reached && !child.running) return 'failpoint';
+    if (answer?.status === 200) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([child.waitExit(), new Promise((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+      clearTimeout(timer);
+    }
+    if (!child.running) return 'failpoint';
     await child.kill();
     return 'killed';
   }

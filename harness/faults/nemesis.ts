@@ -96,8 +96,8 @@ interface Ctx {
   leaders: boolean;
   /** Whether one direction of a link can be cut on its own (not for etcd: harness/traits.ts). */
   oneWay: boolean;
-  /** Whether crashes may land at failpoints (parley's own nodes: harness/traits.ts ownNodes). */
-  failpoints: boolean;
+  /** parley's own nodes (harness/traits.ts ownNodes): crashes may land at failpoints, clocks may be skewed. */
+  ownNodes: boolean;
 }
 
 /**
@@ -106,7 +106,7 @@ interface Ctx {
  * otherwise wherever the kill finds it. Nothing is drawn for other nodes, so their
  * schedules do not shift.
  */
-function crashPoint({ rnd, failpoints }: Ctx, mode: 'kill' | 'power-loss'): { point?: 'before-sync' | 'after-sync' } {
+function crashPoint({ rnd, ownNodes: failpoints }: Ctx, mode: 'kill' | 'power-loss'): { point?: 'before-sync' | 'after-sync' } {
   if (!failpoints) return {};
   if (mode === 'power-loss') return rnd.chance(0.5) ? { point: 'before-sync' } : {};
   return rnd.chance(1 / 3) ? { point: 'after-sync' } : {};
@@ -233,7 +233,7 @@ function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[]
       // new leader was elected from theirs. (With a follower spared, that one is up first,
       // holds the longest log and wins: the combination would test nothing.)
       return [
-        fault({ at, duration, kind: 'crash', mode: 'power-loss', target: 'followers', ...(ctx.failpoints && { point: 'before-sync' }) }),
+        fault({ at, duration, kind: 'crash', mode: 'power-loss', target: 'followers', ...(ctx.ownNodes && { point: 'before-sync' }) }),
         fault({ at: at + rnd.int(50, 200), duration: duration + rnd.int(1500, 3000), kind: 'leader-crash', target: 'leader' }),
       ];
     }
@@ -249,7 +249,7 @@ function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[]
       // in Raft's figure 8), or, losing power, in the middle of that fsync.
       for (let i = 0; i < times; i++) {
         const mode = rnd.chance(1 / 3) ? 'power-loss' : 'kill';
-        const point = ctx.failpoints ? { point: mode === 'kill' ? 'after-sync' : 'before-sync' } : {};
+        const point = ctx.ownNodes ? { point: mode === 'kill' ? 'after-sync' : 'before-sync' } : {};
         out.push(fault({ at: t, duration: rnd.int(200, 800), kind: 'leader-crash', target: 'leader', mode, ...point }));
         t += rnd.int(1200, 2500);
       }
@@ -277,13 +277,12 @@ export function expandNemesis(scenario: Scenario): FaultSpec[] {
   const nemesis = scenario.nemesis;
   if (!nemesis) return [];
   const rnd = Random.derive(scenario.seed, 'nemesis');
-  const ctx: Ctx = { rnd, nodes: scenario.nodes, interval: nemesis.interval, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless', oneWay: !oneWayImpossible(scenario), failpoints: ownNodes(scenario) };
+  const ctx: Ctx = { rnd, nodes: scenario.nodes, interval: nemesis.interval, leaders: scenario.algo !== 'gossip' && scenario.options.mode !== 'leaderless', oneWay: !oneWayImpossible(scenario), ownNodes: ownNodes(scenario) };
   const chaos = nemesis.names.includes('chaos');
   // Named nemeses are taken as asked (run-command.ts refuses clock where it cannot reach);
   // chaos leaves out what these nodes cannot take.
-  const clock = ctx.failpoints;
   const kinds: (Single | Combo | 'catch-up')[] = chaos
-    ? ([...SINGLES, ...COMBOS, 'catch-up'] as const).filter((k) => clock || !NEEDS_CLOCK.includes(k))
+    ? ([...SINGLES, ...COMBOS, 'catch-up'] as const).filter((k) => ctx.ownNodes || !NEEDS_CLOCK.includes(k))
     : (nemesis.names.filter((n) => n !== 'chaos') as (Single | 'catch-up')[]);
   const pool = kinds.flatMap((k) => Array<typeof k>(WEIGHT[k] ?? 1).fill(k));
   const out: FaultSpec[] = [];

@@ -27,10 +27,6 @@ export function armFailpoint(point: Failpoint | null, log?: (point: Failpoint) =
   onHit = log ?? null;
 }
 
-export function armedFailpoint(): Failpoint | null {
-  return armed;
-}
-
 /** Die here, at once and with no clean-up (SIGKILL to itself), if `point` is armed. */
 export function failpoint(point: Failpoint): void {
   if (armed !== point) return;

@@ -19,7 +19,7 @@ import { PeerTransport } from './transport.js';
 import { startClientApi } from './client-api.js';
 import { Random } from './random.js';
 import { NodeClock, monoMs, monoNs } from './clock.js';
-import { armFailpoint, armedFailpoint } from './failpoints.js';
+import { armFailpoint } from './failpoints.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { RuntimeOptions } from './options.js';
 
@@ -127,7 +127,7 @@ export class NodeRuntime<M> {
         failpoint: (point) => {
           armFailpoint(point, (hit) => this.log(`failpoint ${hit}: dying here (kill -9 of itself)`));
           this.log(point === null ? 'failpoint: disarmed' : `failpoint: armed at ${point}`);
-          return { armed: armedFailpoint() };
+          return { armed: point };
         },
       },
       config.runtime.maxBodyBytes,

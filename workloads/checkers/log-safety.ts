@@ -54,7 +54,11 @@ export function isRecoveredEvent(row: Record<string, unknown>): boolean {
 function forgottenApplies(applied: readonly AppliedRecord[], recoveries: readonly RecoveredEvent[]): string[] {
   const out: string[] = [];
   const byNode = new Map<string, RecoveredEvent[]>();
-  for (const r of recoveries) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r]);
+  for (const r of recoveries) {
+    const starts = byNode.get(r.node);
+    if (starts) starts.push(r);
+    else byNode.set(r.node, [r]);
+  }
   for (const [node, starts] of byNode) {
     starts.sort((a, b) => a.t - b.t);
     const mine = applied.filter((r) => r.node === node && r.at !== undefined).sort((a, b) => a.t - b.t);
