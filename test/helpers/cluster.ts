@@ -42,6 +42,22 @@ export async function waitFor(what: string, pred: () => Promise<boolean>, deadli
   }
 }
 
+/**
+ * Every node has dialled every peer at least once. A forwarded request comes back on the
+ * owner's own outbound link, which at start-up may still be backing off after a dial that
+ * found its peer not yet listening: until then the reply is dropped and the request times out.
+ */
+export async function linksUp(c: Cluster, deadlineMs = 15_000): Promise<void> {
+  await waitFor(
+    'every peer link to connect',
+    async () => {
+      const all = await Promise.all(c.ids.map((id) => c.metrics(id)));
+      return all.every((m) => m !== null && Object.values(m.peers as Record<string, { connects: number }>).every((p) => p.connects > 0));
+    },
+    deadlineMs,
+  );
+}
+
 /** PUT through `id`, retrying while it is refused or its outcome unknown: returns once acknowledged. */
 export async function put(c: Cluster, id: string, key: string, value: string, deadlineMs = 15_000): Promise<void> {
   const deadline = Date.now() + deadlineMs;

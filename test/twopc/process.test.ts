@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Cluster } from '../../harness/cluster.js';
-import { clusterFixture, waitFor } from '../helpers/cluster.js';
+import { clusterFixture, linksUp, waitFor } from '../helpers/cluster.js';
 import { fetchJson } from '../../harness/http.js';
 import { NodeClient } from '../../workloads/client.js';
 import { checkAtomicity, parseCommitEvent, type CommitEvent } from '../../workloads/checkers/atomicity.js';
@@ -157,6 +157,7 @@ describe('twopc cluster of 3 processes, sharded', () => {
 
   it('serves the client API through every node: forwarding to the coordinator and to key owners, status and metrics', async () => {
     const c = await startCluster(3);
+    await linksUp(c);
     const statuses = await Promise.all(c.ids.map((id) => status(c, id)));
     expect(statuses.map((s) => [s.role, s.leader])).toEqual([
       ['coordinator', 'n1'],
