@@ -41,10 +41,15 @@ export type GossipMessage = (
   | { t: 'rumor'; v: Versioned[] }
   /** Feedback for the stop rule: the pushed rumors the receiver already knew. */
   | { t: 'rumorAck'; known: KnownRumor[] }
-  /** Push-pull anti-entropy, three-way like Cassandra's SYN/ACK/ACK2: digests first, then only what each side lacks. */
-  | { t: 'aeSyn'; d: Digest; m: MemberUpdate[] }
-  | { t: 'aeAck'; v: Versioned[]; d: Digest; done: boolean; m: MemberUpdate[] }
-  | { t: 'aeAck2'; v: Versioned[]; d: Digest; done: boolean }
+  /**
+   * Push-pull anti-entropy, three-way like Cassandra's SYN/ACK/ACK2: digests first, then only
+   * what each side lacks. `x` is the start stamp of the incarnation whose digest the versions
+   * were chosen against (the syn's sender, echoed in the ack; the ack's sender, echoed in
+   * ack2, where the ack carries it as `y`): only that incarnation may adopt the digest.
+   */
+  | { t: 'aeSyn'; d: Digest; m: MemberUpdate[]; x?: number }
+  | { t: 'aeAck'; v: Versioned[]; d: Digest; done: boolean; m: MemberUpdate[]; x?: number; y?: number }
+  | { t: 'aeAck2'; v: Versioned[]; d: Digest; done: boolean; x?: number }
   | ProbeMessage
 ) & {
   /** Piggybacked membership updates (SWIM §4.4). */
@@ -84,12 +89,22 @@ export class GossipCore implements Core<GossipMessage> {
   readonly received: Record<string, number> = {};
   private readonly tail: RecordTail<GossipRecord>;
   private compactions = 0;
+  /**
+   * This incarnation's stamp on its anti-entropy exchanges. A restart may lose replicated
+   * versions the previous incarnation's digest claimed (they wait up to replicaPersistMs
+   * for their checkpoint), so an answer to that digest, arriving after the restart, ships
+   * nothing for them; adopting its digest would then claim them forever and anti-entropy
+   * would never send them again (sim seed 218727: a key missing on one node for good).
+   */
+  private readonly stamp: number;
 
   constructor(ctx: CoreContext<GossipOptions>) {
     this.id = ctx.id;
     this.opts = ctx.options;
     this.random = ctx.random;
     this.now = ctx.now;
+    // The start time in microseconds: a restart comes later (hrtime for real, the simulator's clock), so stamps never repeat.
+    this.stamp = Math.round(ctx.now * 1000);
     let lastIncarnation: number | null = null;
     this.tail = new RecordTail(ctx.options.snapshotEntries, ctx.recovered);
     if (ctx.snapshot) {
@@ -210,7 +225,7 @@ export class GossipCore implements Core<GossipMessage> {
       this.nextAntiEntropyAt = this.advance(this.nextAntiEntropyAt, this.opts.antiEntropyIntervalMs);
       const digest = this.store.digest();
       const table = this.membership.table();
-      for (const peer of this.membership.choose(this.opts.antiEntropyFanout)) this.send(peer, { t: 'aeSyn', d: digest, m: table });
+      for (const peer of this.membership.choose(this.opts.antiEntropyFanout)) this.send(peer, { t: 'aeSyn', d: digest, m: table, x: this.stamp });
     }
   }
 
@@ -248,28 +263,30 @@ export class GossipCore implements Core<GossipMessage> {
         const { versions, complete } = this.store.missing(msg.d, this.opts.maxBatch);
         // A continuation (no table: SWIM's always names its sender) gets none back; the tables were swapped when the exchange began.
         const table = msg.m.length > 0 ? this.membership.table() : [];
-        this.send(from, { t: 'aeAck', v: versions, d: this.store.digest(), done: complete, m: table });
+        this.send(from, { t: 'aeAck', v: versions, d: this.store.digest(), done: complete, m: table, ...(msg.x !== undefined && { x: msg.x }), y: this.stamp });
         return;
       }
       case 'aeAck': {
         this.membership.applyAll(msg.m);
         this.absorb(msg.v);
-        if (msg.done) this.store.adopt(msg.d);
+        const mine = msg.x === this.stamp;
+        if (msg.done && mine) this.store.adopt(msg.d);
         const { versions, complete } = this.store.missing(msg.d, this.opts.maxBatch);
         // Nothing the peer lacks: it learns our digest when it next initiates, so skip the third message.
-        if (versions.length > 0) this.send(from, { t: 'aeAck2', v: versions, d: this.store.digest(), done: complete });
+        if (versions.length > 0) this.send(from, { t: 'aeAck2', v: versions, d: this.store.digest(), done: complete, ...(msg.y !== undefined && { x: msg.y }) });
         // maxBatch bounds a message, not the repair: an exchange cut short (either side) goes on
         // at once with the same peer, as Demers' push-pull leaves both sides equal. Waiting for
         // the next interval instead repaired maxBatch winners per antiEntropyIntervalMs, so a
         // backlog took backlog / maxBatch intervals (seed 186006: maxBatch 1, 3 s, 14 s to agree).
         // Only the initiator continues, so each exchange has at most one successor, and every
         // successor exists because a full batch moved: a chain ends when both sides are done.
-        if (!msg.done || !complete) this.send(from, { t: 'aeSyn', d: this.store.digest(), m: [] });
+        // An answer to an earlier incarnation's syn starts no chain: this incarnation's own round will.
+        if (mine && (!msg.done || !complete)) this.send(from, { t: 'aeSyn', d: this.store.digest(), m: [], x: this.stamp });
         return;
       }
       case 'aeAck2':
         this.absorb(msg.v);
-        if (msg.done) this.store.adopt(msg.d);
+        if (msg.done && msg.x === this.stamp) this.store.adopt(msg.d);
         return;
       case 'ping':
       case 'pingReq':

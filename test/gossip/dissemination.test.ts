@@ -305,6 +305,32 @@ describe('client contract: local replica, durable writes, no consensus', () => {
     expect(node(sim, 'n1').store.value('late')).toBe('l');
   });
 
+  it("an answer to a previous incarnation's digest is merged but never adopted: a restart that lost versions gets them again", () => {
+    // Sim seed 218727: a paused peer woke up and answered the digests of a node that had
+    // restarted meanwhile, having lost its unpersisted versions; adopting that answer's
+    // digest claimed them for good, and one key stayed missing on that node forever.
+    const sim = gossipSim(2, { ...NEVER, antiEntropyIntervalMs: 200, replicaPersistMs: 600_000 });
+    write(sim, 'n1', 'late', 'l');
+    sim.runUntil(() => holders(sim, 'late', 'l').length === 2, 500);
+    expect(holders(sim, 'late', 'l')).toEqual(['n1', 'n2']);
+    sim.intercept = (m) => m.msg.t !== 'rumor';
+    sim.inflight = [];
+    sim.tick(200, ['n2']); // n2's anti-entropy round: its digest claims n1's write
+    expect(sim.inflight.map((m) => [m.from, m.msg.t])).toEqual([['n2', 'aeSyn']]);
+    sim.deliver((m) => m.msg.t === 'aeSyn');
+    const ack = sim.inflight.find((m) => m.msg.t === 'aeAck' && m.to === 'n2')!;
+    expect(ack.msg).toMatchObject({ done: true, v: [], d: { n1: [1, 1] } }); // nothing shipped: n2 had it
+    sim.crash('n2'); // drops what is in flight to n2 ...
+    sim.tick(5, []);
+    sim.restart('n2');
+    expect(node(sim, 'n2').store.value('late')).toBeNull(); // never checkpointed: lost here
+    sim.inflight.push(ack); // ... but this answer was already on its way (a paused peer wakes up)
+    sim.deliver((m) => m === ack);
+    expect(node(sim, 'n2').store.digest()).toEqual({}); // merged nothing, claims nothing
+    sim.runUntil(() => holders(sim, 'late', 'l').length === 2, 2000);
+    expect(holders(sim, 'late', 'l')).toEqual(['n1', 'n2']);
+  });
+
   it('each node traces the first time it holds each version, once, with its version for the checker', () => {
     const sim = gossipSim(4, { ...NEVER, antiEntropyIntervalMs: 100 });
     write(sim, 'n1', 'x', 'a');
