@@ -165,7 +165,7 @@ export class FaultRunner {
         record.reason = `${id} keeps no durability ledger (durable.json): it lost only its memory, as in a kill -9`;
         continue;
       }
-      for (const c of cuts) record.lostBytes += c.before - c.after;
+      for (const c of cuts) record.lostBytes += c.lost;
     }
   }
 
