@@ -18,6 +18,9 @@
  *                                 next leader is elected from what they made durable
  *   power lost twice              a majority or all lose power, come back, and crash again
  *                                 soon after: recovery must leave files the next one reads
+ *   deposed leader                the leader cut off with followers (its clock slow at times),
+ *                                 then its replacement killed or paused soon after the heal:
+ *                                 logs that diverged from what was committed stand for election
  *   leader churn                  the leader crashed 3-5 times running, each time whoever
  *                                 replaced it, briefly: old leaders return with logs that
  *                                 diverged (Raft's figure 8 is one such history)
@@ -28,7 +31,8 @@
  * kill from outside lands is chance, and a node spends little of its time inside a sync.
  *
  * Partitions are drawn twice as often as any other single fault, and the boundary shape
- * (halves of an even cluster) twice as often as any other shape. A clock fault reaches
+ * (halves of an even cluster) twice as often as any other shape; half the majority-minority
+ * cuts put the leader on the minority side. A clock fault reaches
  * parley's own nodes (POST /clock skews the clock their protocol timers run on); chaos
  * leaves clocks alone for etcd and a node command's nodes.
  *
@@ -61,6 +65,7 @@ type Combo =
   | 'power-loss-all'
   | 'power-loss-twice'
   | 'power-loss-then-leader'
+  | 'deposed-leader'
   | 'leader-churn';
 const SINGLES: Single[] = ['latency', 'drop', 'partition', 'crash', 'pause', 'leader-crash', 'power-loss', 'clock'];
 const COMBOS: Combo[] = [
@@ -74,6 +79,7 @@ const COMBOS: Combo[] = [
   'power-loss-all',
   'power-loss-twice',
   'power-loss-then-leader',
+  'deposed-leader',
   'leader-churn',
 ];
 /** What needs a clock fault, which only some nodes can take (harness/traits.ts ownNodes). */
@@ -139,8 +145,13 @@ function single(kind: Single, at: number, duration: number, ctx: Ctx): FaultSpec
       if (how === 0) return [fault({ ...base, kind: 'drop', target, probability })];
       return [fault({ ...base, kind: 'reset', target, probability, afterBytes: how === 1 ? 0 : rnd.int(100, 5000) })];
     }
-    case 'partition':
-      return [fault({ ...base, duration: Math.max(duration, MIN_PARTITION_MS), kind: 'partition', shape: rnd.pick(partitionShapes(ctx)), target: 'random', mode: rnd.pick(['blackhole', 'disable']) })];
+    case 'partition': {
+      const shape = rnd.pick(partitionShapes(ctx));
+      // Half of the majority-minority cuts leave the leader on the minority side, with
+      // followers it still replicates to: their logs grow a suffix the majority overwrites.
+      const target = shape === 'majority-minority' && leaders && rnd.chance(0.5) ? 'leader' : 'random';
+      return [fault({ ...base, duration: Math.max(duration, MIN_PARTITION_MS), kind: 'partition', shape, target, mode: rnd.pick(['blackhole', 'disable']) })];
+    }
     case 'crash':
       return [fault({ ...base, kind: 'crash', target: rnd.chance(0.3) ? 'random-minority' : leaderOr('random'), ...crashPoint(ctx, 'kill') })];
     case 'pause':
@@ -235,6 +246,22 @@ function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[]
       return [
         fault({ at, duration, kind: 'crash', mode: 'power-loss', target: 'followers', ...(ctx.ownNodes && { point: 'before-sync' }) }),
         fault({ at: at + rnd.int(50, 200), duration: duration + rnd.int(1500, 3000), kind: 'leader-crash', target: 'leader' }),
+      ];
+    }
+    case 'deposed-leader': {
+      if (!leaders) return single('partition', at, duration, ctx);
+      // The leader cut off on the minority side with followers: clients still reach it, so it
+      // appends entries of its term that only its side holds, while the majority elects and
+      // commits over the same positions (on parley's nodes its clock runs slow half the time,
+      // so it notices late and appends longer). Soon after the heal the new leader is killed
+      // or paused: the old leader and its followers, their logs diverging from what was
+      // committed, stand in the next election and must lose it or be repaired.
+      const slow = ctx.ownNodes && rnd.chance(0.5);
+      const heal = at + hold;
+      return [
+        ...(slow ? [fault({ at, duration: hold + 100, kind: 'clock', target: 'leader', clockRate: 0.25 })] : []),
+        fault({ at: at + (slow ? 50 : 0), duration: hold, kind: 'partition', shape: nodes >= 3 ? 'majority-minority' : 'isolate', target: 'leader', mode: 'blackhole' }),
+        fault({ at: heal + rnd.int(0, 300), duration: rnd.int(800, 2500), kind: rnd.chance(0.5) ? 'leader-crash' : 'pause', target: 'leader' }),
       ];
     }
     case 'leader-churn': {

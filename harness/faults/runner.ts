@@ -12,7 +12,7 @@ import { HookRefused, type Cluster } from '../cluster.js';
 import type { FaultSpec } from '../../contracts/scenario.js';
 import type { FaultRecord } from '../../contracts/results.js';
 import type { FaultPlane } from './plane.js';
-import { linksTouching, allLinks, partitionLinks } from './topology.js';
+import { linksTouching, allLinks, partitionFocus, partitionLinks } from './topology.js';
 import { losePower } from './power-loss.js';
 import type { Failpoint } from '../../nodes/common/failpoints.js';
 
@@ -272,8 +272,9 @@ export class FaultRunner {
     const ids = this.cluster.ids;
     if (spec.kind === 'partition') {
       let focus: string | null = null;
-      if (spec.shape === 'isolate-leader' || spec.shape === 'isolate' || spec.shape === 'one-way') {
-        const nodes = await this.resolveNodes(spec.shape === 'isolate-leader' ? 'leader' : spec.target === 'all' ? 'random' : spec.target);
+      const around = partitionFocus(spec);
+      if (around !== null) {
+        const nodes = await this.resolveNodes(around);
         if (typeof nodes === 'string') return this.skip(record, nodes);
         focus = nodes[0]!;
       }

@@ -39,8 +39,29 @@ export interface Cut {
 }
 
 /**
- * The links to cut for a shape. `focus` is the resolved target for shapes that need one
- * (isolate, isolate-leader, one-way); the other shapes draw their sides from `random`.
+ * The target a partition's `focus` is resolved from when it fires, or null when its sides
+ * are drawn at random: the isolated node (isolate, one-way: `all` means a random one), the
+ * leader (isolate-leader), and for majority-minority a node named by the target (the leader,
+ * say) that the minority is built around: a deposed leader with followers it still holds.
+ */
+export function partitionFocus(spec: { shape: PartitionShape; target: string | string[] }): string | string[] | null {
+  switch (spec.shape) {
+    case 'isolate-leader':
+      return 'leader';
+    case 'isolate':
+    case 'one-way':
+      return spec.target === 'all' ? 'random' : spec.target;
+    case 'majority-minority':
+      return spec.target === 'random' || spec.target === 'all' ? null : spec.target;
+    default:
+      return null;
+  }
+}
+
+/**
+ * The links to cut for a shape. `focus` is the resolved target for shapes that take one
+ * (`partitionFocus`); the sides of the others, and the rest of a minority built around its
+ * focus, are drawn from `random`.
  */
 export function partitionLinks(shape: PartitionShape, ids: readonly string[], focus: string | null, random: Random): Cut {
   const shuffled = random.shuffle(ids);
@@ -52,7 +73,14 @@ export function partitionLinks(shape: PartitionShape, ids: readonly string[], fo
       return { links: cutBetween(a, b), groups: [a, b] };
     }
     case 'majority-minority': {
-      const minority = shuffled.slice(0, Math.floor((ids.length - 1) / 2));
+      const size = Math.floor((ids.length - 1) / 2);
+      if (focus !== null && size > 0) {
+        const rest = shuffled.filter((x) => x !== focus);
+        const minority = [focus, ...rest.slice(0, size - 1)];
+        const majority = rest.slice(size - 1);
+        return { links: cutBetween(minority, majority), groups: [majority, minority] };
+      }
+      const minority = shuffled.slice(0, size);
       const majority = shuffled.slice(minority.length);
       return { links: cutBetween(minority, majority), groups: [majority, minority] };
     }

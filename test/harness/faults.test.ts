@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../nodes/common/random.js';
-import { allLinks, linksTouching, partitionLinks } from '../../harness/faults/topology.js';
+import { allLinks, linksTouching, partitionFocus, partitionLinks } from '../../harness/faults/topology.js';
 import { expandNemesis } from '../../harness/faults/nemesis.js';
 import { parseScenario } from '../../contracts/scenario.js';
 
@@ -18,6 +18,26 @@ describe('partition shapes', () => {
     expect(minority).toHaveLength(2);
     const ok = reach(links);
     for (const a of ids) for (const b of ids) expect(ok(a, b)).toBe(majority.includes(a) === majority.includes(b));
+  });
+
+  it('majority-minority around a focus: the focus is on the minority side, with as many nodes as the minority holds', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const { links, groups } = partitionLinks('majority-minority', ids, 'n3', new Random(seed));
+      const [majority, minority] = groups as [string[], string[]];
+      expect(minority).toHaveLength(2);
+      expect(minority[0]).toBe('n3');
+      expect([...majority, ...minority].sort()).toEqual(ids);
+      const ok = reach(links);
+      for (const a of ids) for (const b of ids) expect(ok(a, b)).toBe(majority.includes(a) === majority.includes(b));
+    }
+    // Of three nodes the minority is the focus alone.
+    expect(partitionLinks('majority-minority', ['n1', 'n2', 'n3'], 'n2', new Random(1)).groups[1]).toEqual(['n2']);
+    // Which target a shape resolves when it fires: none when the sides are drawn at random.
+    expect(partitionFocus({ shape: 'majority-minority', target: 'random' })).toBeNull();
+    expect(partitionFocus({ shape: 'majority-minority', target: 'leader' })).toBe('leader');
+    expect(partitionFocus({ shape: 'isolate-leader', target: 'random' })).toBe('leader');
+    expect(partitionFocus({ shape: 'isolate', target: 'all' })).toBe('random');
+    expect(partitionFocus({ shape: 'halves', target: 'leader' })).toBeNull();
   });
 
   it('bridge: the halves cannot talk, the bridge node talks to both', () => {
@@ -112,7 +132,7 @@ describe('nemesis schedules', () => {
 
   it('chaos draws partitions most, and for an even cluster the halves where neither side has a majority more than the other single shapes', () => {
     const even = (seed: number) => parseScenario({ algo: 'paxos', nodes: 4, duration: '60s', seed, nemesis: { names: ['chaos'], interval: '4s', faultDuration: '2s' } });
-    const all = Array.from({ length: 60 }, (_, i) => expandNemesis(even(i + 1))).flat();
+    const all = Array.from({ length: 200 }, (_, i) => expandNemesis(even(i + 1))).flat();
     const count = (pred: (f: (typeof all)[number]) => boolean) => all.filter(pred).length;
     const partitions = count((f) => f.kind === 'partition');
     for (const other of ['latency', 'pause', 'drop'] as const) expect(partitions).toBeGreaterThan(count((f) => f.kind === other));
@@ -156,6 +176,22 @@ describe('nemesis schedules', () => {
     const twice = all.flat().filter((f) => f.kind === 'crash' && Array.isArray(f.target));
     const again = twice.some((a) => a.mode === 'power-loss' && twice.some((b) => b !== a && JSON.stringify(b.target) === JSON.stringify(a.target) && b.at >= a.at + a.duration + 1500 && b.at <= a.at + a.duration + 3000));
     expect(again).toBe(true);
+  });
+
+  it('chaos deposes the leader: cut off on a minority side with followers, its replacement killed or paused soon after the heal', () => {
+    const all = Array.from({ length: 60 }, (_, i) => expandNemesis(scenario(i + 1))).flat();
+    const cuts = all.filter((f) => f.kind === 'partition' && f.shape === 'majority-minority' && f.target === 'leader');
+    expect(cuts.length).toBeGreaterThan(10);
+    const next = (p: (typeof all)[number]) =>
+      all.find((f) => (f.kind === 'leader-crash' || f.kind === 'pause') && f.target === 'leader' && f.at >= p.at + p.duration && f.at <= p.at + p.duration + 300);
+    const deposed = cuts.filter((p) => next(p));
+    expect(deposed.length).toBeGreaterThan(0);
+    expect(new Set(deposed.map((p) => next(p)!.kind))).toEqual(new Set(['leader-crash', 'pause']));
+    // Half the time the cut-off leader's clock runs slow for the whole cut, so it appends longer.
+    expect(deposed.some((p) => all.some((c) => c.kind === 'clock' && c.target === 'leader' && c.clockRate === 0.25 && c.at <= p.at && c.at + c.duration >= p.at + p.duration))).toBe(true);
+    // Leaderless systems get a plain partition instead.
+    const gossip = (seed: number) => parseScenario({ algo: 'gossip', nodes: 5, duration: '60s', seed, nemesis: { names: ['chaos'], interval: '4s', faultDuration: '2s' } });
+    expect(Array.from({ length: 30 }, (_, i) => expandNemesis(gossip(i + 1))).flat().filter((f) => f.target === 'leader')).toEqual([]);
   });
 
   it('chaos leaves clocks alone for nodes that cannot take a clock fault (etcd, a node command)', () => {

@@ -9,7 +9,7 @@
 import type { Random } from '../../../nodes/common/random.js';
 import type { FaultSpec } from '../../../contracts/scenario.js';
 import type { FaultRecord } from '../../../contracts/results.js';
-import { allLinks, linksTouching, partitionLinks } from '../../faults/topology.js';
+import { allLinks, linksTouching, partitionFocus, partitionLinks } from '../../faults/topology.js';
 import type { SimCluster } from './cluster.js';
 import type { Link, Toxic } from './network.js';
 
@@ -170,8 +170,9 @@ export class SimFaultRunner {
     const toxicId = record.id + 1;
     if (spec.kind === 'partition') {
       let focus: string | null = null;
-      if (spec.shape === 'isolate-leader' || spec.shape === 'isolate' || spec.shape === 'one-way') {
-        const nodes = this.resolveNodes(spec.shape === 'isolate-leader' ? 'leader' : spec.target === 'all' ? 'random' : spec.target);
+      const around = partitionFocus(spec);
+      if (around !== null) {
+        const nodes = this.resolveNodes(around);
         if (typeof nodes === 'string') return this.skip(record, nodes);
         focus = nodes[0]!;
       }
