@@ -20,13 +20,15 @@ import type { Verdict } from '../workloads/checkers/verdict.js';
 import type { ChildExit } from './supervisor.js';
 
 const ASSERTION = /\b(?:raft|paxos|twopc|gossip) invariant: .*/;
+/** The thrown error's own line: Node prints the source line that threw (a template, `${index}`) above it. */
+const THROWN = /^\w*Error: ((?:raft|paxos|twopc|gossip) invariant: .*)/;
 const DAMAGED = /refusing to start on a damaged (?:log|data directory).*/;
 
 export function deathVerdicts(exits: readonly ChildExit[], opts: { ownNodes: boolean; fsync: boolean }): Verdict[] {
   if (!opts.ownNodes) return [];
   const out: Verdict[] = [];
   for (const e of exits) {
-    const assertion = e.logTail.map((l) => ASSERTION.exec(l)?.[0]).find((m) => m !== undefined);
+    const assertion = e.logTail.map((l) => THROWN.exec(l)?.[1]).find((m) => m !== undefined) ?? e.logTail.map((l) => ASSERTION.exec(l)?.[0]).find((m) => m !== undefined);
     if (assertion) {
       out.push({ checker: 'invariants', valid: false, summary: `${e.name} stopped on its own assertion: ${assertion}`, stats: { nodeDeaths: 1 } });
       continue;

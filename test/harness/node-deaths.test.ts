@@ -11,7 +11,11 @@ const own = { ownNodes: true, fsync: true };
 
 describe('deaths of parley nodes', () => {
   it('a core that stopped on its own assertion: the invariants are violated', () => {
-    const v = deathVerdicts([exit('n4', 'file:///x/core.js:413', 'Error: raft invariant: leader n5 conflicts with committed entry 1921', '    at RaftCore.onAppend')], own);
+    // As Node prints an uncaught error: the source line that threw (a template) comes first.
+    const v = deathVerdicts(
+      [exit('n4', 'file:///x/core.js:413', '        throw new Error(`raft invariant: leader ${from} conflicts with committed entry ${index}`);', '        ^', '', 'Error: raft invariant: leader n5 conflicts with committed entry 1921', '    at RaftCore.onAppend')],
+      own,
+    );
     expect(v).toEqual([expect.objectContaining({ checker: 'invariants', valid: false })]);
     expect(v[0]!.summary).toBe('n4 stopped on its own assertion: raft invariant: leader n5 conflicts with committed entry 1921');
   });
