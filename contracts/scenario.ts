@@ -72,7 +72,11 @@ export const faultSchema = z
     /** How long it lasts; for crash, how long the node stays down before its restart. */
     duration: duration(),
     target: target.default('random'),
-    /** partition: which cut. */
+    /**
+     * partition: which cut. isolate and one-way cut off their target; majority-minority
+     * builds its minority around its target unless that is `random` or `all` (then both
+     * sides are drawn at random): `target: leader` leaves the leader with followers.
+     */
     shape: z.enum(PARTITION_SHAPES).default('majority-minority'),
     /**
      * partition and drop: disable the proxies (connections refused) or black-hole them
