@@ -250,17 +250,19 @@ function combo(kind: Combo, at: number, duration: number, ctx: Ctx): FaultSpec[]
     }
     case 'deposed-leader': {
       if (!leaders) return single('partition', at, duration, ctx);
-      // The leader cut off on the minority side with followers: clients still reach it, so it
+      // The leader cut off on the minority side, with followers from five nodes up (alone in
+      // three or four): clients still reach it, so it
       // appends entries of its term that only its side holds, while the majority elects and
       // commits over the same positions (on parley's nodes its clock runs slow half the time,
       // so it notices late and appends longer). Soon after the heal the new leader is killed
       // or paused: the old leader and its followers, their logs diverging from what was
       // committed, stand in the next election and must lose it or be repaired.
       const slow = ctx.ownNodes && rnd.chance(0.5);
-      const heal = at + hold;
+      const cut = at + (slow ? 50 : 0);
+      const heal = cut + hold;
       return [
         ...(slow ? [fault({ at, duration: hold + 100, kind: 'clock', target: 'leader', clockRate: 0.25 })] : []),
-        fault({ at: at + (slow ? 50 : 0), duration: hold, kind: 'partition', shape: nodes >= 3 ? 'majority-minority' : 'isolate', target: 'leader', mode: 'blackhole' }),
+        fault({ at: cut, duration: hold, kind: 'partition', shape: nodes >= 3 ? 'majority-minority' : 'isolate', target: 'leader', mode: 'blackhole' }),
         fault({ at: heal + rnd.int(0, 300), duration: rnd.int(800, 2500), kind: rnd.chance(0.5) ? 'leader-crash' : 'pause', target: 'leader' }),
       ];
     }

@@ -44,6 +44,9 @@ export interface Cut {
  * leader (isolate-leader), and for majority-minority a node named by the target (the leader,
  * say) that the minority is built around: a deposed leader with followers it still holds.
  */
+/** Targets that name no nodes to build a minority around: its sides are drawn at random. */
+const DRAWN: readonly string[] = ['random', 'all', 'minority-links', 'random-links'];
+
 export function partitionFocus(spec: { shape: PartitionShape; target: string | string[] }): string | string[] | null {
   switch (spec.shape) {
     case 'isolate-leader':
@@ -52,7 +55,7 @@ export function partitionFocus(spec: { shape: PartitionShape; target: string | s
     case 'one-way':
       return spec.target === 'all' ? 'random' : spec.target;
     case 'majority-minority':
-      return spec.target === 'random' || spec.target === 'all' ? null : spec.target;
+      return typeof spec.target === 'string' && DRAWN.includes(spec.target) ? null : spec.target;
     default:
       return null;
   }
@@ -60,10 +63,11 @@ export function partitionFocus(spec: { shape: PartitionShape; target: string | s
 
 /**
  * The links to cut for a shape. `focus` is the resolved target for shapes that take one
- * (`partitionFocus`); the sides of the others, and the rest of a minority built around its
- * focus, are drawn from `random`.
+ * (`partitionFocus`): the node isolate, isolate-leader and one-way cut off (the first), the
+ * nodes a majority-minority minority is built from (as many as it holds, in order); the
+ * sides of the other shapes, and the rest of such a minority, are drawn from `random`.
  */
-export function partitionLinks(shape: PartitionShape, ids: readonly string[], focus: string | null, random: Random): Cut {
+export function partitionLinks(shape: PartitionShape, ids: readonly string[], focus: readonly string[] | null, random: Random): Cut {
   const shuffled = random.shuffle(ids);
   switch (shape) {
     case 'halves': {
@@ -74,10 +78,11 @@ export function partitionLinks(shape: PartitionShape, ids: readonly string[], fo
     }
     case 'majority-minority': {
       const size = Math.floor((ids.length - 1) / 2);
-      if (focus !== null && size > 0) {
-        const rest = shuffled.filter((x) => x !== focus);
-        const minority = [focus, ...rest.slice(0, size - 1)];
-        const majority = rest.slice(size - 1);
+      if (focus !== null && focus.length > 0 && size > 0) {
+        const chosen = [...new Set(focus)].filter((x) => ids.includes(x)).slice(0, size);
+        const rest = shuffled.filter((x) => !chosen.includes(x));
+        const minority = [...chosen, ...rest.slice(0, size - chosen.length)];
+        const majority = rest.slice(size - chosen.length);
         return { links: cutBetween(minority, majority), groups: [majority, minority] };
       }
       const minority = shuffled.slice(0, size);
@@ -86,7 +91,7 @@ export function partitionLinks(shape: PartitionShape, ids: readonly string[], fo
     }
     case 'isolate':
     case 'isolate-leader': {
-      const node = focus ?? shuffled[0]!;
+      const node = focus?.[0] ?? shuffled[0]!;
       const rest = ids.filter((x) => x !== node);
       return { links: cutBetween([node], rest), groups: [[node], rest] };
     }
@@ -116,7 +121,7 @@ export function partitionLinks(shape: PartitionShape, ids: readonly string[], fo
     }
     case 'one-way': {
       // The node still hears everyone; nobody hears it.
-      const node = focus ?? shuffled[0]!;
+      const node = focus?.[0] ?? shuffled[0]!;
       const rest = ids.filter((x) => x !== node);
       return { links: rest.map((r) => linkName(node, r)), groups: [[node], rest] };
     }

@@ -321,12 +321,37 @@ describe('client contract: local replica, durable writes, no consensus', () => {
     const ack = sim.inflight.find((m) => m.msg.t === 'aeAck' && m.to === 'n2')!;
     expect(ack.msg).toMatchObject({ done: true, v: [], d: { n1: [1, 1] } }); // nothing shipped: n2 had it
     sim.crash('n2'); // drops what is in flight to n2 ...
-    sim.tick(5, []);
+    sim.tick(5, []); // the core-test Sim restarts at its current time: a stamp needs time to pass
     sim.restart('n2');
     expect(node(sim, 'n2').store.value('late')).toBeNull(); // never checkpointed: lost here
     sim.inflight.push(ack); // ... but this answer was already on its way (a paused peer wakes up)
     sim.deliver((m) => m === ack);
     expect(node(sim, 'n2').store.digest()).toEqual({}); // merged nothing, claims nothing
+    sim.runUntil(() => holders(sim, 'late', 'l').length === 2, 2000);
+    expect(holders(sim, 'late', 'l')).toEqual(['n1', 'n2']);
+  });
+
+  it("the same for the exchange's last message: an ack2 to the responder's previous life is merged, its digest not adopted", () => {
+    const sim = gossipSim(2, { ...NEVER, antiEntropyIntervalMs: 200, replicaPersistMs: 600_000 });
+    write(sim, 'n1', 'late', 'l');
+    sim.runUntil(() => holders(sim, 'late', 'l').length === 2, 500);
+    expect(holders(sim, 'late', 'l')).toEqual(['n1', 'n2']);
+    sim.intercept = (m) => m.msg.t !== 'rumor';
+    sim.inflight = [];
+    write(sim, 'n1', 'other', 'o'); // n2 lacks it, so the exchange needs its third message
+    sim.tick(200, ['n1']); // n1 initiates; n2 answers; n1 ships what n2 lacks
+    sim.deliver((m) => m.msg.t === 'aeSyn');
+    sim.deliver((m) => m.msg.t === 'aeAck');
+    const ack2 = sim.inflight.find((m) => m.msg.t === 'aeAck2' && m.to === 'n2')!;
+    expect(ack2.msg).toMatchObject({ done: true, d: { n1: [1, 2] } });
+    sim.crash('n2');
+    sim.tick(5, []); // the core-test Sim restarts at its current time: a stamp needs time to pass
+    sim.restart('n2');
+    expect(node(sim, 'n2').store.value('late')).toBeNull();
+    sim.inflight.push(ack2);
+    sim.deliver((m) => m === ack2);
+    expect(node(sim, 'n2').store.value('other')).toBe('o'); // merged
+    expect(node(sim, 'n2').store.digest()).toEqual({ n1: [2, 2] }); // not adopted: 'late' is not claimed
     sim.runUntil(() => holders(sim, 'late', 'l').length === 2, 2000);
     expect(holders(sim, 'late', 'l')).toEqual(['n1', 'n2']);
   });

@@ -22,7 +22,7 @@ describe('partition shapes', () => {
 
   it('majority-minority around a focus: the focus is on the minority side, with as many nodes as the minority holds', () => {
     for (let seed = 1; seed <= 20; seed++) {
-      const { links, groups } = partitionLinks('majority-minority', ids, 'n3', new Random(seed));
+      const { links, groups } = partitionLinks('majority-minority', ids, ['n3'], new Random(seed));
       const [majority, minority] = groups as [string[], string[]];
       expect(minority).toHaveLength(2);
       expect(minority[0]).toBe('n3');
@@ -31,9 +31,13 @@ describe('partition shapes', () => {
       for (const a of ids) for (const b of ids) expect(ok(a, b)).toBe(majority.includes(a) === majority.includes(b));
     }
     // Of three nodes the minority is the focus alone.
-    expect(partitionLinks('majority-minority', ['n1', 'n2', 'n3'], 'n2', new Random(1)).groups[1]).toEqual(['n2']);
+    expect(partitionLinks('majority-minority', ['n1', 'n2', 'n3'], ['n2'], new Random(1)).groups[1]).toEqual(['n2']);
+    // Several nodes: as many as the minority holds, in order; the rest of it drawn.
+    expect(partitionLinks('majority-minority', ids, ['n4', 'n1', 'n2'], new Random(2)).groups[1]).toEqual(['n4', 'n1']);
+    expect(partitionLinks('majority-minority', ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7'], ['n6'], new Random(2)).groups[1]).toHaveLength(3);
     // Which target a shape resolves when it fires: none when the sides are drawn at random.
-    expect(partitionFocus({ shape: 'majority-minority', target: 'random' })).toBeNull();
+    for (const target of ['random', 'all', 'minority-links', 'random-links']) expect(partitionFocus({ shape: 'majority-minority', target })).toBeNull();
+    expect(partitionFocus({ shape: 'majority-minority', target: ['n2', 'n3'] })).toEqual(['n2', 'n3']);
     expect(partitionFocus({ shape: 'majority-minority', target: 'leader' })).toBe('leader');
     expect(partitionFocus({ shape: 'isolate-leader', target: 'random' })).toBe('leader');
     expect(partitionFocus({ shape: 'isolate', target: 'all' })).toBe('random');
@@ -59,7 +63,7 @@ describe('partition shapes', () => {
   });
 
   it('one-way: the node hears everyone and nobody hears it', () => {
-    const { links } = partitionLinks('one-way', ids, 'n2', new Random(1));
+    const { links } = partitionLinks('one-way', ids, ['n2'], new Random(1));
     const ok = reach(links);
     for (const x of ids.filter((i) => i !== 'n2')) {
       expect(ok(x, 'n2')).toBe(true);
@@ -68,7 +72,7 @@ describe('partition shapes', () => {
   });
 
   it('isolate and link sets name directed links', () => {
-    expect(partitionLinks('isolate', ids, 'n4', new Random(1)).links.sort()).toEqual(linksTouching(ids, ['n4']).sort());
+    expect(partitionLinks('isolate', ids, ['n4'], new Random(1)).links.sort()).toEqual(linksTouching(ids, ['n4']).sort());
     expect(allLinks(['a', 'b', 'c'])).toEqual(['a->b', 'a->c', 'b->a', 'b->c', 'c->a', 'c->b']);
   });
 });

@@ -103,6 +103,27 @@ describe('every fault kind takes effect in the simulator', () => {
     expect(stale.outcome.type).not.toBe('ok');
   });
 
+  it('majority-minority around the leader: it is cut off with a follower; with no leader agreed the cut is made at random, not skipped', async () => {
+    const { c, fault } = await boot();
+    const old = c.leader()!;
+    const runner = fault({ kind: 'partition', shape: 'majority-minority', target: 'leader' });
+    const record = runner.records[0]!;
+    expect(record.status).toBe('active');
+    expect(record.targets).toEqual([old]);
+    const minority = record.groups![1]!;
+    expect(minority).toHaveLength(2);
+    expect(minority).toContain(old);
+    expect(c.waitFor(() => c.leader() !== null && !minority.includes(c.leader()!), 10_000)).toBe(true);
+    runner.stop();
+    // Every node down but two: no leader can be agreed, and the cut still happens.
+    for (const id of c.ids.slice(0, 3)) c.node(id).crash(false, false, new Random(1));
+    const blind = fault({ kind: 'partition', shape: 'majority-minority', target: 'leader' }).records[0]!;
+    c.sched.runUntil(c.sched.now + 6000); // the 5 s a leader is waited for
+    expect(blind.status).toBe('active');
+    expect(blind.reason).toMatch(/both sides drawn at random/);
+    expect(blind.groups![1]).toHaveLength(2);
+  });
+
   it('partition in disable mode: connections to the proxies are refused until it ends', async () => {
     const { c, fault } = await boot(3);
     const runner = fault({ kind: 'partition', shape: 'isolate', target: 'n3', mode: 'disable' });

@@ -71,7 +71,8 @@ export class SimFile implements LogFile {
   /**
    * The machine lost power: keep what was durable. With `tear`, a prefix of the unsynced
    * bytes also reached the disk (any length, so possibly mid-record), and in one case out
-   * of three the rest of that page reads back as zeros. Returns the bytes lost.
+   * of three the rest of that page reads back as zeros. Returns the bytes lost (cut off or
+   * read back as zeros), as the real cut counts them (harness/faults/power-loss.ts).
    */
   powerLoss(random: Random, tear: boolean): number {
     this.settle();
@@ -80,8 +81,10 @@ export class SimFile implements LogFile {
     let keep = this.durable;
     const all = this.read();
     let tail: Buffer | null = null;
+    let survived = keep;
     if (tear && before > keep) {
       const extra = random.int(0, before - keep);
+      survived += extra;
       const kept = all.subarray(keep, keep + extra);
       if (extra > 0 && random.chance(1 / 3)) {
         const pageEnd = Math.min(before, Math.ceil((keep + extra + 1) / 4096) * 4096);
@@ -92,7 +95,7 @@ export class SimFile implements LogFile {
     keep += tail?.length ?? 0;
     this.length = keep;
     this.durable = keep;
-    return Math.max(0, before - keep);
+    return Math.max(0, before - survived);
   }
 }
 

@@ -74,6 +74,25 @@ export class SimFaultRunner {
     return null;
   }
 
+  /**
+   * The nodes a partition is built around (topology.ts partitionFocus): null when its sides
+   * are drawn at random, undefined when the fault was skipped. A majority-minority cut whose
+   * target names nobody now (no leader agreed) is still made, its sides drawn at random, and
+   * the record says so; a shape that cuts off one node needs that node.
+   */
+  private focusOf(record: FaultRecord, spec: FaultSpec): string[] | null | undefined {
+    const around = partitionFocus(spec);
+    if (around === null) return null;
+    const nodes = this.resolveNodes(around);
+    if (typeof nodes !== 'string') return nodes;
+    if (spec.shape !== 'majority-minority') {
+      this.skip(record, nodes);
+      return undefined;
+    }
+    record.reason = `${nodes}: both sides drawn at random`;
+    return null;
+  }
+
   private resolveNodes(target: FaultSpec['target']): string[] | string {
     const ids = this.cluster.ids;
     const up = ids.filter((id) => this.cluster.isUp(id));
@@ -169,17 +188,12 @@ export class SimFaultRunner {
     const ids = c.ids;
     const toxicId = record.id + 1;
     if (spec.kind === 'partition') {
-      let focus: string | null = null;
-      const around = partitionFocus(spec);
-      if (around !== null) {
-        const nodes = this.resolveNodes(around);
-        if (typeof nodes === 'string') return this.skip(record, nodes);
-        focus = nodes[0]!;
-      }
+      const focus = this.focusOf(record, spec);
+      if (focus === undefined) return null;
       const cut = partitionLinks(spec.shape, ids, focus, this.random);
       record.links = cut.links;
       record.groups = cut.groups;
-      record.targets = focus ? [focus] : [];
+      record.targets = focus ? (spec.shape === 'majority-minority' ? cut.groups[1]!.filter((x) => focus.includes(x)) : [focus[0]!]) : [];
       if (cut.links.length === 0) return this.skip(record, `a ${spec.shape} partition of ${ids.length} nodes cuts no link`);
       const links = this.links(cut.links);
       if (spec.mode === 'disable') {
