@@ -2,8 +2,9 @@
  * The simulator's nemesis: denser and nastier than a real run's, because a simulated second
  * costs microseconds. Faults arrive about every second and overlap; each is held from a
  * fraction of an election timeout to several seconds, so both sides of a partition have
- * time to elect; crashes come as kill -9 and as power loss (of one node, a majority, or
- * all), clocks skew and jump, and single links clog (slow to a crawl while the others
+ * time to elect (some majority-minority cuts leave the leader with followers on the minority
+ * side); crashes come as kill -9 and as power loss (of one node, a majority, or all), clocks
+ * skew and jump, and single links clog (slow to a crawl while the others
  * run, so messages on other links overtake theirs) or drop and reset on their own. The schedule uses the same fault kinds, names and
  * format as `parley run` (contracts/scenario.ts), so a schedule file works in both.
  *
@@ -70,7 +71,11 @@ function one(kind: Exclude<SimNemesis, 'chaos' | 'catch-up'>, at: number, durati
     }
     case 'partition': {
       const shapes = PARTITION_SHAPES.filter((s) => (nodes >= 3 || s === 'isolate' || s === 'one-way') && (leaders || s !== 'isolate-leader'));
-      return faultSchema.parse({ ...base, kind: 'partition', shape: rnd.pick(shapes), target: 'random', mode: rnd.chance(0.75) ? 'blackhole' : 'disable' });
+      const shape = rnd.pick(shapes);
+      // As in real chaos, some majority-minority cuts leave the leader on the minority side
+      // with followers it still replicates to: a suffix the majority overwrites.
+      const target = shape === 'majority-minority' ? leaderOr('random') : 'random';
+      return faultSchema.parse({ ...base, kind: 'partition', shape, target, mode: rnd.chance(0.75) ? 'blackhole' : 'disable' });
     }
     case 'crash':
       return faultSchema.parse({ ...base, duration: blip(rnd, duration), kind: 'crash', target: rnd.pick(['random', 'random', 'random-minority', leaderOr('random')]) });
