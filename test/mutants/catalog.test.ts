@@ -20,6 +20,7 @@ import { ALGORITHMS } from '../../nodes/registry.js';
 import { REAL_DEFAULTS, REAL_FLAGS, realFlags, realFlagsProblem, realRunArgs } from '../../harness/mutants/real-flags.js';
 import { UsageError } from '../../nodes/common/errors.js';
 import { EXIT } from '../../contracts/exit-codes.js';
+import { scenarioFromFlags } from '../../harness/run-command.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = path.join(root, 'test', 'mutants');
@@ -35,6 +36,17 @@ describe('mutant catalog', () => {
     const listed = catalog.mutants.map((m) => m.patch).sort();
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.patch')).sort();
     expect(listed).toEqual(files);
+  });
+
+  it('every schedule in schedules/ is a valid --faults file for a 5-node Raft run', () => {
+    const folder = path.join(dir, 'schedules');
+    const files = fs.readdirSync(folder);
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) {
+      const { scenario } = scenarioFromFlags({ algo: 'raft', nodes: '5', duration: '20s', faults: path.join(folder, f), set: [] });
+      expect(scenario.faults.length, f).toBeGreaterThan(0);
+      for (const fault of scenario.faults) expect(fault.at + fault.duration, f).toBeLessThanOrEqual(20_000);
+    }
   });
 
   it('covers every algorithm with at least four core mutants, one of them a durability bug, and the runtime with two', () => {
