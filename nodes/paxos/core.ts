@@ -108,6 +108,15 @@ export abstract class PaxosCore implements Core<PaxosMessage> {
     return this.executor.appliedIndex;
   }
 
+  /**
+   * A slot is executed only once its value is in this node's durable log or snapshot (Ready
+   * order: its accept or decide record is forced before the step's trace), so whatever it
+   * executed before a crash it holds again: through its last slot (workloads/checkers/log-safety.ts).
+   */
+  recoveredThrough(): number {
+    return this.acceptor.lastSlot;
+  }
+
   protected get quorum(): number {
     return Math.floor((this.peers.length + 1) / 2) + 1;
   }
