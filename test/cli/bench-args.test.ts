@@ -35,7 +35,8 @@ describe('parley bench argument errors', () => {
     ['a scale study that is not there', ['--scale', path.join(dir, 'missing.json')], /^parley: --scale .*missing\.json: ENOENT/],
     ['a scale study with a bad field', ['--scale', badScale()], /^parley: --scale .*scale\.json: meta: /],
   ];
-  it.each(cases)('%s', async (_name, args, message) => {
+  // Each case is a short-lived process of its own: several at once.
+  it.concurrent.each(cases)('%s', async (_name, args, message) => {
     const out = path.join(dir, 'never');
     const r = await execa(process.execPath, [PARLEY_BIN, 'bench', ...args, '--out', out, '--quiet'], { reject: false, timeout: 20_000 });
     expect(r.exitCode, r.stderr).toBe(64);

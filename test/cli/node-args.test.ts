@@ -26,7 +26,8 @@ describe('parley node argument errors', () => {
     ['inconsistent timeouts', [...base, '--set', 'electionTimeoutMinMs=400', '--set', 'electionTimeoutMaxMs=300'], /--set electionTimeoutMaxMs: must be greater/],
     ['unknown flag', [...base, '--turbo'], /unknown option '--turbo'/],
   ];
-  it.each(cases)('%s', async (_name, args, message) => {
+  // Each case is a short-lived process of its own: several at once.
+  it.concurrent.each(cases)('%s', async (_name, args, message) => {
     const r = await parley(args);
     expect(r.exitCode).toBe(64);
     const lines = r.stderr.trim().split('\n');

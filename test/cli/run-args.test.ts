@@ -47,7 +47,8 @@ describe('parley run argument and scenario errors', () => {
     ['a failpoint on a partition', ['--algo', 'raft', '--faults', file('q.yaml', '- { kind: partition, at: 1s, duration: 1s, point: after-sync }\n')], /faults.0.point: a partition fault takes no point/],
     ['an unknown failpoint', ['--algo', 'raft', '--faults', file('u.yaml', '- { kind: crash, at: 1s, duration: 1s, point: mid-rename }\n')], /faults.0.point: expected one of/],
   ];
-  it.each(cases)('%s', async (_name, args, message) => {
+  // Each case is a short-lived process of its own: several at once.
+  it.concurrent.each(cases)('%s', async (_name, args, message) => {
     const r = await execa(process.execPath, [PARLEY_BIN, 'run', ...args, '--out', path.join(dir, 'never')], { reject: false, timeout: 20_000 });
     expect(r.exitCode, r.stderr).toBe(64);
     const lines = r.stderr.trim().split('\n');

@@ -15,7 +15,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const sim = (args: string[]) => execa('node', [cli, 'sim', ...args], { reject: false, cwd: tmp });
 
 describe('parley sim on the command line', () => {
-  it.each([
+  // Each case is a short-lived process of its own: several at once.
+  it.concurrent.each([
     [['--algo', 'raft', '--seeds', '0'], '--seeds'],
     [['--algo', 'raft', '--seeds', '5', '--time', '5s'], '--seeds and --time'],
     [['--algo', 'raft', '--net', 'gaussian:1ms'], '--net'],
