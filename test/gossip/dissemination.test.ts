@@ -24,6 +24,20 @@ function roundsUntil(sim: GossipSim, done: () => boolean, maxRounds = 500): numb
 
 const rumorsCold = (sim: GossipSim) => live(sim).every((id) => node(sim, id).rumors.size === 0) && sim.inflight.length === 0;
 
+/**
+ * Two nodes that both hold n1's write 'late', n2 only in memory (replicated versions wait for
+ * a checkpoint that never comes here), with rumors off from here on: only anti-entropy moves data.
+ */
+function lateOnBoth(): GossipSim {
+  const sim = gossipSim(2, { ...NEVER, antiEntropyIntervalMs: 200, replicaPersistMs: 600_000 });
+  write(sim, 'n1', 'late', 'l');
+  sim.runUntil(() => holders(sim, 'late', 'l').length === 2, 500);
+  expect(holders(sim, 'late', 'l')).toEqual(['n1', 'n2']);
+  sim.intercept = (m) => m.msg.t !== 'rumor';
+  sim.inflight = [];
+  return sim;
+}
+
 describe('rumor mongering (Demers §1.4)', () => {
   it('push with fanout 1 informs everyone in log2 N + ln N rounds, within one round on average, as the pure push model does (Pittel 1987)', () => {
     for (const n of [5, 10, 25, 50]) {
@@ -309,12 +323,7 @@ describe('client contract: local replica, durable writes, no consensus', () => {
     // Sim seed 218727: a paused peer woke up and answered the digests of a node that had
     // restarted meanwhile, having lost its unpersisted versions; adopting that answer's
     // digest claimed them for good, and one key stayed missing on that node forever.
-    const sim = gossipSim(2, { ...NEVER, antiEntropyIntervalMs: 200, replicaPersistMs: 600_000 });
-    write(sim, 'n1', 'late', 'l');
-    sim.runUntil(() => holders(sim, 'late', 'l').length === 2, 500);
-    expect(holders(sim, 'late', 'l')).toEqual(['n1', 'n2']);
-    sim.intercept = (m) => m.msg.t !== 'rumor';
-    sim.inflight = [];
+    const sim = lateOnBoth();
     sim.tick(200, ['n2']); // n2's anti-entropy round: its digest claims n1's write
     expect(sim.inflight.map((m) => [m.from, m.msg.t])).toEqual([['n2', 'aeSyn']]);
     sim.deliver((m) => m.msg.t === 'aeSyn');
@@ -332,12 +341,7 @@ describe('client contract: local replica, durable writes, no consensus', () => {
   });
 
   it("the same for the exchange's last message: an ack2 to the responder's previous life is merged, its digest not adopted", () => {
-    const sim = gossipSim(2, { ...NEVER, antiEntropyIntervalMs: 200, replicaPersistMs: 600_000 });
-    write(sim, 'n1', 'late', 'l');
-    sim.runUntil(() => holders(sim, 'late', 'l').length === 2, 500);
-    expect(holders(sim, 'late', 'l')).toEqual(['n1', 'n2']);
-    sim.intercept = (m) => m.msg.t !== 'rumor';
-    sim.inflight = [];
+    const sim = lateOnBoth();
     write(sim, 'n1', 'other', 'o'); // n2 lacks it, so the exchange needs its third message
     sim.tick(200, ['n1']); // n1 initiates; n2 answers; n1 ships what n2 lacks
     sim.deliver((m) => m.msg.t === 'aeSyn');
