@@ -12,7 +12,7 @@ import { HookRefused, type Cluster } from '../cluster.js';
 import type { FaultSpec } from '../../contracts/scenario.js';
 import type { FaultRecord } from '../../contracts/results.js';
 import type { FaultPlane } from './plane.js';
-import { linksTouching, allLinks, partitionFocus, partitionLinks } from './topology.js';
+import { linksTouching, allLinks, partitionFocus, partitionLinks, settleFocus } from './topology.js';
 import { losePower } from './power-loss.js';
 import type { Failpoint } from '../../nodes/common/failpoints.js';
 
@@ -111,25 +111,6 @@ export class FaultRunner {
   }
 
   /** The node a target names now, or null with a reason. */
-  /**
-   * The nodes a partition is built around (topology.ts partitionFocus): null when its sides
-   * are drawn at random, undefined when the fault was skipped. A majority-minority cut whose
-   * target names nobody now (no leader agreed) is still made, its sides drawn at random, and
-   * the record says so; a shape that cuts off one node needs that node.
-   */
-  private async focusOf(record: FaultRecord, spec: FaultSpec): Promise<string[] | null | undefined> {
-    const around = partitionFocus(spec);
-    if (around === null) return null;
-    const nodes = await this.resolveNodes(around);
-    if (typeof nodes !== 'string') return nodes;
-    if (spec.shape !== 'majority-minority') {
-      this.skip(record, nodes);
-      return undefined;
-    }
-    record.reason = `${nodes}: both sides drawn at random`;
-    return null;
-  }
-
   private async resolveNodes(target: FaultSpec['target']): Promise<string[] | string> {
     const ids = this.cluster.ids;
     const up = ids.filter((id) => this.cluster.isUp(id));
@@ -290,12 +271,14 @@ export class FaultRunner {
     const plane = this.needPlane(spec.kind);
     const ids = this.cluster.ids;
     if (spec.kind === 'partition') {
-      const focus = await this.focusOf(record, spec);
-      if (focus === undefined) return null;
-      const cut = partitionLinks(spec.shape, ids, focus, this.random);
+      const around = partitionFocus(spec);
+      const focus = settleFocus(spec.shape, around === null ? null : await this.resolveNodes(around));
+      if ('skip' in focus) return this.skip(record, focus.skip);
+      if (focus.note) record.reason = focus.note;
+      const cut = partitionLinks(spec.shape, ids, focus.focus, this.random);
       record.links = cut.links;
       record.groups = cut.groups;
-      record.targets = focus ? (spec.shape === 'majority-minority' ? cut.groups[1]!.filter((x) => focus.includes(x)) : [focus[0]!]) : [];
+      record.targets = cut.around ?? [];
       if (cut.links.length === 0) return this.skip(record, `a ${spec.shape} partition of ${ids.length} nodes cuts no link`);
       starting();
       if (spec.mode === 'disable') {

@@ -36,7 +36,12 @@ export interface Cut {
   links: string[];
   /** The sides, for the record and the report. */
   groups: string[][];
+  /** The nodes of the focus the cut was built around (the record's targets). */
+  around?: string[];
 }
+
+/** Targets that name no nodes to build a minority around: its sides are drawn at random. */
+const DRAWN: readonly string[] = ['random', 'all', 'minority-links', 'random-links'];
 
 /**
  * The target a partition's `focus` is resolved from when it fires, or null when its sides
@@ -44,9 +49,6 @@ export interface Cut {
  * leader (isolate-leader), and for majority-minority a node named by the target (the leader,
  * say) that the minority is built around: a deposed leader with followers it still holds.
  */
-/** Targets that name no nodes to build a minority around: its sides are drawn at random. */
-const DRAWN: readonly string[] = ['random', 'all', 'minority-links', 'random-links'];
-
 export function partitionFocus(spec: { shape: PartitionShape; target: string | string[] }): string | string[] | null {
   switch (spec.shape) {
     case 'isolate-leader':
@@ -59,6 +61,18 @@ export function partitionFocus(spec: { shape: PartitionShape; target: string | s
     default:
       return null;
   }
+}
+
+/**
+ * The focus of a partition once the runner resolved `partitionFocus` (the nodes, or why it
+ * could not; null when there was nothing to resolve): the nodes; null to draw both sides,
+ * which a majority-minority cut whose target names nobody now (no leader agreed) does, with
+ * a note for its record; or `{ skip }` for a shape that cuts off one node and has none.
+ */
+export function settleFocus(shape: PartitionShape, resolved: string[] | string | null): { focus: string[] | null; note?: string } | { skip: string } {
+  if (resolved === null || typeof resolved !== 'string') return { focus: resolved };
+  if (shape !== 'majority-minority') return { skip: resolved };
+  return { focus: null, note: `${resolved}: both sides drawn at random` };
 }
 
 /**
@@ -83,7 +97,7 @@ export function partitionLinks(shape: PartitionShape, ids: readonly string[], fo
         const rest = shuffled.filter((x) => !chosen.includes(x));
         const minority = [...chosen, ...rest.slice(0, size - chosen.length)];
         const majority = rest.slice(size - chosen.length);
-        return { links: cutBetween(minority, majority), groups: [majority, minority] };
+        return { links: cutBetween(minority, majority), groups: [majority, minority], around: chosen };
       }
       const minority = shuffled.slice(0, size);
       const majority = shuffled.slice(minority.length);
@@ -93,7 +107,7 @@ export function partitionLinks(shape: PartitionShape, ids: readonly string[], fo
     case 'isolate-leader': {
       const node = focus?.[0] ?? shuffled[0]!;
       const rest = ids.filter((x) => x !== node);
-      return { links: cutBetween([node], rest), groups: [[node], rest] };
+      return { links: cutBetween([node], rest), groups: [[node], rest], around: focus ? [node] : [] };
     }
     case 'bridge': {
       // Jepsen's bridge: two halves cut from each other, one node still talks to both.
@@ -123,7 +137,7 @@ export function partitionLinks(shape: PartitionShape, ids: readonly string[], fo
       // The node still hears everyone; nobody hears it.
       const node = focus?.[0] ?? shuffled[0]!;
       const rest = ids.filter((x) => x !== node);
-      return { links: rest.map((r) => linkName(node, r)), groups: [[node], rest] };
+      return { links: rest.map((r) => linkName(node, r)), groups: [[node], rest], around: focus ? [node] : [] };
     }
   }
 }

@@ -9,7 +9,7 @@
 import type { Random } from '../../../nodes/common/random.js';
 import type { FaultSpec } from '../../../contracts/scenario.js';
 import type { FaultRecord } from '../../../contracts/results.js';
-import { allLinks, linksTouching, partitionFocus, partitionLinks } from '../../faults/topology.js';
+import { allLinks, linksTouching, partitionFocus, partitionLinks, settleFocus } from '../../faults/topology.js';
 import type { SimCluster } from './cluster.js';
 import type { Link, Toxic } from './network.js';
 
@@ -71,25 +71,6 @@ export class SimFaultRunner {
     record.status = 'skipped';
     record.reason = reason;
     record.startMs = Math.round(this.nowMs());
-    return null;
-  }
-
-  /**
-   * The nodes a partition is built around (topology.ts partitionFocus): null when its sides
-   * are drawn at random, undefined when the fault was skipped. A majority-minority cut whose
-   * target names nobody now (no leader agreed) is still made, its sides drawn at random, and
-   * the record says so; a shape that cuts off one node needs that node.
-   */
-  private focusOf(record: FaultRecord, spec: FaultSpec): string[] | null | undefined {
-    const around = partitionFocus(spec);
-    if (around === null) return null;
-    const nodes = this.resolveNodes(around);
-    if (typeof nodes !== 'string') return nodes;
-    if (spec.shape !== 'majority-minority') {
-      this.skip(record, nodes);
-      return undefined;
-    }
-    record.reason = `${nodes}: both sides drawn at random`;
     return null;
   }
 
@@ -188,12 +169,14 @@ export class SimFaultRunner {
     const ids = c.ids;
     const toxicId = record.id + 1;
     if (spec.kind === 'partition') {
-      const focus = this.focusOf(record, spec);
-      if (focus === undefined) return null;
-      const cut = partitionLinks(spec.shape, ids, focus, this.random);
+      const around = partitionFocus(spec);
+      const focus = settleFocus(spec.shape, around === null ? null : this.resolveNodes(around));
+      if ('skip' in focus) return this.skip(record, focus.skip);
+      if (focus.note) record.reason = focus.note;
+      const cut = partitionLinks(spec.shape, ids, focus.focus, this.random);
       record.links = cut.links;
       record.groups = cut.groups;
-      record.targets = focus ? (spec.shape === 'majority-minority' ? cut.groups[1]!.filter((x) => focus.includes(x)) : [focus[0]!]) : [];
+      record.targets = cut.around ?? [];
       if (cut.links.length === 0) return this.skip(record, `a ${spec.shape} partition of ${ids.length} nodes cuts no link`);
       const links = this.links(cut.links);
       if (spec.mode === 'disable') {
