@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT, PARLEY_BIN } from '../../harness/paths.js';
 import { parseBenchArgs } from '../../harness/bench/args.js';
 import { UsageError } from '../../nodes/common/errors.js';
+import { parleyInProcess } from '../helpers/cli.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-args-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -35,14 +36,23 @@ describe('parley bench argument errors', () => {
     ['a scale study that is not there', ['--scale', path.join(dir, 'missing.json')], /^parley: --scale .*missing\.json: ENOENT/],
     ['a scale study with a bad field', ['--scale', badScale()], /^parley: --scale .*scale\.json: meta: /],
   ];
-  // Each case is a short-lived process of its own: several at once.
-  it.concurrent.each(cases)('%s', async (_name, args, message) => {
+  it.each(cases)('%s', async (_name, args, message) => {
     const out = path.join(dir, 'never');
-    const r = await execa(process.execPath, [PARLEY_BIN, 'bench', ...args, '--out', out, '--quiet'], { reject: false, timeout: 20_000 });
+    const r = await parleyInProcess(['bench', ...args, '--out', out, '--quiet']);
     expect(r.exitCode, r.stderr).toBe(64);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('is what the binary says: exit 64 and one line on stderr', async () => {
+    const [, args, message] = cases[0]!;
+    const out = path.join(dir, 'never');
+    const r = await execa(process.execPath, [PARLEY_BIN, 'bench', ...args, '--out', out, '--quiet'], { reject: false, timeout: 20_000 });
+    expect(r.exitCode, r.stderr).toBe(64);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
     expect(fs.existsSync(out)).toBe(false);
   });
 });

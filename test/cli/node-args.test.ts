@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { PARLEY_BIN } from '../../harness/paths.js';
+import { parleyInProcess } from '../helpers/cli.js';
 
 const base = ['node', '--algo', 'raft', '--id', 'n1', '--listen', '127.0.0.1:1', '--api', '127.0.0.1:2', '--data', '/tmp/parley-never-created'];
 
@@ -26,13 +27,20 @@ describe('parley node argument errors', () => {
     ['inconsistent timeouts', [...base, '--set', 'electionTimeoutMinMs=400', '--set', 'electionTimeoutMaxMs=300'], /--set electionTimeoutMaxMs: must be greater/],
     ['unknown flag', [...base, '--turbo'], /unknown option '--turbo'/],
   ];
-  // Each case is a short-lived process of its own: several at once.
-  it.concurrent.each(cases)('%s', async (_name, args, message) => {
-    const r = await parley(args);
-    expect(r.exitCode).toBe(64);
+  it.each(cases)('%s', async (_name, args, message) => {
+    const r = await parleyInProcess(args);
+    expect(r.exitCode, r.stderr).toBe(64);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+  });
+
+  it('is what the binary says: exit 64 and one line on stderr', async () => {
+    const [, args, message] = cases[0]!;
+    const r = await parley(args);
+    expect(r.exitCode, r.stderr).toBe(64);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
   });
 
   it('a port already in use is a start-up failure (exit 70) that names the address', async () => {

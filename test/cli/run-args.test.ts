@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARLEY_BIN } from '../../harness/paths.js';
+import { parleyInProcess } from '../helpers/cli.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-args-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -47,14 +48,21 @@ describe('parley run argument and scenario errors', () => {
     ['a failpoint on a partition', ['--algo', 'raft', '--faults', file('q.yaml', '- { kind: partition, at: 1s, duration: 1s, point: after-sync }\n')], /faults.0.point: a partition fault takes no point/],
     ['an unknown failpoint', ['--algo', 'raft', '--faults', file('u.yaml', '- { kind: crash, at: 1s, duration: 1s, point: mid-rename }\n')], /faults.0.point: expected one of/],
   ];
-  // Each case is a short-lived process of its own: several at once.
-  it.concurrent.each(cases)('%s', async (_name, args, message) => {
-    const r = await execa(process.execPath, [PARLEY_BIN, 'run', ...args, '--out', path.join(dir, 'never')], { reject: false, timeout: 20_000 });
+  it.each(cases)('%s', async (_name, args, message) => {
+    const r = await parleyInProcess(['run', ...args, '--out', path.join(dir, 'never')]);
     expect(r.exitCode, r.stderr).toBe(64);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(fs.existsSync(path.join(dir, 'never', 'results.json'))).toBe(false);
+  });
+
+  it('is what the binary says: exit 64 and one line on stderr', async () => {
+    const [, args, message] = cases[0]!;
+    const r = await execa(process.execPath, [PARLEY_BIN, 'run', ...args, '--out', path.join(dir, 'never')], { reject: false, timeout: 20_000 });
+    expect(r.exitCode, r.stderr).toBe(64);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
   });
 
   it('emits the JSON Schema of scenario files for editors', async () => {

@@ -136,9 +136,9 @@ describe('power loss of real node processes', () => {
 
 describe('parley run with power loss of every node', () => {
   const schedule = path.join(tmp, 'power-loss.yaml');
-  fs.writeFileSync(schedule, '- { kind: crash, mode: power-loss, target: all, at: 5500ms, duration: 300ms }\n');
+  fs.writeFileSync(schedule, '- { kind: crash, mode: power-loss, target: all, at: 2500ms, duration: 300ms }\n');
   const run = (name: string, extra: string[]) =>
-    execa('node', [cli, 'run', '--algo', 'raft', '--nodes', '3', '--workload', 'kv', '--duration', '6s', '--warmup', '500ms', '--rate', '100', '--faults', schedule, '--seed', '3', '--out', path.join(tmp, name), '--quiet', ...extra], { reject: false });
+    execa('node', [cli, 'run', '--algo', 'raft', '--nodes', '3', '--workload', 'kv', '--duration', '3s', '--warmup', '500ms', '--rate', '100', '--faults', schedule, '--seed', '3', '--out', path.join(tmp, name), '--quiet', ...extra], { reject: false });
 
   it('with fsync off loses acknowledged writes, and the durability checker says so (exit 1)', async () => {
     const r = await run('run-unsynced', ['--set', 'fsync=false']);

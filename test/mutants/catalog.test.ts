@@ -89,11 +89,11 @@ describe('mutant catalog', () => {
     expect(await main(['--control', '0'])).toBe(EXIT.usage);
   });
 
-  it('keeps test/ and the patches out of the npm package', () => {
+  it('keeps test/, the patches and the incremental build state out of the npm package', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files).toContain('bin/parley.js');
-    expect(files.filter((f) => f.startsWith('test/') || f.endsWith('.patch') || f.includes('mutants.json'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('test/') || f.endsWith('.patch') || f.includes('mutants.json') || f.endsWith('.tsbuildinfo'))).toEqual([]);
   });
 });
 
@@ -212,6 +212,12 @@ describe('a mutant, end to end', () => {
         const built = await buildCopy(copy.dir);
         expect(built.output).toBe('');
         expect(built.ok).toBe(true);
+        // The copy started from the original's build (its incremental state came along) and
+        // compiled the patched file again: its output is the mutant's, the rest is the original's.
+        expect(fs.existsSync(path.join(copy.dir, 'dist', 'tsconfig.tsbuildinfo'))).toBe(true);
+        const emitted = (tree: string, file: string) => fs.readFileSync(path.join(tree, 'dist', file), 'utf8');
+        expect(emitted(copy.dir, 'nodes/twopc/coordinator.js')).not.toBe(emitted(root, 'nodes/twopc/coordinator.js'));
+        expect(emitted(copy.dir, 'nodes/twopc/participant.js')).toBe(emitted(root, 'nodes/twopc/participant.js'));
         const run = await runSim({ root: copy.dir, algorithm: m.algorithm, sim: m.sim, budget: { seeds: E2E_SEEDS }, workers: 1, out: path.join(copy.dir, 'out', 'sim') });
         expect(run.problem).toBeNull();
         expect(run.exitCode).toBe(EXIT.violation);
