@@ -262,6 +262,12 @@ export class Cluster {
     return child === null || (child.running && !child.paused);
   }
 
+  /** Its process exists, paused or not (a node parley did not start always counts). */
+  isRunning(id: string): boolean {
+    const child = this.node(id).child;
+    return child === null || child.running;
+  }
+
   async status(id: string, timeoutMs = 1000): Promise<Record<string, unknown> | null> {
     if (this.spec.system?.status) return this.spec.system.status(this.node(id), timeoutMs);
     try {

@@ -223,7 +223,8 @@ export class FaultRunner {
         await Promise.all(
           live.map(async (id) => {
             // Two overlapping crashes of one node both revert: the first restart serves for both.
-            if (this.cluster.isUp(id)) {
+            // Running is what counts, not up: another fault may hold the restarted node paused.
+            if (this.cluster.isRunning(id)) {
               superseded.push(id);
               return;
             }

@@ -235,19 +235,23 @@ describe('nemesis schedules', () => {
   });
 });
 
-/** A three-node cluster whose n1 crashes and restarts as `n1` says; the runner sees only this. */
-function fakeCluster(n1: { crash(): Promise<void>; restart(): Promise<void>; up(): boolean }) {
+/** A three-node cluster whose n1 crashes, restarts and pauses as `n1` says; the runner sees only this. */
+function fakeCluster(n1: { crash(): Promise<void>; restart(): Promise<void>; up(): boolean; paused?: () => boolean; pause?: (paused: boolean) => void }) {
+  const paused = () => n1.paused?.() ?? false;
   return {
     ids: ['n1', 'n2', 'n3'],
     spec: {},
-    isUp: (id: string) => id !== 'n1' || n1.up(),
+    isUp: (id: string) => id !== 'n1' || (n1.up() && !paused()),
+    isRunning: (id: string) => id !== 'n1' || n1.up(),
     crash: () => n1.crash(),
     restart: () => n1.restart(),
+    pause: () => n1.pause?.(true),
+    resume: () => n1.pause?.(false),
     node: () => ({ dataDir: null }),
   };
 }
 
-async function runCrashes(cluster: ReturnType<typeof fakeCluster>, crashes: { at: number; duration: number }[]) {
+async function runCrashes(cluster: ReturnType<typeof fakeCluster>, crashes: { at: number; duration: number; kind?: 'crash' | 'pause' }[]) {
   const { FaultRunner } = await import('../../harness/faults/runner.js');
   const { Random } = await import('../../nodes/common/random.js');
   const { monoNs } = await import('../../nodes/common/clock.js');
@@ -309,6 +313,42 @@ describe('the fault runner with overlapping crashes of one node', () => {
     expect(records.map((r) => r.status)).toEqual(['done', 'done']);
     expect(restarts).toBe(1);
     expect(records[1]!.reason).toContain('restarted by another of them');
+  });
+
+  it('a node restarted by the first crash and then paused is running: the second crash leaves it be, not fails', async () => {
+    // The machine's case (nightly chaos, starved): a kill and a power loss of every node
+    // overlap on n1; the kill's end restarts it, a pause holds it, and the power loss ends
+    // while the pause still does. Paused is not down: starting it again would be a second process.
+    let running = true;
+    let paused = false;
+    let restarts = 0;
+    let kills = 0;
+    let secondKill: (() => void) | null = null;
+    const cluster = fakeCluster({
+      up: () => running,
+      paused: () => paused,
+      pause: (p) => (paused = p),
+      crash: async () => {
+        if (++kills === 1) await new Promise<void>((r) => (secondKill = r));
+        else secondKill?.();
+        running = false;
+        paused = false;
+      },
+      restart: async () => {
+        if (running) throw new Error('n1 is already running');
+        running = true;
+        restarts++;
+      },
+    });
+    const records = await runCrashes(cluster, [
+      { at: 0, duration: 30 },
+      { at: 5, duration: 150 },
+      { at: 70, duration: 200, kind: 'pause' },
+    ]);
+    expect(records.map((r) => [r.spec.kind, r.status])).toEqual([['crash', 'done'], ['crash', 'done'], ['pause', 'done']]);
+    expect(restarts).toBe(1);
+    expect(records[1]!.reason).toContain('restarted by another of them');
+    expect(running && !paused).toBe(true);
   });
 });
 
@@ -378,6 +418,7 @@ describe('the fault runner with crashes at failpoints', () => {
         ids: ['n1', 'n2', 'n3'],
         spec: {},
         isUp: (id: string) => up.has(id),
+        isRunning: (id: string) => up.has(id),
         node: () => ({ dataDir: null }),
         crash: async (id: string) => {
           calls.push(`kill ${id}`);
