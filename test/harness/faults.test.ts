@@ -289,29 +289,39 @@ describe('the fault runner with overlapping crashes of one node', () => {
     expect(running).toBe(true);
   });
 
-  it('two crashes at once restart the node once: the second revert finds it running and leaves it be', async () => {
-    let running = true;
-    let restarts = 0;
+  /**
+   * n1 as a real node behaves under two overlapping crashes: the first kill is still under way
+   * (n1 still counts as up) when the second crash resolves its targets, and completes only
+   * once the second one has begun; a restart refuses a node that is running; a pause holds it.
+   */
+  function overlappingKills() {
+    const n1 = { running: true, paused: false, restarts: 0 };
     let kills = 0;
     let secondKill: (() => void) | null = null;
     const cluster = fakeCluster({
-      up: () => running,
-      // The first kill is still under way (n1 still counts as up) when the second crash
-      // resolves its targets: it completes only once the second one has begun.
+      up: () => n1.running,
+      paused: () => n1.paused,
+      pause: (p) => (n1.paused = p),
       crash: async () => {
         if (++kills === 1) await new Promise<void>((r) => (secondKill = r));
         else secondKill?.();
-        running = false;
+        n1.running = false;
+        n1.paused = false;
       },
       restart: async () => {
-        if (running) throw new Error('n1 is already running');
-        running = true;
-        restarts++;
+        if (n1.running) throw new Error('n1 is already running');
+        n1.running = true;
+        n1.restarts++;
       },
     });
+    return { n1, cluster };
+  }
+
+  it('two crashes at once restart the node once: the second revert finds it running and leaves it be', async () => {
+    const { n1, cluster } = overlappingKills();
     const records = await runCrashes(cluster, [{ at: 0, duration: 50 }, { at: 5, duration: 60 }]);
     expect(records.map((r) => r.status)).toEqual(['done', 'done']);
-    expect(restarts).toBe(1);
+    expect(n1.restarts).toBe(1);
     expect(records[1]!.reason).toContain('restarted by another of them');
   });
 
@@ -319,36 +329,16 @@ describe('the fault runner with overlapping crashes of one node', () => {
     // The machine's case (nightly chaos, starved): a kill and a power loss of every node
     // overlap on n1; the kill's end restarts it, a pause holds it, and the power loss ends
     // while the pause still does. Paused is not down: starting it again would be a second process.
-    let running = true;
-    let paused = false;
-    let restarts = 0;
-    let kills = 0;
-    let secondKill: (() => void) | null = null;
-    const cluster = fakeCluster({
-      up: () => running,
-      paused: () => paused,
-      pause: (p) => (paused = p),
-      crash: async () => {
-        if (++kills === 1) await new Promise<void>((r) => (secondKill = r));
-        else secondKill?.();
-        running = false;
-        paused = false;
-      },
-      restart: async () => {
-        if (running) throw new Error('n1 is already running');
-        running = true;
-        restarts++;
-      },
-    });
+    const { n1, cluster } = overlappingKills();
     const records = await runCrashes(cluster, [
       { at: 0, duration: 30 },
       { at: 5, duration: 150 },
       { at: 70, duration: 200, kind: 'pause' },
     ]);
     expect(records.map((r) => [r.spec.kind, r.status])).toEqual([['crash', 'done'], ['crash', 'done'], ['pause', 'done']]);
-    expect(restarts).toBe(1);
+    expect(n1.restarts).toBe(1);
     expect(records[1]!.reason).toContain('restarted by another of them');
-    expect(running && !paused).toBe(true);
+    expect(n1.running && !n1.paused).toBe(true);
   });
 });
 
